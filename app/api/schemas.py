@@ -1,0 +1,83 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    """What went wrong, in words a client can show."""
+
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error has this shape."""
+
+    error: ErrorBody
+
+
+class SearchRequest(BaseModel):
+    """A retrieval query."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1)
+    top_k: int | None = Field(default=None, ge=1)
+    filters: dict[str, Any] | None = None
+
+
+class SearchResult(BaseModel):
+    """One retrieved chunk."""
+
+    id: str
+    text: str
+    score: float
+    metadata: dict[str, Any]
+
+
+class SearchResponse(BaseModel):
+    """Retrieved chunks, best first."""
+
+    results: list[SearchResult]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class ChatRequest(BaseModel):
+    """A question for the assistant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1)
+    session_id: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    stream: bool = False
+    filters: dict[str, Any] | None = None
+
+
+class SourceOut(BaseModel):
+    """A document an answer rests on; [n] in the answer is the n-th source."""
+
+    source: str
+    title: str
+    url: str | None = None
+    score: float
+
+
+class ChatResponse(BaseModel):
+    """An answer with its sources."""
+
+    answer: str
+    sources: list[SourceOut]
+    session_id: str
+    mode: Literal["llm", "extractive"]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

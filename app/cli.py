@@ -1,0 +1,123 @@
+"""The `cryptorag` command: ingest, serve, ask, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.core.errors import AppError
+from app.core.logging import configure_logging
+
+SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "samples" / "corpus"
+
+cli = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="CryptoRAG: answers about crypto protocols, contracts and events.")
+log = logging.getLogger("cryptorag")
+
+
+def _services():  # type: ignore[no-untyped-def]
+    from app.core.settings import load_settings
+    from app.services import build_services
+
+    return build_services(load_settings())
+
+
+def _pipeline(services):  # type: ignore[no-untyped-def]
+    from ingest.chunking import Chunker
+    from ingest.pipeline import Pipeline
+
+    chunker = Chunker(services.embedder.count_tokens, services.embedder.max_tokens)
+    return Pipeline(services.store, services.embedder, chunker)
+
+
+@cli.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="files and folders to ingest")],
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Ingest files and folders; idempotent, and removes documents that left a folder."""
+    services = _services()
+    try:
+        report = _pipeline(services).ingest_paths([Path(p) for p in paths],
+                                                  progress=progress and sys.stderr.isatty())
+    finally:
+        services.close()
+    for path, reason in report.skipped:
+        typer.echo(f"skipped {path}: {reason}", err=True)
+    typer.echo(report.summary())
+    raise typer.Exit(1 if report.failed else 0)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    seed_sample: Annotated[bool, typer.Option(
+        help="ingest the bundled sample corpus when the knowledge base is empty")] = False,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from app.api.app import create_app
+
+    services = _services()
+    try:
+        if seed_sample and services.store.counts()["chunks"] == 0:
+            log.info("knowledge base is empty: ingesting the sample corpus %s", SAMPLE_CORPUS)
+            typer.echo(_pipeline(services).ingest_paths([SAMPLE_CORPUS]).summary(), err=True)
+        api = services.settings.api
+        uvicorn.run(create_app(services.settings, services), host=host or api.host,
+                    port=port or api.port, log_level="info")
+    finally:
+        services.close()
+
+
+@cli.command()
+def ask(question: Annotated[str, typer.Argument(help="the question")]) -> None:
+    """Answer one question in the terminal, with its sources."""
+    from app.api.validation import check_question
+
+    services = _services()
+    try:
+        text = check_question(question, services.settings.api.max_question_chars, "question")
+        result = asyncio.run(services.answers.answer(text))
+    finally:
+        services.close()
+    typer.echo(result.answer)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo("\nSources:")
+    for s in result.sources:
+        typer.echo(f"  [{s.index}] {s.title} ({s.url or s.source}) score={s.score:.3f}")
+
+
+@cli.command()
+def stats() -> None:
+    """Print counts of the knowledge base as JSON."""
+    services = _services()
+    try:
+        counts = services.store.counts()
+    finally:
+        services.close()
+    counts.update(collection=services.store.collection, vector=services.store.vector_name)
+    typer.echo(json.dumps(counts))
+
+
+def main() -> None:
+    """Entry point: configuration and store errors become one clear line and exit status 2."""
+    configure_logging()
+    try:
+        cli()
+    except AppError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Errors that carry an HTTP status and a stable code, raised anywhere below the API."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """An error a client or operator can act on."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+
+
+class ConfigError(AppError):
+    """Settings that cannot work; the message says what to change."""
+
+    code = "config_error"
+
+
+class BadRequest(AppError):
+    """The request is well-formed JSON but asks for something invalid."""
+
+    status = 422
+    code = "invalid_request"
+
+
+class StoreUnavailable(AppError):
+    """The vector store cannot be reached or opened."""
+
+    status = 503
+    code = "store_unavailable"
+
+
+class UpstreamUnavailable(AppError):
+    """A model endpoint or RPC node did not answer in time."""
+
+    status = 503
+    code = "upstream_unavailable"

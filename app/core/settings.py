@@ -1,0 +1,197 @@
+"""Validated configuration: one settings class per concern, all read from CRYPTORAG_* and .env."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The repo's prompts/ folder; Docker copies it beside the package too.
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _config() -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix="CRYPTORAG_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+
+class StoreSettings(BaseSettings):
+    """Where chunks and vectors live."""
+
+    model_config = _config()
+
+    data_dir: Path = Path("./data")
+    qdrant_url: AnyHttpUrl | None = None
+    qdrant_api_key: str | None = None
+    collection: str = Field(default="cryptorag", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+    @property
+    def local_path(self) -> Path:
+        """Folder of the embedded Qdrant store."""
+        return self.data_dir / "qdrant"
+
+
+class EmbeddingSettings(BaseSettings):
+    """Which embedding model encodes chunks and questions."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CRYPTORAG_EMBEDDING_", env_file=".env", extra="ignore"
+    )
+
+    model: str = DEFAULT_MODEL
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    device: str | None = None
+    # all-MiniLM-L6-v2 truncates at 256 word pieces; chunks are sized to fit.
+    max_tokens: int = Field(default=256, ge=32, le=8192)
+
+
+class LLMSettings(BaseSettings):
+    """The OpenAI-compatible chat endpoint; unset base_url means extractive answers."""
+
+    model_config = SettingsConfigDict(env_prefix="CRYPTORAG_LLM_", env_file=".env", extra="ignore")
+
+    base_url: AnyHttpUrl | None = None
+    model: str = "gpt-4o-mini"
+    api_key: str | None = None
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
+    max_tokens: int = Field(default=800, ge=1, le=32_000)
+    temperature: float = Field(default=0.1, ge=0, le=2)
+
+    @property
+    def enabled(self) -> bool:
+        """True when an endpoint is configured."""
+        return self.base_url is not None
+
+
+class ChainSettings(BaseSettings):
+    """JSON-RPC endpoints per chain name."""
+
+    model_config = _config()
+
+    rpc_urls: Annotated[dict[str, AnyHttpUrl], NoDecode] = Field(default_factory=dict)
+
+    @field_validator("rpc_urls", mode="before")
+    @classmethod
+    def _parse_pairs(cls, value: Any) -> Any:
+        """Accept `ethereum=http://...,base=https://...` as well as a mapping."""
+        if not isinstance(value, str):
+            return value
+        pairs: dict[str, str] = {}
+        for item in filter(None, (p.strip() for p in value.split(","))):
+            name, sep, url = item.partition("=")
+            if not sep or not name.strip() or not url.strip():
+                raise ValueError(
+                    f"CRYPTORAG_RPC_URLS entry {item!r} must look like chain=https://rpc.example"
+                )
+            pairs[name.strip().lower()] = url.strip()
+        return pairs
+
+
+class FetchSettings(BaseSettings):
+    """What URL fetching may reach."""
+
+    model_config = _config()
+
+    fetch_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("fetch_allowlist", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        """Accept a comma-separated list of hosts or CIDRs."""
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @cached_property
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The CIDR entries of the allowlist."""
+        nets = []
+        for entry in self.fetch_allowlist:
+            try:
+                nets.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                continue
+        return nets
+
+
+class APISettings(BaseSettings):
+    """HTTP service limits and defaults."""
+
+    model_config = _config()
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_question_chars: int = Field(default=4000, ge=1, le=100_000)
+    default_top_k: int = Field(default=5, ge=1, le=50)
+    max_top_k: int = Field(default=50, ge=1, le=200)
+    chat_top_k: int = Field(default=5, ge=1, le=50)
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
+
+    @model_validator(mode="after")
+    def _check(self) -> APISettings:
+        if self.default_top_k > self.max_top_k:
+            raise ValueError(
+                f"CRYPTORAG_DEFAULT_TOP_K ({self.default_top_k}) must not exceed "
+                f"CRYPTORAG_MAX_TOP_K ({self.max_top_k})"
+            )
+        if not (self.prompts_dir / "system.md").is_file():
+            raise ValueError(
+                f"CRYPTORAG_PROMPTS_DIR={self.prompts_dir} has no system.md; "
+                "point it at the repo's prompts/ folder"
+            )
+        return self
+
+
+class Settings:
+    """All settings, each concern validated on its own."""
+
+    def __init__(
+        self,
+        store: StoreSettings | None = None,
+        embedding: EmbeddingSettings | None = None,
+        llm: LLMSettings | None = None,
+        chains: ChainSettings | None = None,
+        fetch: FetchSettings | None = None,
+        api: APISettings | None = None,
+    ) -> None:
+        self.store = store or StoreSettings()
+        self.embedding = embedding or EmbeddingSettings()
+        self.llm = llm or LLMSettings()
+        self.chains = chains or ChainSettings()
+        self.fetch = fetch or FetchSettings()
+        self.api = api or APISettings()
+
+
+def load_settings() -> Settings:
+    """Read and validate every concern; raise ConfigError naming the variables to fix."""
+    from app.core.errors import ConfigError
+
+    built: dict[str, BaseSettings] = {}
+    problems: list[str] = []
+    for key, cls in _CONCERNS.items():
+        try:
+            built[key] = cls()
+        except ValidationError as exc:
+            prefix = str(cls.model_config.get("env_prefix", ""))
+            for err in exc.errors():
+                field = str(err["loc"][0]).upper() if err["loc"] else ""
+                problems.append(f"{prefix}{field}: {err['msg']}")
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+    return Settings(**built)  # type: ignore[arg-type]
+
+
+_CONCERNS: dict[str, type[BaseSettings]] = {
+    "store": StoreSettings,
+    "embedding": EmbeddingSettings,
+    "llm": LLMSettings,
+    "chains": ChainSettings,
+    "fetch": FetchSettings,
+    "api": APISettings,
+}

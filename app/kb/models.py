@@ -1,0 +1,81 @@
+"""The document and chunk schema shared by ingestion, the store and retrieval."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+DocType = Literal["protocol", "contract", "news", "blog", "other"]
+DOC_TYPES: tuple[str, ...] = ("protocol", "contract", "news", "blog", "other")
+
+# Fixed namespace so that the same source and content always map to the same point id.
+_POINT_NAMESPACE = uuid.UUID("6f1c1d2e-8f7a-4c8e-9a53-0c1d2f5b7e11")
+
+
+class Document(BaseModel):
+    """One source document: a file, a registry entry, a page or a feed item."""
+
+    doc_id: str = Field(description="stable key: absolute path, URL, or registry key")
+    source: str = Field(description="path relative to the ingested folder, or the URL")
+    title: str
+    text: str
+    type: DocType = "other"
+    url: str | None = None
+    protocol: str | None = None
+    chain: str | None = None
+    published_at: str | None = None
+    addresses: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that ends up in the store, so unchanged documents are skipped."""
+        payload = self.model_dump(mode="json")
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class Chunk(BaseModel):
+    """A piece of a document sized for the embedder, with the payload stored beside its vector."""
+
+    id: str
+    doc_id: str
+    doc_hash: str
+    index: int
+    text: str
+    title: str
+    source: str
+    type: DocType = "other"
+    url: str | None = None
+    protocol: str | None = None
+    chain: str | None = None
+    published_at: str | None = None
+    addresses: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder sees: the title travels with every chunk."""
+        return f"{self.title}\n{self.text}"
+
+    def payload(self) -> dict[str, Any]:
+        """The Qdrant payload for this chunk."""
+        data = self.model_dump(mode="json", exclude={"id"})
+        return data
+
+
+def point_id(doc_id: str, index: int, text: str) -> str:
+    """Deterministic UUID from the document key, the chunk's place and its content."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return str(uuid.uuid5(_POINT_NAMESPACE, f"{doc_id}\x00{index}\x00{digest}"))
+
+
+class ScoredChunk(BaseModel):
+    """A retrieved chunk with its score and why it was retrieved."""
+
+    chunk: Chunk
+    score: float
+    matched: Literal["address", "dense", "hybrid"] = "dense"

@@ -1,0 +1,32 @@
+"""Prompt templates, read once from the prompts/ folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+
+TEMPLATES = ("system", "document", "question", "extractive", "no_context")
+
+
+class Prompts:
+    """The template files, loaded at start so that a missing one fails early."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.text = {name: (folder / f"{name}.md").read_text("utf-8").strip()
+                     for name in TEMPLATES}
+        self.chat = ChatPromptTemplate.from_messages([
+            ("system", self.text["system"]),
+            MessagesPlaceholder("history", optional=True),
+            ("human", self.text["question"]),
+        ])
+
+    def render(self, name: str, **values: object) -> str:
+        """A template filled with values; values are inserted as they are, never re-parsed."""
+        return self.text[name].format(**values)
+
+    @property
+    def system_static(self) -> str:
+        """The fixed part of the system prompt, for leak checks."""
+        return self.text["system"].split("{context}")[0]

@@ -1,0 +1,52 @@
+"""The heavy objects, built once at start and shared by the API, the CLI and the worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from qdrant_client import QdrantClient
+
+from app.core.settings import Settings
+from app.kb.embeddings import Embedder, build_embedder, vector_name
+from app.kb.retriever import Retriever
+from app.kb.store import QdrantStore, open_client
+from app.rag.answer import AnswerService
+from app.rag.llm import build_llm
+from app.rag.prompts import Prompts
+
+
+@dataclass
+class Services:
+    """Everything a request or an ingest run needs."""
+
+    settings: Settings
+    embedder: Embedder
+    client: QdrantClient
+    store: QdrantStore
+    retriever: Retriever
+    prompts: Prompts
+    llm: BaseChatModel | None
+    answers: AnswerService
+
+    def close(self) -> None:
+        """Release the store (local mode holds a file lock)."""
+        self.client.close()
+
+
+def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
+    """Load the model, open the store and wire the chain; embedder may be passed in to share it."""
+    embedder = embedder or build_embedder(settings.embedding)
+    client = open_client(settings.store)
+    store = QdrantStore(client, settings.store.collection, vector_name(embedder.name),
+                        embedder.dim, server=settings.store.qdrant_url is not None)
+    try:
+        store.ensure_collection()
+    except Exception:
+        client.close()
+        raise
+    retriever = Retriever(store, embedder)
+    prompts = Prompts(settings.api.prompts_dir)
+    llm = build_llm(settings.llm)
+    answers = AnswerService(retriever, embedder, prompts, llm, top_k=settings.api.chat_top_k)
+    return Services(settings, embedder, client, store, retriever, prompts, llm, answers)

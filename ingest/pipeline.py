@@ -1,0 +1,135 @@
+"""Idempotent ingestion: documents -> chunks -> vectors -> Qdrant, with cleanup of removed files."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from app.kb.embeddings import Embedder
+from app.kb.models import Chunk, Document
+from app.kb.store import QdrantStore
+from ingest.chunking import Chunker
+from ingest.sources.files import SkipFile, load_file, walk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What one run did."""
+
+    documents: int = 0
+    written: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    chunks: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when some input could not be ingested."""
+        return bool(self.skipped)
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        return (
+            f"ingested {self.documents} documents: {self.written} written, {self.unchanged} "
+            f"unchanged, {self.deleted} removed, {len(self.skipped)} skipped; "
+            f"{self.chunks} chunks in {self.seconds:.1f}s"
+        )
+
+
+class Pipeline:
+    """Writes documents into the store in embedding batches, skipping unchanged ones."""
+
+    def __init__(self, store: QdrantStore, embedder: Embedder, chunker: Chunker,
+                 batch_chunks: int = 256) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.batch_chunks = batch_chunks
+
+    def ingest_paths(self, targets: Iterable[Path], progress: bool = False) -> IngestReport:
+        """Ingest files and folders; documents that left an ingested folder are removed."""
+        started = time.perf_counter()
+        report = IngestReport()
+        targets = [Path(t) for t in targets]
+        for target in targets:
+            if not target.exists():
+                report.skipped.append((str(target), "no such file or folder"))
+        existing = [t for t in targets if t.exists()]
+        items = [item for t in existing for item in walk(t)]
+        failed: list[str] = []
+        bar = tqdm(total=len(items), desc="ingest", unit="file", disable=not progress)
+
+        def documents() -> Iterator[Document]:
+            for item in items:
+                try:
+                    yield from load_file(item)
+                except SkipFile as exc:
+                    log.warning("skipped %s: %s", item.path, exc)
+                    report.skipped.append((str(item.path), str(exc)))
+                    failed.append(str(item.path))
+                except OSError as exc:
+                    log.warning("skipped %s: %s", item.path, exc)
+                    report.skipped.append((str(item.path), f"unreadable: {exc.strerror}"))
+                    failed.append(str(item.path))
+                finally:
+                    bar.update(1)
+
+        seen = self.write_documents(documents(), report)
+        bar.close()
+        scopes = [str(t.resolve()) for t in existing]
+        stale = [
+            doc_id for doc_id in self.store.document_hashes()
+            if doc_id not in seen and _under_any(doc_id, scopes) and not _under_any(doc_id, failed)
+        ]
+        self.store.delete_documents(stale)
+        report.deleted = len(stale)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def write_documents(self, docs: Iterable[Document], report: IngestReport) -> set[str]:
+        """Write changed documents in batches; return every document key seen."""
+        stored = self.store.document_hashes()
+        seen: set[str] = set()
+        pending: list[tuple[Document, str, list[Chunk]]] = []
+        pending_chunks = 0
+        for doc in docs:
+            report.documents += 1
+            seen.add(doc.doc_id)
+            digest = doc.fingerprint()
+            if stored.get(doc.doc_id) == {digest}:
+                report.unchanged += 1
+                continue
+            chunks = self.chunker.split(doc, digest)
+            pending.append((doc, digest, chunks))
+            pending_chunks += len(chunks)
+            if pending_chunks >= self.batch_chunks:
+                self._flush(pending, report)
+                pending, pending_chunks = [], 0
+        self._flush(pending, report)
+        return seen
+
+    def _flush(self, pending: list[tuple[Document, str, list[Chunk]]],
+               report: IngestReport) -> None:
+        chunks = [c for _, _, cs in pending for c in cs]
+        if chunks:
+            vectors = self.embedder.embed_documents([c.embed_text for c in chunks])
+            self.store.upsert(chunks, vectors)
+        # Old versions go only after the new chunks are stored: a crash leaves both, never none.
+        for doc, digest, _ in pending:
+            self.store.delete_stale_versions(doc.doc_id, digest)
+        report.written += len(pending)
+        report.chunks += len(chunks)
+
+
+def _under_any(doc_id: str, scopes: Iterable[str]) -> bool:
+    """Whether a document key is one of the scopes or inside one (a file in a folder, an entry)."""
+    return any(doc_id == s or doc_id.startswith((s + "/", s + "#")) for s in scopes)

@@ -1,0 +1,249 @@
+"""Load documents from files: Markdown with front matter, text, HTML, and protocol registries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from app.kb.addresses import normalise_all
+from app.kb.models import DOC_TYPES, Document
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
+HTML_SUFFIXES = {".html", ".htm"}
+REGISTRY_SUFFIXES = {".json", ".yaml", ".yml"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | REGISTRY_SUFFIXES
+MAX_FILE_BYTES = 20 * 1024 * 1024
+_KNOWN_KEYS = {"title", "type", "protocol", "chain", "addresses", "url", "published_at"}
+
+
+class SkipFile(Exception):
+    """A file that cannot become a document; the message says why."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to load, and the folder it was found under (for its relative source)."""
+
+    path: Path
+    root: Path
+
+    @property
+    def source(self) -> str:
+        """The path relative to the ingested folder, as clients see it."""
+        return self.path.relative_to(self.root).as_posix()
+
+
+def walk(target: Path) -> Iterator[InputFile]:
+    """Files under a folder (sorted, hidden ones skipped), or the file itself."""
+    target = target.resolve()
+    if target.is_file():
+        yield InputFile(target, target.parent)
+        return
+    for path in sorted(target.rglob("*")):
+        rel = path.relative_to(target)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            yield InputFile(path, target)
+
+
+def load_file(item: InputFile) -> list[Document]:
+    """Documents in one file; raise SkipFile with the reason when it has none."""
+    suffix = item.path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise SkipFile(f"unsupported file type {suffix or '(none)'!r}")
+    size = item.path.stat().st_size
+    if size == 0:
+        raise SkipFile("empty file")
+    if size > MAX_FILE_BYTES:
+        raise SkipFile(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    try:
+        raw = item.path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SkipFile(f"not UTF-8 text (byte {exc.start})") from None
+    if not raw.strip():
+        raise SkipFile("empty file")
+    if suffix in REGISTRY_SUFFIXES:
+        return load_registry(raw, item)
+    if suffix in HTML_SUFFIXES:
+        return [load_html(raw, item)]
+    return [load_text(raw, item, markdown=suffix != ".txt")]
+
+
+def load_text(raw: str, item: InputFile, *, markdown: bool = True) -> Document:
+    """A Markdown file with optional YAML front matter, or plain text."""
+    meta: dict[str, Any] = {}
+    body = raw
+    if markdown:
+        try:
+            post = frontmatter.loads(raw)
+        except yaml.YAMLError as exc:
+            raise SkipFile(f"broken front matter: {_first_line(exc)}") from None
+        except ValueError as exc:
+            raise SkipFile(f"broken front matter: {exc}") from None
+        if not isinstance(post.metadata, dict):
+            raise SkipFile("front matter is not a mapping")
+        meta, body = dict(post.metadata), post.content
+    if not body.strip():
+        raise SkipFile("no text after the front matter")
+    title = str(meta.get("title") or _first_heading(body) or item.path.stem).strip()
+    return make_document(str(item.path), item.source, title, body.strip(), meta)
+
+
+def load_html(raw: str, item: InputFile) -> Document:
+    """The main text of an HTML page, without scripts, styles or navigation."""
+    text, meta = html_main_text(raw)
+    if not text:
+        raise SkipFile("no main text found in the HTML")
+    title = str(meta.pop("title", None) or item.path.stem)
+    return make_document(str(item.path), item.source, title, text, meta)
+
+
+def html_main_text(raw: str, url: str | None = None) -> tuple[str, dict[str, Any]]:
+    """Main text and metadata of a page, through trafilatura's content extractor."""
+    import trafilatura
+
+    text = trafilatura.extract(raw, url=url, include_comments=False, include_tables=True,
+                               favor_recall=True) or ""
+    meta: dict[str, Any] = {}
+    info = trafilatura.extract_metadata(raw, default_url=url)
+    if info is not None:
+        if info.title:
+            meta["title"] = info.title
+        if info.date:
+            meta["published_at"] = info.date
+        if info.url:
+            meta["url"] = info.url
+    return text.strip(), meta
+
+
+def load_registry(raw: str, item: InputFile) -> list[Document]:
+    """A protocol registry: a list of entries, or a mapping with a `protocols` list."""
+    try:
+        data = json.loads(raw) if item.path.suffix.lower() == ".json" else yaml.safe_load(raw)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise SkipFile(f"unparseable registry: {_first_line(exc)}") from None
+    entries = data.get("protocols") if isinstance(data, dict) else data
+    if not isinstance(entries, list) or not entries:
+        raise SkipFile("registry must be a non-empty list of protocols (or {protocols: [...]})")
+    docs = []
+    for n, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise SkipFile(f"registry entry {n} has no name")
+        docs.append(_registry_document(entry, item))
+    return docs
+
+
+def _registry_document(entry: dict[str, Any], item: InputFile) -> Document:
+    name = str(entry["name"]).strip()
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    addresses = entry.get("addresses") or []
+    lines = [f"{name} is a {entry.get('category', 'crypto')} protocol."]
+    if entry.get("description"):
+        lines.append(str(entry["description"]).strip())
+    chains = entry.get("chains") or []
+    if chains:
+        lines.append("Chains: " + ", ".join(map(str, chains)) + ".")
+    if isinstance(addresses, dict):
+        for chain, addrs in addresses.items():
+            for addr in addrs if isinstance(addrs, list) else [addrs]:
+                lines.append(f"{name} contract on {chain}: {_address_text(addr)}")
+        flat = [a for v in addresses.values() for a in (v if isinstance(v, list) else [v])]
+    else:
+        lines.extend(f"{name} contract: {_address_text(addr)}" for addr in addresses)
+        flat = list(addresses)
+    if entry.get("website"):
+        lines.append(f"Website: {entry['website']}")
+    meta = {k: v for k, v in entry.items() if k not in {"name", "description", "addresses"}}
+    meta.update(type="protocol", protocol=name, addresses=flat, url=entry.get("website"))
+    if len(chains) == 1:
+        meta.setdefault("chain", chains[0])
+    return make_document(f"{item.path}#{slug}", f"{item.source}#{slug}", name,
+                         "\n".join(lines), meta)
+
+
+def make_document(doc_id: str, source: str, title: str, text: str,
+                  meta: dict[str, Any]) -> Document:
+    """A Document from text and front-matter-style metadata; unknown keys are kept."""
+    doc_type = str(meta.get("type") or "other").lower()
+    if doc_type not in DOC_TYPES:
+        log.warning("%s: unknown type %r, stored as 'other'", source, doc_type)
+        doc_type = "other"
+    raw_addresses = meta.get("addresses") or []
+    if not isinstance(raw_addresses, list):
+        raw_addresses = [raw_addresses]
+    # Declared addresses; the chunker adds those each chunk's own text mentions.
+    addresses = normalise_all([_address_text(a) for a in raw_addresses])
+    extra = {k: _jsonable(v) for k, v in meta.items() if k not in _KNOWN_KEYS}
+    return Document(
+        doc_id=doc_id, source=source, title=title[:300], text=text, type=doc_type,  # type: ignore[arg-type]
+        url=_opt_str(meta.get("url")), protocol=_opt_str(meta.get("protocol")),
+        chain=_opt_str(meta.get("chain"), lower=True),
+        published_at=normalise_date(meta.get("published_at")),
+        addresses=addresses, metadata=extra,
+    )
+
+
+def normalise_date(value: Any) -> str | None:
+    """RFC 3339 in UTC for dates and datetimes, so that date filters compare correctly."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime(value.year, value.month, value.day)
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            log.warning("unparseable published_at %r ignored", value)
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _address_text(value: Any) -> str:
+    """YAML reads an unquoted 0x-address as a hex integer; turn it back into an address."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**160:
+        return f"0x{value:040x}"
+    return str(value)
+
+
+def _opt_str(value: Any, *, lower: bool = False) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    return text.lower() if lower else text
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _first_heading(body: str) -> str | None:
+    for line in body.splitlines():
+        if line.startswith("#"):
+            return line.lstrip("#").strip() or None
+        if line.strip():
+            return None
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
