@@ -16,8 +16,11 @@ from app.core.logging import configure_logging
 
 SAMPLE_CORPUS = Path(__file__).resolve().parents[1] / "samples" / "corpus"
 
-cli = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="CryptoRAG: answers about crypto protocols, contracts and events.")
+cli = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="CryptoRAG: answers about crypto protocols, contracts and events.",
+)
 log = logging.getLogger("cryptorag")
 
 
@@ -44,8 +47,9 @@ def ingest(
     """Ingest files and folders; idempotent, and removes documents that left a folder."""
     services = _services()
     try:
-        report = _pipeline(services).ingest_paths([Path(p) for p in paths],
-                                                  progress=progress and sys.stderr.isatty())
+        report = _pipeline(services).ingest_paths(
+            [Path(p) for p in paths], progress=progress and sys.stderr.isatty()
+        )
     finally:
         services.close()
     for path, reason in report.skipped:
@@ -55,11 +59,29 @@ def ingest(
 
 
 @cli.command()
+def worker(
+    paths: Annotated[list[str], typer.Argument(help="files and folders to keep ingested")],
+    interval: Annotated[float, typer.Option(help="seconds between runs", min=1)] = 300.0,
+) -> None:
+    """Re-ingest paths on an interval, in the foreground, until SIGTERM."""
+    from ingest.worker import Worker
+
+    services = _services()
+    try:
+        loop = Worker(_pipeline(services), [Path(p) for p in paths], interval)
+        loop.install_signal_handlers()
+        loop.run(on_report=lambda r: typer.echo(r.summary(), err=True))
+    finally:
+        services.close()
+
+
+@cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
-    seed_sample: Annotated[bool, typer.Option(
-        help="ingest the bundled sample corpus when the knowledge base is empty")] = False,
+    seed_sample: Annotated[
+        bool, typer.Option(help="ingest the bundled sample corpus when the knowledge base is empty")
+    ] = False,
 ) -> None:
     """Serve the HTTP API."""
     import uvicorn
@@ -72,8 +94,12 @@ def serve(
             log.info("knowledge base is empty: ingesting the sample corpus %s", SAMPLE_CORPUS)
             typer.echo(_pipeline(services).ingest_paths([SAMPLE_CORPUS]).summary(), err=True)
         api = services.settings.api
-        uvicorn.run(create_app(services.settings, services), host=host or api.host,
-                    port=port or api.port, log_level="info")
+        uvicorn.run(
+            create_app(services.settings, services),
+            host=host or api.host,
+            port=port or api.port,
+            log_level="info",
+        )
     finally:
         services.close()
 

@@ -38,8 +38,13 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     """Load the model, open the store and wire the chain; embedder may be passed in to share it."""
     embedder = embedder or build_embedder(settings.embedding)
     client = open_client(settings.store)
-    store = QdrantStore(client, settings.store.collection, vector_name(embedder.name),
-                        embedder.dim, server=settings.store.qdrant_url is not None)
+    store = QdrantStore(
+        client,
+        settings.store.collection,
+        vector_name(embedder.name),
+        embedder.dim,
+        server=settings.store.qdrant_url is not None,
+    )
     try:
         store.ensure_collection()
     except Exception:

@@ -17,8 +17,9 @@ _MAX_TITLE_TOKENS = 40
 class Chunker:
     """Token-budgeted splitting: every chunk plus its title fits in max_tokens word pieces."""
 
-    def __init__(self, count_tokens: Callable[[str], int], max_tokens: int = 256,
-                 overlap_tokens: int = 32) -> None:
+    def __init__(
+        self, count_tokens: Callable[[str], int], max_tokens: int = 256, overlap_tokens: int = 32
+    ) -> None:
         self.count_tokens = count_tokens
         self.max_tokens = max_tokens
         self.overlap_tokens = overlap_tokens
@@ -29,20 +30,34 @@ class Chunker:
         # The title line and its newline share the window with the text.
         budget = self.max_tokens - self.count_tokens(title + "\n")
         splitter = RecursiveCharacterTextSplitter(
-            chunk_size=budget, chunk_overlap=min(self.overlap_tokens, budget // 4),
-            length_function=self._body_tokens, separators=_SEPARATORS, keep_separator="start",
+            chunk_size=budget,
+            chunk_overlap=min(self.overlap_tokens, budget // 4),
+            length_function=self._body_tokens,
+            separators=_SEPARATORS,
+            keep_separator="start",
             strip_whitespace=True,
         )
         pieces = [p for p in splitter.split_text(doc.text) if p.strip()]
         chunks = []
         for index, text in enumerate(pieces):
-            chunks.append(Chunk(
-                id=point_id(doc.doc_id, index, text), doc_id=doc.doc_id, doc_hash=doc_hash,
-                index=index, text=text, title=title, source=doc.source, type=doc.type,
-                url=doc.url, protocol=doc.protocol, chain=doc.chain,
-                published_at=doc.published_at,
-                addresses=normalise_all([*doc.addresses, text]), metadata=doc.metadata,
-            ))
+            chunks.append(
+                Chunk(
+                    id=point_id(doc.doc_id, index, text),
+                    doc_id=doc.doc_id,
+                    doc_hash=doc_hash,
+                    index=index,
+                    text=text,
+                    title=title,
+                    source=doc.source,
+                    type=doc.type,
+                    url=doc.url,
+                    protocol=doc.protocol,
+                    chain=doc.chain,
+                    published_at=doc.published_at,
+                    addresses=normalise_all([*doc.addresses, text]),
+                    metadata=doc.metadata,
+                )
+            )
         return chunks
 
     def _body_tokens(self, text: str) -> int:

@@ -48,8 +48,9 @@ class IngestReport:
 class Pipeline:
     """Writes documents into the store in embedding batches, skipping unchanged ones."""
 
-    def __init__(self, store: QdrantStore, embedder: Embedder, chunker: Chunker,
-                 batch_chunks: int = 256) -> None:
+    def __init__(
+        self, store: QdrantStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 256
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
@@ -87,7 +88,8 @@ class Pipeline:
         bar.close()
         scopes = [str(t.resolve()) for t in existing]
         stale = [
-            doc_id for doc_id in self.store.document_hashes()
+            doc_id
+            for doc_id in self.store.document_hashes()
             if doc_id not in seen and _under_any(doc_id, scopes) and not _under_any(doc_id, failed)
         ]
         self.store.delete_documents(stale)
@@ -117,8 +119,9 @@ class Pipeline:
         self._flush(pending, report)
         return seen
 
-    def _flush(self, pending: list[tuple[Document, str, list[Chunk]]],
-               report: IngestReport) -> None:
+    def _flush(
+        self, pending: list[tuple[Document, str, list[Chunk]]], report: IngestReport
+    ) -> None:
         chunks = [c for _, _, cs in pending for c in cs]
         if chunks:
             vectors = self.embedder.embed_documents([c.embed_text for c in chunks])

@@ -26,8 +26,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if owned:
                 app.state.services.close()
 
-    app = FastAPI(title="CryptoRAG", version="0.1.0", lifespan=lifespan,
-                  summary="Answers about crypto protocols, contracts and events, with sources.")
+    app = FastAPI(
+        title="CryptoRAG",
+        version="0.1.0",
+        lifespan=lifespan,
+        summary="Answers about crypto protocols, contracts and events, with sources.",
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(search.router)

@@ -15,9 +15,11 @@ def check_question(text: str, limit: int, field: str = "query") -> str:
     if not stripped:
         raise BadRequest(f"{field} is empty", code="empty_question")
     if not _WORDISH.search(stripped):
-        raise BadRequest(f"{field} has no words, only punctuation or symbols",
-                         code="empty_question")
+        raise BadRequest(
+            f"{field} has no words, only punctuation or symbols", code="empty_question"
+        )
     if len(stripped) > limit:
-        raise BadRequest(f"{field} is {len(stripped)} characters; the limit is {limit}",
-                         code="question_too_long")
+        raise BadRequest(
+            f"{field} is {len(stripped)} characters; the limit is {limit}", code="question_too_long"
+        )
     return stripped

@@ -42,8 +42,13 @@ def vector_name(model_name: str) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, normalised vectors, encoded in batches."""
 
-    def __init__(self, model_name: str, batch_size: int = 64, device: str | None = None,
-                 max_tokens: int = 256) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        batch_size: int = 64,
+        device: str | None = None,
+        max_tokens: int = 256,
+    ) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -55,8 +60,9 @@ class SentenceTransformerEmbedder:
         self.model = SentenceTransformer(_resolve(model_name), device=device)
         self.max_tokens = min(max_tokens, int(self.model.max_seq_length or max_tokens))
         self.model.max_seq_length = self.max_tokens
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or getattr(
-            self.model, "get_sentence_embedding_dimension"
+        get_dim = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
         )
         self.dim = int(get_dim() or 0)
         self.tokenizer = self.model.tokenizer
@@ -66,8 +72,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return []
         vectors = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return [v.tolist() for v in vectors]
 
@@ -94,6 +103,8 @@ def _resolve(model_name: str) -> str:
 def build_embedder(settings: EmbeddingSettings) -> Embedder:
     """The embedder that the settings name."""
     return SentenceTransformerEmbedder(
-        settings.model, batch_size=settings.batch_size, device=settings.device,
+        settings.model,
+        batch_size=settings.batch_size,
+        device=settings.device,
         max_tokens=settings.max_tokens,
     )

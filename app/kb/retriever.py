@@ -23,7 +23,8 @@ class Retrieval:
         """Addresses whose checksum is wrong are reported, never silently matched."""
         return [
             f"{a.raw} has an invalid EIP-55 checksum (expected {a.checksum}); it was not looked up"
-            for a in self.addresses if a.status == "invalid"
+            for a in self.addresses
+            if a.status == "invalid"
         ]
 
 

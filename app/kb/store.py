@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -26,8 +26,9 @@ _SCROLL_PAGE = 1024
 def open_client(settings: StoreSettings) -> QdrantClient:
     """A client for the configured store; a clear error when it cannot be opened."""
     if settings.qdrant_url is not None:
-        return QdrantClient(url=str(settings.qdrant_url), api_key=settings.qdrant_api_key,
-                            timeout=10)
+        return QdrantClient(
+            url=str(settings.qdrant_url), api_key=settings.qdrant_api_key, timeout=10
+        )
     settings.local_path.mkdir(parents=True, exist_ok=True)
     try:
         return QdrantClient(path=str(settings.local_path))
@@ -42,8 +43,15 @@ def open_client(settings: StoreSettings) -> QdrantClient:
 class QdrantStore:
     """Chunks and their vectors in one collection, under a vector name that records the model."""
 
-    def __init__(self, client: QdrantClient, collection: str, vector_name: str, dim: int,
-                 *, server: bool = False) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        vector_name: str,
+        dim: int,
+        *,
+        server: bool = False,
+    ) -> None:
         self.client = client
         self.server = server
         self.collection = collection
@@ -66,7 +74,9 @@ class QdrantStore:
         self.client.create_collection(
             self.collection,
             vectors_config={
-                self.vector_name: models.VectorParams(size=self.dim, distance=models.Distance.COSINE)
+                self.vector_name: models.VectorParams(
+                    size=self.dim, distance=models.Distance.COSINE
+                )
             },
         )
         if self.server:
@@ -121,33 +131,42 @@ class QdrantStore:
             wait=True,
         )
 
-    def search(self, vector: list[float], top_k: int,
-               filters: dict[str, Any] | None = None) -> list[ScoredChunk]:
+    def search(
+        self, vector: list[float], top_k: int, filters: dict[str, Any] | None = None
+    ) -> list[ScoredChunk]:
         """Nearest chunks to a query vector, within the filters."""
         response = self.client.query_points(
-            self.collection, query=vector, using=self.vector_name, limit=top_k,
-            query_filter=build_filter(filters), with_payload=True,
+            self.collection,
+            query=vector,
+            using=self.vector_name,
+            limit=top_k,
+            query_filter=build_filter(filters),
+            with_payload=True,
         )
         return [
             ScoredChunk(chunk=_to_chunk(p.id, p.payload), score=float(p.score), matched="dense")
             for p in response.points
         ]
 
-    def by_addresses(self, addresses: list[str], limit: int,
-                     filters: dict[str, Any] | None = None) -> list[Chunk]:
+    def by_addresses(
+        self, addresses: list[str], limit: int, filters: dict[str, Any] | None = None
+    ) -> list[Chunk]:
         """Chunks that mention any of these EIP-55 addresses, matched exactly."""
         if not addresses:
             return []
         flt = build_filter(filters) or models.Filter()
-        flt.must = [*(flt.must or []), _match("addresses", addresses)]  # type: ignore[list-item]
-        records, _ = self.client.scroll(self.collection, scroll_filter=flt, limit=limit,
-                                        with_payload=True)
+        flt.must = [*(flt.must or []), _match("addresses", addresses)]
+        records, _ = self.client.scroll(
+            self.collection, scroll_filter=flt, limit=limit, with_payload=True
+        )
         return [_to_chunk(r.id, r.payload) for r in records]
 
     def counts(self) -> dict[str, int]:
         """Documents and chunks in the store."""
-        return {"documents": len(self.document_hashes()),
-                "chunks": self.client.count(self.collection, exact=True).count}
+        return {
+            "documents": len(self.document_hashes()),
+            "chunks": self.client.count(self.collection, exact=True).count,
+        }
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the collection answers."""
@@ -160,8 +179,11 @@ class QdrantStore:
         offset = None
         while True:
             records, offset = self.client.scroll(
-                self.collection, scroll_filter=flt, limit=_SCROLL_PAGE,
-                with_payload=fields, offset=offset,
+                self.collection,
+                scroll_filter=flt,
+                limit=_SCROLL_PAGE,
+                with_payload=fields,
+                offset=offset,
             )
             yield from records
             if offset is None:
@@ -184,25 +206,32 @@ def build_filter(filters: dict[str, Any] | None) -> models.Filter | None:
             continue
         if key not in FILTER_FIELDS:
             allowed = ", ".join((*FILTER_FIELDS, *DATE_FIELDS))
-            raise BadRequest(f"unknown filter field {key!r}; allowed: {allowed}",
-                             code="invalid_filter")
+            raise BadRequest(
+                f"unknown filter field {key!r}; allowed: {allowed}", code="invalid_filter"
+            )
         values = value if isinstance(value, list) else [value]
         if not values or not all(isinstance(v, str) and v for v in values):
-            raise BadRequest(f"filter {key!r} takes a non-empty string or list of strings",
-                             code="invalid_filter")
+            raise BadRequest(
+                f"filter {key!r} takes a non-empty string or list of strings", code="invalid_filter"
+            )
         if key == "type" and (bad := [v for v in values if v not in DOC_TYPES]):
-            raise BadRequest(f"filter 'type' has unknown value(s) {bad}; allowed: "
-                             f"{', '.join(DOC_TYPES)}", code="invalid_filter")
+            raise BadRequest(
+                f"filter 'type' has unknown value(s) {bad}; allowed: {', '.join(DOC_TYPES)}",
+                code="invalid_filter",
+            )
         if key == "chain":
             values = [v.lower() for v in values]
         must.append(_match(key, values if len(values) > 1 else values[0]))
     if any(k in filters for k in DATE_FIELDS):
         bounds = {k: _parse_date(k, filters.get(k)) for k in DATE_FIELDS}
-        must.append(models.FieldCondition(
-            key="published_at",
-            range=models.DatetimeRange(gte=bounds["published_after"],
-                                       lte=bounds["published_before"]),
-        ))
+        must.append(
+            models.FieldCondition(
+                key="published_at",
+                range=models.DatetimeRange(
+                    gte=bounds["published_after"], lte=bounds["published_before"]
+                ),
+            )
+        )
     return models.Filter(must=must) if must else None  # type: ignore[arg-type]
 
 
@@ -212,8 +241,9 @@ def _parse_date(key: str, value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        raise BadRequest(f"filter {key!r} must be an ISO date such as 2024-05-01",
-                         code="invalid_filter") from None
+        raise BadRequest(
+            f"filter {key!r} must be an ISO date such as 2024-05-01", code="invalid_filter"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

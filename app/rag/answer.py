@@ -36,8 +36,14 @@ class Answer:
 class AnswerService:
     """Answers questions from the knowledge base, with or without a language model."""
 
-    def __init__(self, retriever: Retriever, embedder: Embedder, prompts: Prompts,
-                 llm: BaseChatModel | None, top_k: int = 5) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        embedder: Embedder,
+        prompts: Prompts,
+        llm: BaseChatModel | None,
+        top_k: int = 5,
+    ) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.prompts = prompts
@@ -89,4 +95,6 @@ def _windows(system: str) -> set[str]:
     """Overlapping slices of the system prompt, to spot it inside a reply."""
     flat = _normalise(system)
     step = _LEAK_WINDOW // 2
-    return {flat[i : i + _LEAK_WINDOW] for i in range(0, max(len(flat) - _LEAK_WINDOW, 0) + 1, step)}
+    return {
+        flat[i : i + _LEAK_WINDOW] for i in range(0, max(len(flat) - _LEAK_WINDOW, 0) + 1, step)
+    }

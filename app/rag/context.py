@@ -11,7 +11,9 @@ from app.rag.prompts import Prompts
 
 MAX_CHUNK_CHARS = 4000
 # Control, zero-width and bidirectional characters hide text from readers, not from models.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
 
 
 @dataclass
@@ -26,8 +28,11 @@ class Source:
 
     def as_dict(self) -> dict[str, object]:
         """The API shape: url only when known."""
-        out: dict[str, object] = {"source": self.source, "title": self.title,
-                                  "score": round(self.score, 4)}
+        out: dict[str, object] = {
+            "source": self.source,
+            "title": self.title,
+            "score": round(self.score, 4),
+        }
         if self.url:
             out["url"] = self.url
         return out
@@ -62,12 +67,23 @@ def build_context(hits: list[ScoredChunk], sources: list[Source], prompts: Promp
     for hit in hits:
         c = hit.chunk
         extra = "".join(
-            f' {k}="{_attr(v)}"' for k, v in
-            (("chain", c.chain), ("protocol", c.protocol), ("published_at", c.published_at))
+            f' {k}="{_attr(v)}"'
+            for k, v in (
+                ("chain", c.chain),
+                ("protocol", c.protocol),
+                ("published_at", c.published_at),
+            )
             if v
         )
-        blocks.append(prompts.render(
-            "document", index=index[c.source], source=_attr(c.source), title=_attr(c.title),
-            type=c.type, extra=extra, text=sanitise(c.text),
-        ))
+        blocks.append(
+            prompts.render(
+                "document",
+                index=index[c.source],
+                source=_attr(c.source),
+                title=_attr(c.title),
+                type=c.type,
+                extra=extra,
+                text=sanitise(c.text),
+            )
+        )
     return "\n\n".join(blocks) if blocks else "(no documents matched)"

@@ -26,8 +26,14 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def extractive_answer(question: str, hits: list[ScoredChunk], sources: list[Source],
-                      embedder: Embedder, prompts: Prompts, reason: str) -> str:
+def extractive_answer(
+    question: str,
+    hits: list[ScoredChunk],
+    sources: list[Source],
+    embedder: Embedder,
+    prompts: Prompts,
+    reason: str,
+) -> str:
     """The most relevant sentences of the retrieved chunks, each tied to its source number."""
     if not hits:
         return prompts.render("no_context")
@@ -42,12 +48,16 @@ def extractive_answer(question: str, hits: list[ScoredChunk], sources: list[Sour
     similarity = vectors[1:] @ vectors[0]
     # Prefer sentences from higher-ranked chunks when similarity is close: the retriever
     # knows about exact address matches that sentence similarity cannot see.
-    scores = [float(s) - 0.02 * rank for s, (_, _, rank) in zip(similarity, candidates, strict=True)]
+    scores = [
+        float(s) - 0.02 * rank for s, (_, _, rank) in zip(similarity, candidates, strict=True)
+    ]
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
     chosen: list[int] = []
     if hits[0].matched == "address":
         # The question named this chunk's address: its best sentence leads.
-        chosen.append(next(i for i in order if candidates[i][2] == 0))
+        lead = next((i for i in order if candidates[i][2] == 0), None)
+        if lead is not None:
+            chosen.append(lead)
     for i in order:
         if len(chosen) >= _MAX_SENTENCES:
             break

@@ -14,13 +14,14 @@ class Prompts:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.text = {name: (folder / f"{name}.md").read_text("utf-8").strip()
-                     for name in TEMPLATES}
-        self.chat = ChatPromptTemplate.from_messages([
-            ("system", self.text["system"]),
-            MessagesPlaceholder("history", optional=True),
-            ("human", self.text["question"]),
-        ])
+        self.text = {name: (folder / f"{name}.md").read_text("utf-8").strip() for name in TEMPLATES}
+        self.chat = ChatPromptTemplate.from_messages(
+            [
+                ("system", self.text["system"]),
+                MessagesPlaceholder("history", optional=True),
+                ("human", self.text["question"]),
+            ]
+        )
 
     def render(self, name: str, **values: object) -> str:
         """A template filled with values; values are inserted as they are, never re-parsed."""

@@ -112,8 +112,12 @@ def html_main_text(raw: str, url: str | None = None) -> tuple[str, dict[str, Any
     """Main text and metadata of a page, through trafilatura's content extractor."""
     import trafilatura
 
-    text = trafilatura.extract(raw, url=url, include_comments=False, include_tables=True,
-                               favor_recall=True) or ""
+    text = (
+        trafilatura.extract(
+            raw, url=url, include_comments=False, include_tables=True, favor_recall=True
+        )
+        or ""
+    )
     meta: dict[str, Any] = {}
     info = trafilatura.extract_metadata(raw, default_url=url)
     if info is not None:
@@ -167,12 +171,14 @@ def _registry_document(entry: dict[str, Any], item: InputFile) -> Document:
     meta.update(type="protocol", protocol=name, addresses=flat, url=entry.get("website"))
     if len(chains) == 1:
         meta.setdefault("chain", chains[0])
-    return make_document(f"{item.path}#{slug}", f"{item.source}#{slug}", name,
-                         "\n".join(lines), meta)
+    return make_document(
+        f"{item.path}#{slug}", f"{item.source}#{slug}", name, "\n".join(lines), meta
+    )
 
 
-def make_document(doc_id: str, source: str, title: str, text: str,
-                  meta: dict[str, Any]) -> Document:
+def make_document(
+    doc_id: str, source: str, title: str, text: str, meta: dict[str, Any]
+) -> Document:
     """A Document from text and front-matter-style metadata; unknown keys are kept."""
     doc_type = str(meta.get("type") or "other").lower()
     if doc_type not in DOC_TYPES:
@@ -185,11 +191,17 @@ def make_document(doc_id: str, source: str, title: str, text: str,
     addresses = normalise_all([_address_text(a) for a in raw_addresses])
     extra = {k: _jsonable(v) for k, v in meta.items() if k not in _KNOWN_KEYS}
     return Document(
-        doc_id=doc_id, source=source, title=title[:300], text=text, type=doc_type,  # type: ignore[arg-type]
-        url=_opt_str(meta.get("url")), protocol=_opt_str(meta.get("protocol")),
+        doc_id=doc_id,
+        source=source,
+        title=title[:300],
+        text=text,
+        type=doc_type,  # type: ignore[arg-type]
+        url=_opt_str(meta.get("url")),
+        protocol=_opt_str(meta.get("protocol")),
         chain=_opt_str(meta.get("chain"), lower=True),
         published_at=normalise_date(meta.get("published_at")),
-        addresses=addresses, metadata=extra,
+        addresses=addresses,
+        metadata=extra,
     )
 
 

@@ -16,9 +16,15 @@ from app.api.validation import check_question
 router = APIRouter(tags=["chat"])
 
 
-@router.post("/v1/chat", response_model=ChatResponse,
-             responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
-                        200: {"content": {"text/event-stream": {}}}})
+@router.post(
+    "/v1/chat",
+    response_model=ChatResponse,
+    responses={
+        400: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        200: {"content": {"text/event-stream": {}}},
+    },
+)
 async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | StreamingResponse:
     """Answer a question from the knowledge base; the system prompt stays on the server."""
     question = check_question(body.message, services.settings.api.max_question_chars, "message")

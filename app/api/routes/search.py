@@ -17,8 +17,11 @@ router = APIRouter(tags=["search"])
 _PUBLIC = ("source", "title", "type", "url", "protocol", "chain", "published_at", "addresses")
 
 
-@router.post("/v1/search", response_model=SearchResponse,
-             responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+@router.post(
+    "/v1/search",
+    response_model=SearchResponse,
+    responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+)
 async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     """Top chunks for a query, within optional filters."""
     api = services.settings.api
@@ -29,8 +32,7 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     retrieval = await anyio.to_thread.run_sync(
         services.retriever.retrieve, query, top_k, body.filters
     )
-    return SearchResponse(results=[_result(h) for h in retrieval.hits],
-                          warnings=retrieval.warnings)
+    return SearchResponse(results=[_result(h) for h in retrieval.hits], warnings=retrieval.warnings)
 
 
 def _result(hit: ScoredChunk) -> SearchResult:

@@ -1,0 +1,92 @@
+"""Shared fixtures: the real embedder once per session, settings on a temporary data dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from app.core.settings import (
+    APISettings,
+    EmbeddingSettings,
+    LLMSettings,
+    Settings,
+    StoreSettings,
+)
+from app.kb.embeddings import SentenceTransformerEmbedder
+from app.services import Services, build_services
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "samples" / "corpus"
+SHARED_EVAL = REPO.parent / "shared" / "eval" / "dev"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No CRYPTORAG_* variable or .env of the developer's leaks into a test."""
+    for key in list(os.environ):
+        if key.startswith("CRYPTORAG_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real default model, loaded once."""
+    return SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2")
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings on a temporary data dir; keyword arguments override LLM settings."""
+
+    def _make(**llm: Any) -> Settings:
+        return Settings(
+            store=StoreSettings(data_dir=tmp_path / "data"),
+            embedding=EmbeddingSettings(),
+            llm=LLMSettings(**llm),
+            api=APISettings(),
+        )
+
+    return _make
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the bundled sample corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+@pytest.fixture
+def services_factory(
+    make_settings: Callable[..., Settings], embedder: SentenceTransformerEmbedder
+) -> Iterator[Callable[..., Services]]:
+    """Build services on the real model and an embedded store; closed after the test."""
+    built: list[Services] = []
+
+    def _build(**llm: Any) -> Services:
+        services = build_services(make_settings(**llm), embedder=embedder)
+        built.append(services)
+        return services
+
+    yield _build
+    for s in built:
+        s.close()
+
+
+def ingest(services: Services, *paths: Path) -> Any:
+    """Run the real pipeline over paths."""
+    from ingest.chunking import Chunker
+    from ingest.pipeline import Pipeline
+
+    chunker = Chunker(services.embedder.count_tokens, services.embedder.max_tokens)
+    return Pipeline(services.store, services.embedder, chunker).ingest_paths(list(paths))

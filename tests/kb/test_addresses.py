@@ -1,0 +1,28 @@
+from app.kb.addresses import classify, find_addresses, normalise_all
+
+VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
+
+
+def test_lowercase_is_normalised_and_marked_unchecked() -> None:
+    found = classify(VAULT.lower())
+    assert found.checksum == VAULT
+    assert found.status == "unchecked"
+
+
+def test_valid_checksum() -> None:
+    assert classify(VAULT).status == "valid"
+
+
+def test_wrong_checksum_is_invalid() -> None:
+    wrong = VAULT.replace("BA12", "Ba12")
+    assert classify(wrong).status == "invalid"
+
+
+def test_find_skips_transaction_hashes_and_dedupes() -> None:
+    tx = "0x" + "ab" * 32
+    text = f"vault {VAULT} and again {VAULT.lower()}, tx {tx}"
+    assert [a.checksum for a in find_addresses(text)] == [VAULT]
+
+
+def test_normalise_all_ignores_non_addresses() -> None:
+    assert normalise_all(["nope", VAULT.lower(), "0x123"]) == [VAULT]

@@ -1,0 +1,84 @@
+"""A small OpenAI-compatible chat server for tests: records requests, replies from a queue."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+
+@dataclass
+class FakeLLM:
+    """State of the stand-in model: what it received and what it will say."""
+
+    replies: list[str] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    delay_s: float = 0.0
+    fail_status: int | None = None
+    default_reply: str = "The knowledge base answers this [1]."
+
+    def next_reply(self) -> str:
+        """The queued reply, or the default one."""
+        return self.replies.pop(0) if self.replies else self.default_reply
+
+
+def build_app(state: FakeLLM) -> FastAPI:
+    """An app speaking enough of the Chat Completions protocol for ChatOpenAI and the SDK."""
+    app = FastAPI()
+
+    @app.get("/v1/models")
+    async def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
+
+    @app.post("/v1/chat/completions", response_model=None)
+    async def completions(request: Request) -> JSONResponse | StreamingResponse:
+        body = await request.json()
+        state.requests.append(body)
+        if state.delay_s:
+            await asyncio.sleep(state.delay_s)
+        if state.fail_status:
+            return JSONResponse(
+                {"error": {"message": "down", "type": "server_error"}},
+                status_code=state.fail_status,
+            )
+        text = state.next_reply()
+        created = int(time.time())
+        if body.get("stream"):
+            return StreamingResponse(_stream(text, created), media_type="text/event-stream")
+        return JSONResponse(
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": created,
+                "model": body.get("model", "fake-model"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": text},
+                    }
+                ],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }
+        )
+
+    return app
+
+
+async def _stream(text: str, created: int) -> AsyncIterator[str]:
+    for word in text.split(" "):
+        chunk = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": "fake-model",
+            "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
+        }
+        yield f"data: {json.dumps(chunk)}\n\n"
+    yield "data: [DONE]\n\n"

@@ -1,0 +1,65 @@
+"""The installed `cryptorag` command, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+BIN = Path(sys.executable).parent / "cryptorag"
+
+
+def _run(args: list[str], data: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CRYPTORAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **extra_env}
+    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True,
+                          timeout=180)
+
+
+def test_ingest_stats_ask(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (corpus / "junk.bin").write_bytes(b"\x00\x01")
+    result = _run(["ingest", str(corpus)], data)
+    assert result.returncode == 1, result.stderr
+    assert "skipped" in result.stderr and "junk.bin" in result.stderr
+    assert "1 skipped" in result.stdout
+    stats = json.loads(_run(["stats"], data).stdout)
+    assert stats["documents"] >= 29 and stats["chunks"] >= stats["documents"]
+    (corpus / "junk.bin").unlink()
+    again = _run(["ingest", str(corpus)], data)
+    assert again.returncode == 0
+    assert "0 written" in again.stdout
+    answer = _run(["ask", "Can I turn cvxCRV back into CRV?"], data)
+    assert answer.returncode == 0
+    assert "Sources:" in answer.stdout and "convex.md" in answer.stdout
+
+
+def test_bad_configuration_is_one_clear_line(tmp_path: Path) -> None:
+    result = _run(["stats"], tmp_path, CRYPTORAG_LLM_BASE_URL="nope")
+    assert result.returncode == 2
+    assert "CRYPTORAG_LLM_BASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "samples" / "corpus" / "weth.md", folder)
+    env = {**os.environ, "CRYPTORAG_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([str(BIN), "worker", str(folder), "--interval", "60"], env=env,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 120
+    line = ""
+    while "ingested" not in line and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+    assert "1 written" in line
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
