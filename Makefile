@@ -32,8 +32,8 @@ test: lint typecheck
 	$(BIN)/pytest -q
 
 bench: install
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/search.py
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

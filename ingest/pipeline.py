@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,39 +99,59 @@ class Pipeline:
         return report
 
     def write_documents(self, docs: Iterable[Document], report: IngestReport) -> set[str]:
-        """Write changed documents in batches; return every document key seen."""
+        """Write changed documents in batches; return every document key seen.
+
+        Writing a batch to the store overlaps with loading and embedding the next one.
+        """
         stored = self.store.document_hashes()
         seen: set[str] = set()
         pending: list[tuple[Document, str, list[Chunk]]] = []
         pending_chunks = 0
-        for doc in docs:
-            report.documents += 1
-            seen.add(doc.doc_id)
-            digest = doc.fingerprint()
-            if stored.get(doc.doc_id) == {digest}:
-                report.unchanged += 1
-                continue
-            chunks = self.chunker.split(doc, digest)
-            pending.append((doc, digest, chunks))
-            pending_chunks += len(chunks)
-            if pending_chunks >= self.batch_chunks:
-                self._flush(pending, report)
-                pending, pending_chunks = [], 0
-        self._flush(pending, report)
+        writing: Future[None] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") as writer:
+            for doc in docs:
+                report.documents += 1
+                seen.add(doc.doc_id)
+                digest = doc.fingerprint()
+                if stored.get(doc.doc_id) == {digest}:
+                    report.unchanged += 1
+                    continue
+                chunks = self.chunker.split(doc, digest)
+                pending.append((doc, digest, chunks))
+                pending_chunks += len(chunks)
+                if pending_chunks >= self.batch_chunks:
+                    writing = self._flush(pending, stored, report, writer, writing)
+                    pending, pending_chunks = [], 0
+            writing = self._flush(pending, stored, report, writer, writing)
+            if writing is not None:
+                writing.result()
         return seen
 
     def _flush(
-        self, pending: list[tuple[Document, str, list[Chunk]]], report: IngestReport
-    ) -> None:
+        self,
+        pending: list[tuple[Document, str, list[Chunk]]],
+        stored: dict[str, set[str]],
+        report: IngestReport,
+        writer: ThreadPoolExecutor,
+        previous: Future[None] | None,
+    ) -> Future[None] | None:
+        """Embed a batch here, then hand it to the writer once the previous write is done."""
+        if not pending:
+            return previous
         chunks = [c for _, _, cs in pending for c in cs]
-        if chunks:
-            vectors = self.embedder.embed_documents([c.embed_text for c in chunks])
+        vectors = self.embedder.embed_documents([c.embed_text for c in chunks]) if chunks else []
+        replaced = {doc.doc_id: digest for doc, digest, _ in pending if doc.doc_id in stored}
+        if previous is not None:
+            previous.result()  # a failed write stops the run before anything else is written
+
+        def write() -> None:
             self.store.upsert(chunks, vectors)
-        # Old versions go only after the new chunks are stored: a crash leaves both, never none.
-        for doc, digest, _ in pending:
-            self.store.delete_stale_versions(doc.doc_id, digest)
+            # Old versions go only after the new chunks are stored: a crash leaves both.
+            self.store.delete_stale_versions(replaced)
+
         report.written += len(pending)
         report.chunks += len(chunks)
+        return writer.submit(write)
 
 
 def _under_any(doc_id: str, scopes: Iterable[str]) -> bool:

@@ -27,8 +27,9 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
 
-    def run(self, on_report: Callable[[IngestReport], None] | None = None,
-            max_runs: int | None = None) -> int:
+    def run(
+        self, on_report: Callable[[IngestReport], None] | None = None, max_runs: int | None = None
+    ) -> int:
         """Loop until stopped (or max_runs); return how many runs completed."""
         runs = 0
         while not self.stopping.is_set():

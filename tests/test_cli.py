@@ -19,8 +19,7 @@ BIN = Path(sys.executable).parent / "cryptorag"
 
 def _run(args: list[str], data: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CRYPTORAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **extra_env}
-    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=180)
 
 
 def test_ingest_stats_ask(corpus: Path, tmp_path: Path) -> None:
@@ -53,8 +52,12 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     folder.mkdir()
     shutil.copy(Path(__file__).parents[1] / "samples" / "corpus" / "weth.md", folder)
     env = {**os.environ, "CRYPTORAG_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([str(BIN), "worker", str(folder), "--interval", "60"], env=env,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(BIN), "worker", str(folder), "--interval", "60"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     deadline = time.monotonic() + 120
     line = ""

@@ -106,13 +106,16 @@ class QdrantStore:
             out.setdefault(str(payload.get("doc_id")), set()).add(str(payload.get("doc_hash")))
         return out
 
-    def delete_stale_versions(self, doc_id: str, keep_hash: str) -> None:
-        """Remove the chunks of older versions of a document, once the new ones are written."""
+    def delete_stale_versions(self, keep: dict[str, str]) -> None:
+        """Remove older versions of documents (doc_id -> hash to keep), in one request."""
+        if not keep:
+            return
         self.client.delete(
             self.collection,
             points_selector=models.FilterSelector(
                 filter=models.Filter(
-                    must=[_match("doc_id", doc_id)], must_not=[_match("doc_hash", keep_hash)]
+                    must=[_match("doc_id", list(keep))],
+                    must_not=[_match("doc_hash", list(keep.values()))],
                 )
             ),
             wait=True,
