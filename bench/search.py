@@ -20,8 +20,13 @@ import httpx
 from bench.common import REPO, percentile
 
 QUESTIONS = REPO.parent / "shared" / "eval" / "dev" / "questions.jsonl"
-FALLBACK = ["what is 0xba12222222228d8ba445958a75a0704d566bf2c8", "How do flash loans work?",
-            "Why did TerraUSD lose its peg?", "USDC on Base", "What is veCRV?"]
+FALLBACK = [
+    "what is 0xba12222222228d8ba445958a75a0704d566bf2c8",
+    "How do flash loans work?",
+    "Why did TerraUSD lose its peg?",
+    "USDC on Base",
+    "What is veCRV?",
+]
 
 
 def _free_port() -> int:
@@ -34,14 +39,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    queries = ([json.loads(line)["q"] for line in QUESTIONS.read_text().splitlines() if line]
-               if QUESTIONS.exists() else FALLBACK)
+    queries = (
+        [json.loads(line)["q"] for line in QUESTIONS.read_text().splitlines() if line]
+        if QUESTIONS.exists()
+        else FALLBACK
+    )
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "CRYPTORAG_DATA_DIR": tmp, "HF_HUB_OFFLINE": "1"}
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "cryptorag"), "serve", "--seed-sample",
-             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                str(Path(sys.executable).parent / "cryptorag"),
+                "serve",
+                "--seed-sample",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -67,8 +84,10 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     print(f"requests: {len(latencies)} sequential, {len(queries)} distinct queries, top_k=5")
-    print(f"/v1/search p50: {percentile(latencies, 50):.1f} ms  p95: "
-          f"{percentile(latencies, 95):.1f} ms  max: {max(latencies):.1f} ms")
+    print(
+        f"/v1/search p50: {percentile(latencies, 50):.1f} ms  p95: "
+        f"{percentile(latencies, 95):.1f} ms  max: {max(latencies):.1f} ms"
+    )
 
 
 if __name__ == "__main__":
