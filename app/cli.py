@@ -32,11 +32,9 @@ def _services():  # type: ignore[no-untyped-def]
 
 
 def _pipeline(services):  # type: ignore[no-untyped-def]
-    from ingest.chunking import Chunker
     from ingest.pipeline import Pipeline
 
-    chunker = Chunker(services.embedder.count_tokens, services.embedder.max_tokens)
-    return Pipeline(services.store, services.embedder, chunker)
+    return Pipeline.from_services(services)
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from qdrant_client import QdrantClient
 from app.core.settings import Settings
 from app.kb.embeddings import Embedder, build_embedder, vector_name
 from app.kb.retriever import Retriever
+from app.kb.sparse import SparseEncoder
 from app.kb.store import QdrantStore, open_client
 from app.rag.answer import AnswerService
 from app.rag.llm import build_llm
@@ -24,6 +25,7 @@ class Services:
     embedder: Embedder
     client: QdrantClient
     store: QdrantStore
+    sparse: SparseEncoder
     retriever: Retriever
     prompts: Prompts
     llm: BaseChatModel | None
@@ -43,6 +45,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         settings.store.collection,
         vector_name(embedder.name),
         embedder.dim,
+        sparse_name=SparseEncoder.name,
         server=settings.store.qdrant_url is not None,
     )
     try:
@@ -50,8 +53,9 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     except Exception:
         client.close()
         raise
-    retriever = Retriever(store, embedder)
+    sparse = SparseEncoder()
+    retriever = Retriever(store, embedder, sparse)
     prompts = Prompts(settings.api.prompts_dir)
     llm = build_llm(settings.llm)
     answers = AnswerService(retriever, embedder, prompts, llm, top_k=settings.api.chat_top_k)
-    return Services(settings, embedder, client, store, retriever, prompts, llm, answers)
+    return Services(settings, embedder, client, store, sparse, retriever, prompts, llm, answers)

@@ -55,6 +55,7 @@ class Chunker:
                     chain=doc.chain,
                     published_at=doc.published_at,
                     addresses=normalise_all([*doc.addresses, text]),
+                    subject_addresses=doc.addresses,
                     metadata=doc.metadata,
                 )
             )

@@ -8,11 +8,16 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+if TYPE_CHECKING:
+    from app.services import Services
+
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, Document
+from app.kb.sparse import SparseEncoder
 from app.kb.store import QdrantStore
 from ingest.chunking import Chunker
 from ingest.sources.files import SkipFile, load_file, walk
@@ -50,12 +55,24 @@ class Pipeline:
     """Writes documents into the store in embedding batches, skipping unchanged ones."""
 
     def __init__(
-        self, store: QdrantStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 256
+        self,
+        store: QdrantStore,
+        embedder: Embedder,
+        chunker: Chunker,
+        sparse: SparseEncoder,
+        batch_chunks: int = 256,
     ) -> None:
         self.store = store
+        self.sparse = sparse
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
+
+    @classmethod
+    def from_services(cls, services: Services) -> Pipeline:
+        """The pipeline over the services' store and encoders, chunked for their model."""
+        chunker = Chunker(services.embedder.count_tokens, services.embedder.max_tokens)
+        return cls(services.store, services.embedder, chunker, services.sparse)
 
     def ingest_paths(self, targets: Iterable[Path], progress: bool = False) -> IngestReport:
         """Ingest files and folders; documents that left an ingested folder are removed."""
@@ -139,13 +156,15 @@ class Pipeline:
         if not pending:
             return previous
         chunks = [c for _, _, cs in pending for c in cs]
-        vectors = self.embedder.embed_documents([c.embed_text for c in chunks]) if chunks else []
+        texts = [c.embed_text for c in chunks]
+        vectors = self.embedder.embed_documents(texts) if chunks else []
+        lexical = [self.sparse.encode_document(t) for t in texts]
         replaced = {doc.doc_id: digest for doc, digest, _ in pending if doc.doc_id in stored}
         if previous is not None:
             previous.result()  # a failed write stops the run before anything else is written
 
         def write() -> None:
-            self.store.upsert(chunks, vectors)
+            self.store.upsert(chunks, vectors, lexical)
             # Old versions go only after the new chunks are stored: a crash leaves both.
             self.store.delete_stale_versions(replaced)
 

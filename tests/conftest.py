@@ -85,8 +85,6 @@ def services_factory(
 
 def ingest(services: Services, *paths: Path) -> Any:
     """Run the real pipeline over paths."""
-    from ingest.chunking import Chunker
     from ingest.pipeline import Pipeline
 
-    chunker = Chunker(services.embedder.count_tokens, services.embedder.max_tokens)
-    return Pipeline(services.store, services.embedder, chunker).ingest_paths(list(paths))
+    return Pipeline.from_services(services).ingest_paths(list(paths))

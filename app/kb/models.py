@@ -53,7 +53,9 @@ class Chunk(BaseModel):
     protocol: str | None = None
     chain: str | None = None
     published_at: str | None = None
+    # Every address the chunk mentions, and the ones its document is about (front matter).
     addresses: list[str] = Field(default_factory=list)
+    subject_addresses: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -78,4 +80,4 @@ class ScoredChunk(BaseModel):
 
     chunk: Chunk
     score: float
-    matched: Literal["address", "dense", "hybrid"] = "dense"
+    matched: Literal["address", "dense", "hybrid", "lexical"] = "dense"

@@ -1,22 +1,27 @@
-"""Retrieval: exact address lookup first, then dense search, merged without duplicates."""
+"""Retrieval: exact address lookup first, then dense and lexical search fused in Qdrant."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.kb.addresses import FoundAddress, find_addresses
+from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
-from app.kb.models import ScoredChunk
-from app.kb.store import QdrantStore
+from app.kb.models import Chunk, ScoredChunk
+from app.kb.sparse import SparseEncoder
+from app.kb.store import HybridWeights, QdrantStore
+
+Mode = Literal["hybrid", "dense"]
 
 
 @dataclass
 class Retrieval:
-    """What a question retrieved, and the addresses it carried."""
+    """What a question retrieved, and the addresses and chains it carried."""
 
     hits: list[ScoredChunk]
     addresses: list[FoundAddress] = field(default_factory=list)
+    chains: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
@@ -31,30 +36,59 @@ class Retrieval:
 class Retriever:
     """Finds the chunks that answer a question."""
 
-    def __init__(self, store: QdrantStore, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        store: QdrantStore,
+        embedder: Embedder,
+        sparse: SparseEncoder,
+        weights: HybridWeights | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
+        self.sparse = sparse
+        self.weights = weights or HybridWeights()
 
-    def retrieve(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> Retrieval:
-        """Top chunks for the query: chunks naming its addresses rank first."""
+    def retrieve(
+        self, query: str, top_k: int, filters: dict[str, Any] | None = None, mode: Mode = "hybrid"
+    ) -> Retrieval:
+        """Top chunks: those about the question's addresses first, then fused search."""
         found = find_addresses(query)
         usable = [a.checksum for a in found if a.status != "invalid"]
+        # A chain filter set by the client wins over chains named in the question.
+        chains = [] if filters and "chain" in filters else [c.name for c in chains_in(query)]
         # Dense vectors do not match hex strings, so addresses are looked up exactly.
         exact = self.store.by_addresses(usable, limit=max(top_k * 4, 20), filters=filters)
-        dense = self.store.search(self.embedder.embed_query(query), top_k, filters)
-        dense_score = {h.chunk.id: h.score for h in dense}
-        exact.sort(key=lambda c: (-_subject_rank(c.addresses, usable), -dense_score.get(c.id, 0)))
-        hits: list[ScoredChunk] = []
-        seen: set[str] = set()
-        for chunk in exact:
-            score = 1.0 + dense_score.get(chunk.id, 0.0)
-            hits.append(ScoredChunk(chunk=chunk, score=score, matched="address"))
-            seen.add(chunk.id)
-        hits.extend(h for h in dense if h.chunk.id not in seen)
-        return Retrieval(hits=hits[:top_k], addresses=found)
+        dense_vec = self.embedder.embed_query(query)
+        if mode == "dense":
+            ranked = self.store.search(dense_vec, top_k + len(exact), filters)
+        else:
+            ranked = self.store.hybrid(
+                dense_vec,
+                self.sparse.encode_query(query),
+                top_k + len(exact),
+                filters,
+                boost_chains=chains,
+                weights=self.weights,
+            )
+        hits = rank_exact(exact, usable, ranked) if exact else []
+        seen = {h.chunk.id for h in hits}
+        hits.extend(h for h in ranked if h.chunk.id not in seen)
+        return Retrieval(hits=hits[:top_k], addresses=found, chains=chains)
 
 
-def _subject_rank(chunk_addresses: list[str], wanted: list[str]) -> float:
-    """Chunks about few addresses, among them the wanted ones, are more likely about them."""
-    overlap = len(set(chunk_addresses) & set(wanted))
-    return overlap / max(len(chunk_addresses), 1)
+def rank_exact(
+    exact: list[Chunk], wanted: list[str], ranked: list[ScoredChunk]
+) -> list[ScoredChunk]:
+    """Chunks naming the addresses: those about them (declared subject) before mere mentions."""
+    position = {h.chunk.id: n for n, h in enumerate(ranked)}
+    wanted_set = set(wanted)
+
+    def key(chunk: Chunk) -> tuple[int, int, int]:
+        subject = bool(wanted_set & set(chunk.subject_addresses))
+        return (0 if subject else 1, position.get(chunk.id, len(ranked)), len(chunk.addresses))
+
+    out = []
+    for chunk in sorted(exact, key=key):
+        subject = bool(wanted_set & set(chunk.subject_addresses))
+        out.append(ScoredChunk(chunk=chunk, score=2.0 if subject else 1.5, matched="address"))
+    return out
