@@ -39,10 +39,29 @@ class SearchResult(BaseModel):
     metadata: dict[str, Any]
 
 
+class AddressOut(BaseModel):
+    """An address found in the query, and whether its checksum could be checked."""
+
+    input: str
+    address: str = Field(description="EIP-55 form")
+    checksum: Literal["valid", "unchecked", "invalid"] = Field(
+        description="valid: mixed case, correct; unchecked: one case, nothing to check; "
+        "invalid: mixed case with a wrong checksum (not looked up)"
+    )
+
+
+class QueryAnalysis(BaseModel):
+    """What the query carried besides words."""
+
+    addresses: list[AddressOut] = Field(default_factory=list)
+    chains: list[str] = Field(default_factory=list, description="chains named, used as boosts")
+
+
 class SearchResponse(BaseModel):
     """Retrieved chunks, best first."""
 
     results: list[SearchResult]
+    query: QueryAnalysis = Field(default_factory=QueryAnalysis)
     warnings: list[str] = Field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 class Chain:
     """One chain, as stored in payloads (name) and as written by people (label, aliases)."""
 
-    chain_id: int
+    chain_id: int | None
     name: str
     label: str
     aliases: tuple[str, ...] = ()
@@ -33,20 +33,27 @@ CHAINS: tuple[Chain, ...] = (
     Chain(43114, "avalanche", "Avalanche", ("avalanche c-chain", "avalanche", "avax")),
     Chain(59144, "linea", "Linea", ("linea",)),
     Chain(81457, "blast", "Blast", (), ("blast",)),
+    # Chains that are not EVM chains, but that documents and questions name.
+    Chain(None, "bitcoin", "Bitcoin", ("bitcoin",)),
+    Chain(None, "solana", "Solana", ("solana",)),
+    Chain(None, "cosmos", "Cosmos Hub", ("cosmos hub", "cosmos")),
+    Chain(None, "dydx", "dYdX Chain", ("dydx chain",)),
+    Chain(None, "terra", "Terra", ("terra classic", "terra")),
+    Chain(None, "tron", "Tron", ("tron",)),
 )
-BY_ID = {c.chain_id: c for c in CHAINS}
+BY_ID = {c.chain_id: c for c in CHAINS if c.chain_id is not None}
 BY_NAME = {c.name: c for c in CHAINS}
 
 
 def _pattern() -> re.Pattern[str]:
     parts: list[str] = []
-    for chain in CHAINS:
+    for n, chain in enumerate(CHAINS):
         for alias in chain.aliases:
-            parts.append(rf"(?P<a{chain.chain_id}_{len(parts)}>(?i:{re.escape(alias)}))")
+            parts.append(rf"(?P<a{n}_{len(parts)}>(?i:{re.escape(alias)}))")
         for word in chain.ambiguous:
             cap = word.capitalize()
             parts.append(
-                rf"(?P<a{chain.chain_id}_{len(parts)}>{re.escape(cap)}|{re.escape(word.upper())}"
+                rf"(?P<a{n}_{len(parts)}>{re.escape(cap)}|{re.escape(word.upper())}"
                 rf"|(?<=(?i:on|in) ){re.escape(word)})"
             )
     return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
@@ -60,7 +67,7 @@ def chains_in(text: str) -> list[Chain]:
     found: list[Chain] = []
     for match in _CHAIN_RE.finditer(text):
         group = match.lastgroup or ""
-        chain = BY_ID[int(group[1:].split("_")[0])]
+        chain = CHAINS[int(group[1:].split("_")[0])]
         if chain not in found:
             found.append(chain)
     return found
@@ -71,6 +78,7 @@ def resolve(name_or_id: str) -> Chain | None:
     key = name_or_id.strip().lower()
     if key.isdigit():
         return BY_ID.get(int(key))
-    if key in BY_NAME:
-        return BY_NAME[key]
-    return next((c for c in CHAINS if key in c.aliases or key in c.ambiguous), None)
+    return BY_NAME.get(key) or _ALIASES.get(key) or _ALIASES.get(key.replace("-", " "))
+
+
+_ALIASES = {a: c for c in CHAINS for a in (*c.aliases, *c.ambiguous, c.label.lower())}

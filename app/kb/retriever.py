@@ -26,11 +26,16 @@ class Retrieval:
     @property
     def warnings(self) -> list[str]:
         """Addresses whose checksum is wrong are reported, never silently matched."""
-        return [
-            f"{a.raw} has an invalid EIP-55 checksum (expected {a.checksum}); it was not looked up"
-            for a in self.addresses
-            if a.status == "invalid"
-        ]
+        out = []
+        for a in self.addresses:
+            if a.status == "invalid":
+                out.append(
+                    f"{a.raw} has an invalid EIP-55 checksum (expected {a.checksum}); "
+                    "it was not looked up"
+                )
+            elif a.status == "unchecked":
+                out.append(f"{a.raw} is all one case, so its checksum was not checked")
+        return out
 
 
 class Retriever:
@@ -65,15 +70,33 @@ class Retriever:
             ranked = self.store.hybrid(
                 dense_vec,
                 self.sparse.encode_query(query),
-                top_k + len(exact),
+                max(top_k + len(exact), self.weights.depth),
                 filters,
-                boost_chains=chains,
                 weights=self.weights,
             )
+            if chains:
+                ranked = boost_chains(ranked, chains, self.weights)
         hits = rank_exact(exact, usable, ranked) if exact else []
         seen = {h.chunk.id for h in hits}
         hits.extend(h for h in ranked if h.chunk.id not in seen)
         return Retrieval(hits=hits[:top_k], addresses=found, chains=chains)
+
+
+def boost_chains(
+    ranked: list[ScoredChunk], chains: list[str], weights: HybridWeights
+) -> list[ScoredChunk]:
+    """Fuse one more ranked list, the candidates on the named chains, into the RRF scores.
+
+    This is the RRF term a chain-filtered prefetch would add, computed over the fused
+    candidates: local mode scans payloads for filtered queries, which costs more than the rest
+    of the search together.
+    """
+    on_chain = [h for h in ranked if h.chunk.chain in chains]
+    bonus = {h.chunk.id: weights.boost / (weights.rrf_k + n) for n, h in enumerate(on_chain, 1)}
+    rescored = [
+        h.model_copy(update={"score": h.score + bonus.get(h.chunk.id, 0.0)}) for h in ranked
+    ]
+    return sorted(rescored, key=lambda h: -h.score)
 
 
 def rank_exact(

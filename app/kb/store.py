@@ -12,6 +12,8 @@ from qdrant_client import QdrantClient, models
 
 from app.core.errors import BadRequest, ConfigError, StoreUnavailable
 from app.core.settings import StoreSettings
+from app.kb.chains import CHAINS
+from app.kb.chains import resolve as resolve_chain
 from app.kb.models import DOC_TYPES, Chunk, ScoredChunk
 
 log = logging.getLogger(__name__)
@@ -182,41 +184,26 @@ class QdrantStore:
         self,
         dense: list[float],
         sparse: models.SparseVector,
-        top_k: int,
+        limit: int,
         filters: dict[str, Any] | None = None,
-        boost_chains: Sequence[str] = (),
         weights: HybridWeights | None = None,
     ) -> list[ScoredChunk]:
-        """Dense and lexical candidates fused by weighted RRF in Qdrant.
-
-        Chains the question names add a dense and a lexical list restricted to them, so cards
-        on those chains rank higher without excluding anything else.
-        """
+        """Dense and lexical candidates fused by weighted RRF in Qdrant's Query API."""
         w = weights or HybridWeights()
-        conditions = filter_conditions(filters)
-        base = models.Filter(must=conditions) if conditions else None  # type: ignore[arg-type]
-        depth = max(top_k * 4, w.depth)
+        base = build_filter(filters)
+        depth = max(limit, w.depth)
         prefetch = [
             models.Prefetch(query=dense, using=self.vector_name, limit=depth, filter=base),
             models.Prefetch(query=sparse, using=self.sparse_name, limit=depth, filter=base),
         ]
         rrf_weights = [w.dense, w.sparse]
-        if boost_chains:
-            boost = _match("chain", list(boost_chains))
-            combined = models.Filter(must=[*conditions, boost])
-            prefetch += [
-                models.Prefetch(query=dense, using=self.vector_name, limit=depth, filter=combined),
-                models.Prefetch(query=sparse, using=self.sparse_name, limit=depth, filter=combined),
-            ]
-            rrf_weights += [w.dense * w.boost, w.sparse * w.boost]
-        if not sparse.indices:
-            prefetch = prefetch[::2]
-            rrf_weights = rrf_weights[::2]
+        if not sparse.indices:  # a query of stopwords only: nothing lexical to match
+            prefetch, rrf_weights = prefetch[:1], rrf_weights[:1]
         response = self.client.query_points(
             self.collection,
             prefetch=prefetch,
             query=models.RrfQuery(rrf=models.Rrf(k=w.rrf_k, weights=rrf_weights)),
-            limit=top_k,
+            limit=limit,
             with_payload=True,
         )
         return [
@@ -313,7 +300,7 @@ def filter_conditions(filters: dict[str, Any] | None) -> list[models.FieldCondit
                 code="invalid_filter",
             )
         if key == "chain":
-            values = [v.lower() for v in values]
+            values = [_known_chain(v) for v in values]
         must.append(_match(key, values if len(values) > 1 else values[0]))
     if any(k in filters for k in DATE_FIELDS):
         bounds = {k: _parse_date(k, filters.get(k)) for k in DATE_FIELDS}
@@ -326,6 +313,16 @@ def filter_conditions(filters: dict[str, Any] | None) -> list[models.FieldCondit
             )
         )
     return must
+
+
+def _known_chain(value: str) -> str:
+    chain = resolve_chain(value)
+    if chain is None:
+        known = ", ".join(c.name for c in CHAINS)
+        raise BadRequest(
+            f"filter 'chain' has unknown value {value!r}; known: {known}", code="invalid_filter"
+        )
+    return chain.name
 
 
 def _parse_date(key: str, value: Any) -> datetime | None:

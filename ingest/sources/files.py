@@ -15,6 +15,7 @@ import frontmatter
 import yaml
 
 from app.kb.addresses import normalise_all
+from app.kb.chains import resolve as resolve_chain
 from app.kb.models import DOC_TYPES, Document
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ def make_document(
         type=doc_type,  # type: ignore[arg-type]
         url=_opt_str(meta.get("url")),
         protocol=_opt_str(meta.get("protocol")),
-        chain=_opt_str(meta.get("chain"), lower=True),
+        chain=_chain_name(meta.get("chain"), source),
         published_at=normalise_date(meta.get("published_at")),
         addresses=addresses,
         metadata=extra,
@@ -222,6 +223,18 @@ def normalise_date(value: Any) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _chain_name(value: Any, source: str) -> str | None:
+    """The canonical chain name, so that 'Arbitrum One' and 'arbitrum' filter alike."""
+    raw = _opt_str(value, lower=True)
+    if raw is None:
+        return None
+    chain = resolve_chain(raw)
+    if chain is None:
+        log.warning("%s: unknown chain %r kept as written", source, raw)
+        return raw
+    return chain.name
 
 
 def _address_text(value: Any) -> str:

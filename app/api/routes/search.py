@@ -6,7 +6,14 @@ import anyio
 from fastapi import APIRouter
 
 from app.api.deps import ServicesDep
-from app.api.schemas import ErrorResponse, SearchRequest, SearchResponse, SearchResult
+from app.api.schemas import (
+    AddressOut,
+    ErrorResponse,
+    QueryAnalysis,
+    SearchRequest,
+    SearchResponse,
+    SearchResult,
+)
 from app.api.validation import check_question
 from app.core.errors import BadRequest
 from app.kb.models import ScoredChunk
@@ -32,7 +39,16 @@ async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     retrieval = await anyio.to_thread.run_sync(
         services.retriever.retrieve, query, top_k, body.filters
     )
-    return SearchResponse(results=[_result(h) for h in retrieval.hits], warnings=retrieval.warnings)
+    analysis = QueryAnalysis(
+        addresses=[
+            AddressOut(input=a.raw, address=a.checksum, checksum=a.status)  # type: ignore[arg-type]
+            for a in retrieval.addresses
+        ],
+        chains=retrieval.chains,
+    )
+    return SearchResponse(
+        results=[_result(h) for h in retrieval.hits], query=analysis, warnings=retrieval.warnings
+    )
 
 
 def _result(hit: ScoredChunk) -> SearchResult:
