@@ -8,7 +8,6 @@ Usage (from the repo root):
 from __future__ import annotations
 
 import argparse
-import itertools
 import tempfile
 from pathlib import Path
 
@@ -19,14 +18,50 @@ from app.services import build_services
 from bench.common import REPO
 from ingest.pipeline import Pipeline
 
-SHARED = REPO.parent / "shared" / "eval" / "dev"
-CORPORA = [SHARED / "docs", REPO / "eval" / "tokens" / "docs"]
-QUESTIONS = [SHARED / "questions.jsonl", REPO / "eval" / "tokens" / "questions.jsonl"]
+DEV = REPO / "eval" / "dev"
+CORPORA = [DEV / "docs", REPO / "eval" / "tokens" / "docs"]
+QUESTIONS = [DEV / "questions.jsonl", REPO / "eval" / "tokens" / "questions.jsonl"]
+
+
+# Fusion settings tried: plain weights with and without the chain boost and k, then the weights
+# of keyword queries (dense, sparse) around the chosen point.
+GRID = [
+    *(
+        HybridWeights(
+            dense=1.0,
+            sparse=sparse,
+            keyword_dense=kd,
+            keyword_sparse=ks,
+            sparse_min_score=floor,
+            boost=1.0,
+            rrf_k=10,
+        )
+        for sparse in (1.0, 1.5)
+        for floor in (0.0, 1.0)
+        for kd, ks in ((1.0, 1.0), (0.1, 2.0), (0.25, 1.5))
+    ),
+    # Qdrant's weighted RRF scores 1 / ((rank + 1) / weight + k - 1): a large k flattens what
+    # the weights can do at the top of the lists, so smaller k was tried next.
+    *(
+        HybridWeights(
+            dense=1.0,
+            sparse=1.0,
+            keyword_dense=kd,
+            keyword_sparse=ks,
+            sparse_min_score=1.0,
+            boost=1.0,
+            rrf_k=k,
+        )
+        for k in (1, 2, 5)
+        for kd, ks in ((1.0, 1.0), (0.1, 2.0))
+    ),
+]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--grid", action="store_true")
+    parser.add_argument("--skip", type=int, default=0, help="skip the first N grid rows")
     args = parser.parse_args()
     questions = load_questions([q for q in QUESTIONS if q.exists()])
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,14 +78,17 @@ def main() -> None:
             if not args.grid:
                 print(format_table(evaluate(services, questions)))
                 return
-            print(f"{'dense':>5} {'sparse':>6} {'boost':>5} {'k':>3}  MRR@10 per kind")
-            for dense, sparse, boost, k in itertools.product(
-                (1.0,), (1.0, 1.5, 2.0, 3.0), (0.0, 1.0, 2.0), (10, 60)
-            ):
-                services.retriever.weights = HybridWeights(dense, sparse, boost, k)
+            print("sparse floor kw_dense kw_sparse   k  MRR@10 per kind")
+            for weights in GRID[args.skip :]:
+                services.retriever.weights = weights
                 scores = evaluate(services, questions, methods=("cryptorag",))["cryptorag"]
                 row = "  ".join(f"{kind}={s['mrr@10']:.3f}" for kind, s in scores.items())
-                print(f"{dense:>5} {sparse:>6} {boost:>5} {k:>3}  {row}")
+                w = weights
+                print(
+                    f"{w.sparse:>6} {w.sparse_min_score:>5} {w.keyword_dense:>8} "
+                    f"{w.keyword_sparse:>9} {w.rrf_k:>3}  {row}",
+                    flush=True,
+                )
         finally:
             services.close()
 

@@ -40,6 +40,7 @@ class Chunker:
         pieces = [p for p in splitter.split_text(doc.text) if p.strip()]
         chunks = []
         for index, text in enumerate(pieces):
+            meta = {**doc.source_meta(), "title": title}
             chunks.append(
                 Chunk(
                     id=point_id(doc.doc_id, index, text),
@@ -47,16 +48,9 @@ class Chunker:
                     doc_hash=doc_hash,
                     index=index,
                     text=text,
-                    title=title,
-                    source=doc.source,
-                    type=doc.type,
-                    url=doc.url,
-                    protocol=doc.protocol,
-                    chain=doc.chain,
-                    published_at=doc.published_at,
                     addresses=normalise_all([*doc.addresses, text]),
                     subject_addresses=doc.addresses,
-                    metadata=doc.metadata,
+                    **meta,
                 )
             )
         return chunks

@@ -105,19 +105,6 @@ def _dedupe(keys: list[str]) -> list[str]:
     return list(seen)
 
 
-def all_chunks(services: Services) -> list[Chunk]:
-    """Every stored chunk, for the in-memory baseline."""
-    records, offset = [], None
-    while True:
-        page, offset = services.client.scroll(
-            services.store.collection, limit=1024, offset=offset, with_payload=True
-        )
-        records.extend(page)
-        if offset is None:
-            break
-    return [Chunk(id=str(r.id), **(r.payload or {})) for r in records]
-
-
 def evaluate(
     services: Services, questions: list[Question], methods: Sequence[str] = METHODS
 ) -> dict[str, dict[str, dict[str, float]]]:
@@ -133,7 +120,7 @@ def evaluate(
 
         searchers["dense"] = dense
     if "bm25" in methods:
-        bm25 = BM25Baseline(all_chunks(services))
+        bm25 = BM25Baseline(services.store.all_chunks())
         searchers["bm25"] = lambda q: bm25.search(q, DEPTH)
     results: dict[str, dict[str, Scores]] = {m: defaultdict(Scores) for m in searchers}
     for question in questions:

@@ -16,20 +16,26 @@ DOC_TYPES: tuple[str, ...] = ("protocol", "contract", "news", "blog", "other")
 _POINT_NAMESPACE = uuid.UUID("6f1c1d2e-8f7a-4c8e-9a53-0c1d2f5b7e11")
 
 
-class Document(BaseModel):
-    """One source document: a file, a registry entry, a page or a feed item."""
+class SourceMeta(BaseModel):
+    """What a document says about itself; every chunk carries it too."""
 
-    doc_id: str = Field(description="stable key: absolute path, URL, or registry key")
     source: str = Field(description="path relative to the ingested folder, or the URL")
     title: str
-    text: str
     type: DocType = "other"
     url: str | None = None
     protocol: str | None = None
     chain: str | None = None
     published_at: str | None = None
-    addresses: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Document(SourceMeta):
+    """One source document: a file, a registry entry, a page or a feed item."""
+
+    doc_id: str = Field(description="stable key: absolute path, URL, or registry key")
+    text: str
+    # The addresses the document is about (front matter, registry entries).
+    addresses: list[str] = Field(default_factory=list)
 
     def fingerprint(self) -> str:
         """Hash of everything that ends up in the store, so unchanged documents are skipped."""
@@ -37,8 +43,12 @@ class Document(BaseModel):
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
+    def source_meta(self) -> dict[str, Any]:
+        """The fields every chunk of this document repeats."""
+        return self.model_dump(include=set(SourceMeta.model_fields))
 
-class Chunk(BaseModel):
+
+class Chunk(SourceMeta):
     """A piece of a document sized for the embedder, with the payload stored beside its vector."""
 
     id: str
@@ -46,17 +56,9 @@ class Chunk(BaseModel):
     doc_hash: str
     index: int
     text: str
-    title: str
-    source: str
-    type: DocType = "other"
-    url: str | None = None
-    protocol: str | None = None
-    chain: str | None = None
-    published_at: str | None = None
     # Every address the chunk mentions, and the ones its document is about (front matter).
     addresses: list[str] = Field(default_factory=list)
     subject_addresses: list[str] = Field(default_factory=list)
-    metadata: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def embed_text(self) -> str:

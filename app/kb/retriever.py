@@ -9,7 +9,7 @@ from app.kb.addresses import FoundAddress, find_addresses
 from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, ScoredChunk
-from app.kb.sparse import SparseEncoder
+from app.kb.sparse import SparseEncoder, is_keyword_query
 from app.kb.store import HybridWeights, QdrantStore
 
 Mode = Literal["hybrid", "dense"]
@@ -73,6 +73,7 @@ class Retriever:
                 max(top_k + len(exact), self.weights.depth),
                 filters,
                 weights=self.weights,
+                keyword=is_keyword_query(query),
             )
             if chains:
                 ranked = boost_chains(ranked, chains, self.weights)
@@ -92,7 +93,10 @@ def boost_chains(
     of the search together.
     """
     on_chain = [h for h in ranked if h.chunk.chain in chains]
-    bonus = {h.chunk.id: weights.boost / (weights.rrf_k + n) for n, h in enumerate(on_chain, 1)}
+    bonus = {
+        h.chunk.id: 1 / (n / weights.boost + weights.rrf_k - 1)  # Qdrant's weighted RRF term
+        for n, h in enumerate(on_chain, 1)
+    }
     rescored = [
         h.model_copy(update={"score": h.score + bonus.get(h.chunk.id, 0.0)}) for h in ranked
     ]

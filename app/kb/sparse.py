@@ -105,6 +105,51 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+_QUESTION_WORDS = frozenset(
+    [
+        "how",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "when",
+        "where",
+        "does",
+        "do",
+        "did",
+        "is",
+        "are",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "was",
+        "were",
+        "explain",
+        "describe",
+        "tell",
+        "compare",
+        "list",
+    ]
+)
+KEYWORD_QUERY_MAX_TOKENS = 4
+
+
+def is_keyword_query(text: str) -> bool:
+    """A few terms and no question ("AggLayer", "Votium bribes"): lexical evidence decides.
+
+    Dense vectors of rare names and identifiers land near unrelated text, so such queries
+    get a different fusion weighting (HybridWeights.keyword_*).
+    """
+    words = text.strip().split()
+    if not words or "?" in text or words[0].lower() in _QUESTION_WORDS:
+        return False
+    return len(tokens(text)) <= KEYWORD_QUERY_MAX_TOKENS
+
+
 def _index(token: str) -> int:
     return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "big")
 

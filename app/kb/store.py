@@ -187,6 +187,7 @@ class QdrantStore:
         limit: int,
         filters: dict[str, Any] | None = None,
         weights: HybridWeights | None = None,
+        keyword: bool = False,
     ) -> list[ScoredChunk]:
         """Dense and lexical candidates fused by weighted RRF in Qdrant's Query API."""
         w = weights or HybridWeights()
@@ -194,9 +195,15 @@ class QdrantStore:
         depth = max(limit, w.depth)
         prefetch = [
             models.Prefetch(query=dense, using=self.vector_name, limit=depth, filter=base),
-            models.Prefetch(query=sparse, using=self.sparse_name, limit=depth, filter=base),
+            models.Prefetch(
+                query=sparse,
+                using=self.sparse_name,
+                limit=depth,
+                filter=base,
+                score_threshold=w.sparse_min_score or None,
+            ),
         ]
-        rrf_weights = [w.dense, w.sparse]
+        rrf_weights = [w.keyword_dense, w.keyword_sparse] if keyword else [w.dense, w.sparse]
         if not sparse.indices:  # a query of stopwords only: nothing lexical to match
             prefetch, rrf_weights = prefetch[:1], rrf_weights[:1]
         response = self.client.query_points(
@@ -224,6 +231,10 @@ class QdrantStore:
         )
         return [_to_chunk(r.id, r.payload) for r in records]
 
+    def all_chunks(self) -> list[Chunk]:
+        """Every stored chunk (for offline evaluation; not for the request path)."""
+        return [_to_chunk(r.id, r.payload) for r in self._scroll(None, True)]
+
     def counts(self) -> dict[str, int]:
         """Documents and chunks in the store."""
         return {
@@ -238,7 +249,9 @@ class QdrantStore:
         except Exception as exc:  # any transport or storage failure means not ready
             raise StoreUnavailable(f"vector store not reachable: {exc}") from exc
 
-    def _scroll(self, flt: models.Filter | None, fields: list[str]) -> Iterable[models.Record]:
+    def _scroll(
+        self, flt: models.Filter | None, fields: list[str] | bool
+    ) -> Iterable[models.Record]:
         offset = None
         while True:
             records, offset = self.client.scroll(
@@ -259,9 +272,17 @@ class HybridWeights:
 
     dense: float = 1.0
     sparse: float = 1.0
+    # For keyword queries (a few terms, no question): see sparse.is_keyword_query.
+    keyword_dense: float = 0.1
+    keyword_sparse: float = 2.0
     boost: float = 1.0
-    rrf_k: int = 60
+    # Qdrant's weighted RRF scores 1 / ((rank + 1) / weight + k - 1); k = 2 let the weights
+    # act at the top of the lists (docs/benchmarks.md has the grid).
+    rrf_k: int = 2
     depth: int = 40
+    # Lexical matches scoring below this share only near-ubiquitous terms ("token"): with IDF
+    # close to zero they are no evidence, yet in RRF they would still cast votes.
+    sparse_min_score: float = 1.0
 
 
 def _match(field: str, value: str | list[str]) -> models.FieldCondition:

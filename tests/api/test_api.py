@@ -209,3 +209,26 @@ def test_llm_failure_falls_back_to_extractive(
     assert "language model was unavailable" in body["answer"]
     assert body["warnings"]
     assert body["sources"][0]["source"] == "terra-collapse-2022.md"
+
+
+def test_query_analysis_reports_addresses_and_chains(api: str) -> None:
+    body = httpx.post(
+        f"{api}/v1/search", json={"query": f"is {VAULT.lower()} on Arbitrum or BSC?"}
+    ).json()
+    assert body["query"]["addresses"] == [
+        {"input": VAULT.lower(), "address": VAULT, "checksum": "unchecked"}
+    ]
+    assert body["query"]["chains"] == ["arbitrum", "bnb"]
+    assert any("checksum was not checked" in w for w in body["warnings"])
+
+
+def test_chain_filter_takes_aliases_and_rejects_unknown_chains(api: str) -> None:
+    r = httpx.post(
+        f"{api}/v1/search",
+        json={"query": "bridge", "top_k": 10, "filters": {"chain": "Ethereum Mainnet"}},
+    )
+    assert r.status_code == 200
+    assert {x["metadata"]["chain"] for x in r.json()["results"]} == {"ethereum"}
+    bad = httpx.post(f"{api}/v1/search", json={"query": "x", "filters": {"chain": "narnia"}})
+    assert bad.status_code == 422
+    assert "chain" in bad.json()["error"]["message"]

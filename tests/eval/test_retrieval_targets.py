@@ -1,5 +1,5 @@
-"""The retrieval targets, asserted on the dev set CI can afford: the sample corpus with the 30
-dev questions, plus the token-card subset listed in eval/tokens/small.txt."""
+"""The retrieval targets, asserted on the dev set CI can afford: the 18 dev documents with their
+30 questions, plus the token-card subset listed in eval/tokens/small.txt."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def results(
         shutil.copy(REPO / "eval" / "tokens" / "docs" / f"{stem}.md", cards)
     return run(
         Settings(),
-        [REPO / "samples" / "corpus", cards],
+        [REPO / "eval" / "dev" / "docs", cards],
         [
             REPO / "eval" / "dev" / "questions.jsonl",
             REPO / "eval" / "tokens" / "questions-small.jsonl",
