@@ -32,7 +32,8 @@ class Services:
     answers: AnswerService
 
     def close(self) -> None:
-        """Release the store (local mode holds a file lock)."""
+        """Release the store (local mode holds a file lock) and the retriever's thread."""
+        self.retriever.close()
         self.client.close()
 
 

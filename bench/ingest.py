@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.core.settings import EmbeddingSettings, StoreSettings
 from app.kb.embeddings import SentenceTransformerEmbedder, vector_name
+from app.kb.sparse import SparseEncoder
 from app.kb.store import QdrantStore, open_client
 from bench.common import make_corpus
 from ingest.chunking import Chunker
@@ -55,10 +56,16 @@ def main() -> None:
 
         raw_before = raw()
         client = open_client(StoreSettings(data_dir=root / "data"))
-        store = QdrantStore(client, "bench", vector_name(embedder.name), embedder.dim)
+        store = QdrantStore(
+            client,
+            "bench",
+            vector_name(embedder.name),
+            embedder.dim,
+            sparse_name=SparseEncoder.name,
+        )
         store.ensure_collection()
         start = time.perf_counter()
-        report = Pipeline(store, embedder, chunker).ingest_paths([corpus])
+        report = Pipeline(store, embedder, chunker, SparseEncoder()).ingest_paths([corpus])
         ingest_rate = report.chunks / (time.perf_counter() - start)
         client.close()
         raw_after = raw()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +53,13 @@ class Retriever:
         self.embedder = embedder
         self.sparse = sparse
         self.weights = weights or HybridWeights()
+        # The model releases the GIL while it encodes, so the question is embedded on this
+        # thread while the exact address lookup (a payload scan in local mode) runs.
+        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embed")
+
+    def close(self) -> None:
+        """Stop the embedding thread."""
+        self._encoder.shutdown(wait=False)
 
     def retrieve(
         self, query: str, top_k: int, filters: dict[str, Any] | None = None, mode: Mode = "hybrid"
@@ -61,16 +69,18 @@ class Retriever:
         usable = [a.checksum for a in found if a.status != "invalid"]
         # A chain filter set by the client wins over chains named in the question.
         chains = [] if filters and "chain" in filters else [c.name for c in chains_in(query)]
+        pending = self._encoder.submit(self.embedder.embed_query, query)
         # Dense vectors do not match hex strings, so addresses are looked up exactly.
         exact = self.store.by_addresses(usable, limit=max(top_k * 4, 20), filters=filters)
-        dense_vec = self.embedder.embed_query(query)
+        dense_vec = pending.result()
         if mode == "dense":
             ranked = self.store.search(dense_vec, top_k + len(exact), filters)
         else:
             ranked = self.store.hybrid(
                 dense_vec,
                 self.sparse.encode_query(query),
-                max(top_k + len(exact), self.weights.depth),
+                # The chain boost reorders candidates, so it needs more of them.
+                max(top_k + len(exact), self.weights.depth if chains else 0),
                 filters,
                 weights=self.weights,
                 keyword=is_keyword_query(query),
