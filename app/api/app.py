@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
-from app.api.routes import chat, health, search
+from app.api.routes import chat, health, openai_compat, search
 from app.core.settings import Settings, load_settings
 from app.services import Services, build_services
 
@@ -36,4 +36,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(health.router)
     app.include_router(search.router)
     app.include_router(chat.router)
+    app.include_router(openai_compat.router)
     return app

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from app.kb.embeddings import Embedder
 from app.kb.retriever import Retrieval, Retriever
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 
 # A window of this many characters of the system prompt in a reply counts as a leak.
 _LEAK_WINDOW = 48
+# Streamed text lags the model by this many characters: enough for a leak to be recognised
+# (a window is found within 1.5 windows of its start) before any of it is sent.
+_HOLD_BACK = 2 * _LEAK_WINDOW
 LEAK_REPLACEMENT = "I can't share my instructions. Ask me about a protocol, contract or event."
 
 
@@ -31,6 +36,10 @@ class Answer:
     sources: list[Source]
     mode: Literal["llm", "extractive"]
     warnings: list[str] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
 
 
 class AnswerService:
@@ -51,40 +60,119 @@ class AnswerService:
         self.top_k = top_k
         self._leak_windows = _windows(prompts.system_static)
 
-    async def answer(self, question: str, filters: dict[str, Any] | None = None) -> Answer:
+    async def answer(
+        self,
+        question: str,
+        filters: dict[str, Any] | None = None,
+        history: History | None = None,
+    ) -> Answer:
         """Answer one question; a failing model degrades to an extractive answer."""
+        async for event in self.stream(question, filters, history):
+            if isinstance(event, Answer):
+                return event
+        raise RuntimeError("answer stream ended without an answer")  # pragma: no cover
+
+    async def stream(
+        self,
+        question: str,
+        filters: dict[str, Any] | None = None,
+        history: History | None = None,
+    ) -> AsyncIterator[str | Answer]:
+        """Text deltas as the model writes them, then the whole Answer.
+
+        Output is held back by a margin and checked for the hidden system prompt before it is
+        sent, so a model that starts repeating it is cut before any of it leaves.
+        """
         retrieval: Retrieval = await anyio.to_thread.run_sync(
             self.retriever.retrieve, question, self.top_k, filters
         )
         hits = retrieval.hits
         sources = number_sources(hits)
         warnings = list(retrieval.warnings)
+        prompt_tokens = self.embedder.count_tokens(question)
+        reason = "no language model is configured"
         if self.llm is not None:
             messages = self.prompts.chat.format_messages(
-                context=build_context(hits, sources, self.prompts), question=question
+                context=build_context(hits, sources, self.prompts),
+                question=question,
+                history=_history_messages(history or []),
             )
+            text, sent = "", 0
             try:
-                reply = await self.llm.ainvoke(messages)
-                text = reply.text if hasattr(reply, "text") else str(reply.content)
-                return Answer(self.redact(str(text)), sources, "llm", warnings)
+                async for chunk in self.llm.astream(messages):
+                    text += str(chunk.text if hasattr(chunk, "text") else chunk.content)
+                    if self._leaks(text):
+                        log.warning("model output repeated the system prompt; cut")
+                        tail = ("\n\n" if sent else "") + LEAK_REPLACEMENT
+                        yield tail
+                        yield Answer(
+                            text[:sent] + tail,
+                            sources,
+                            "llm",
+                            warnings,
+                            _usage(prompt_tokens, text[:sent] + tail, self.embedder),
+                        )
+                        return
+                    if len(text) - sent > _HOLD_BACK:
+                        yield text[sent : len(text) - _HOLD_BACK]
+                        sent = len(text) - _HOLD_BACK
+                if text[sent:]:
+                    yield text[sent:]
+                yield Answer(
+                    text, sources, "llm", warnings, _usage(prompt_tokens, text, self.embedder)
+                )
+                return
             except Exception as exc:  # any transport, status or timeout error of the endpoint
-                log.warning("LLM unavailable, answering extractively: %s", type(exc).__name__)
+                log.warning("LLM unavailable: %s", type(exc).__name__)
+                if sent:
+                    note = "\n\n[the language model stopped answering]"
+                    yield text[sent:] + note if not self._leaks(text) else note
+                    full = (text if not self._leaks(text) else text[:sent]) + note
+                    warnings.append("the language model stopped before the end of the answer")
+                    yield Answer(
+                        full, sources, "llm", warnings, _usage(prompt_tokens, full, self.embedder)
+                    )
+                    return
                 warnings.append("the language model was unavailable; this answer is extractive")
                 reason = "the language model was unavailable"
-        else:
-            reason = "no language model is configured"
+        final_reason = reason
         text = await anyio.to_thread.run_sync(
-            lambda: extractive_answer(question, hits, sources, self.embedder, self.prompts, reason)
+            lambda: extractive_answer(
+                question, hits, sources, self.embedder, self.prompts, final_reason
+            )
         )
-        return Answer(text, sources, "extractive", warnings)
+        yield text
+        yield Answer(
+            text, sources, "extractive", warnings, _usage(prompt_tokens, text, self.embedder)
+        )
+
+    def _leaks(self, text: str) -> bool:
+        flat = _normalise(text)
+        return any(w in flat for w in self._leak_windows)
 
     def redact(self, text: str) -> str:
         """The reply, unless it repeats the hidden system prompt."""
-        flat = _normalise(text)
-        if any(w in flat for w in self._leak_windows):
+        if self._leaks(text):
             log.warning("model output repeated the system prompt; replaced")
             return LEAK_REPLACEMENT
         return text
+
+
+def _history_messages(history: History) -> list[BaseMessage]:
+    return [
+        HumanMessage(content=text) if role == "user" else AIMessage(content=text)
+        for role, text in history
+    ]
+
+
+def _usage(prompt_tokens: int, completion: str, embedder: Embedder) -> dict[str, int]:
+    """Word-piece counts of the question and the answer (the retrieved context not counted)."""
+    completion_tokens = max(embedder.count_tokens(completion) - 2, 0)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
 
 
 def _normalise(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -143,8 +144,14 @@ def test_chat_keeps_session_id_and_streams(api: str) -> None:
     )
     assert r.headers["content-type"].startswith("text/event-stream")
     events = [line for line in r.text.splitlines() if line.startswith("event:")]
-    assert events == ["event: sources", "event: delta", "event: done"]
-    assert '"session_id": "abc-1"' in r.text
+    assert events[0] == "event: delta"
+    assert events[-2:] == ["event: answer", "event: done"]
+    data = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
+    final = json.loads(data[-2])
+    assert final["session_id"] == "abc-1"
+    streamed = "".join(json.loads(d)["text"] for d in data[:-2])
+    assert streamed == final["answer"]
+    assert final["sources"][0]["source"] == "terra-collapse-2022.md"
 
 
 def test_llm_receives_context_in_a_system_message(

@@ -72,13 +72,15 @@ def build_app(state: FakeLLM) -> FastAPI:
 
 
 async def _stream(text: str, created: int) -> AsyncIterator[str]:
-    for word in text.split(" "):
+    words = text.split(" ")
+    for n, word in enumerate(words):
+        piece = word if n == len(words) - 1 else word + " "
         chunk = {
             "id": "chatcmpl-fake",
             "object": "chat.completion.chunk",
             "created": created,
             "model": "fake-model",
-            "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
+            "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
         }
         yield f"data: {json.dumps(chunk)}\n\n"
     yield "data: [DONE]\n\n"

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from app.api.deps import ServicesDep
 from app.api.schemas import ChatRequest, ChatResponse, ErrorResponse, SourceOut
 from app.api.validation import check_question
+from app.rag.answer import Answer
 
 router = APIRouter(tags=["chat"])
 
@@ -26,24 +27,34 @@ router = APIRouter(tags=["chat"])
     },
 )
 async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | StreamingResponse:
-    """Answer a question from the knowledge base; the system prompt stays on the server."""
+    """Answer a question from the knowledge base; the system prompt stays on the server.
+
+    With `stream: true`: `delta` events carry text as it is written, then one `answer` event
+    carries the whole response (answer, sources, session_id, mode, warnings), then `done`.
+    """
     question = check_question(body.message, services.settings.api.max_question_chars, "message")
-    result = await services.answers.answer(question, body.filters)
-    response = ChatResponse(
+    session_id = body.session_id or uuid.uuid4().hex
+    if not body.stream:
+        return _response(await services.answers.answer(question, body.filters), session_id)
+    events = services.answers.stream(question, body.filters)
+    return StreamingResponse(_sse(events, session_id), media_type="text/event-stream")
+
+
+def _response(result: Answer, session_id: str) -> ChatResponse:
+    return ChatResponse(
         answer=result.answer,
         sources=[SourceOut(**s.as_dict()) for s in result.sources],  # type: ignore[arg-type]
-        session_id=body.session_id or uuid.uuid4().hex,
+        session_id=session_id,
         mode=result.mode,
         warnings=result.warnings,
     )
-    if not body.stream:
-        return response
-    return StreamingResponse(_events(response), media_type="text/event-stream")
 
 
-async def _events(response: ChatResponse) -> AsyncIterator[str]:
-    """Sources first, then the answer text, then the end marker."""
-    meta = response.model_dump(exclude={"answer"})
-    yield f"event: sources\ndata: {json.dumps(meta)}\n\n"
-    yield f"event: delta\ndata: {json.dumps({'text': response.answer})}\n\n"
+async def _sse(events: AsyncIterator[str | Answer], session_id: str) -> AsyncIterator[str]:
+    async for event in events:
+        if isinstance(event, Answer):
+            body = _response(event, session_id).model_dump_json()
+            yield f"event: answer\ndata: {body}\n\n"
+        elif event:
+            yield f"event: delta\ndata: {json.dumps({'text': event})}\n\n"
     yield "event: done\ndata: {}\n\n"

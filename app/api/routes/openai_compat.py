@@ -1,0 +1,185 @@
+"""OpenAI Chat Completions: POST /v1/chat/completions (plain and streaming) and GET /v1/models.
+
+Any OpenAI client (the SDKs, LangChain's ChatOpenAI, chat front ends) can use the service. The
+last user message is the question and earlier user and assistant turns are the history; client
+system messages are ignored, because the hidden system prompt is the service's. Sources travel as
+[n] markers in the text and in a top-level `sources` field, which the SDKs keep as an extra.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.deps import ServicesDep
+from app.api.schemas import ErrorResponse, SourceOut
+from app.api.validation import check_question
+from app.core.errors import BadRequest
+from app.rag.answer import Answer, History
+
+router = APIRouter(tags=["openai"])
+MODEL_ID = "cryptorag"
+
+
+class ContentPart(BaseModel):
+    """One part of a multi-part message; only text parts are read."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class Message(BaseModel):
+    """A chat message as OpenAI clients send it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        """The message's text, parts joined."""
+        if isinstance(self.content, list):
+            return "\n".join(p.text for p in self.content if p.type == "text" and p.text)
+        return self.content or ""
+
+
+class CompletionRequest(BaseModel):
+    """The fields of a Chat Completions request that the service reads; others are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = MODEL_ID
+    messages: list[Message] = Field(min_length=1, max_length=200)
+    stream: bool = False
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+
+
+class Usage(BaseModel):
+    """Word-piece counts of the question and the answer."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: ChoiceMessage
+    finish_reason: Literal["stop", "length"] = "stop"
+
+
+class Completion(BaseModel):
+    """A chat.completion object with the answer's sources as an extra field."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    sources: list[SourceOut] = Field(default_factory=list)
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "cryptorag"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+@router.get("/v1/models", response_model=ModelList)
+async def models() -> ModelList:
+    """The one model this service offers: retrieval plus the configured LLM."""
+    return ModelList(data=[ModelCard(id=MODEL_ID, created=0)])
+
+
+@router.post(
+    "/v1/chat/completions",
+    response_model=Completion,
+    responses={
+        400: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        200: {"content": {"text/event-stream": {}}},
+    },
+)
+async def completions(
+    body: CompletionRequest, services: ServicesDep
+) -> Completion | StreamingResponse:
+    """Answer the last user message from the knowledge base, in the OpenAI shape."""
+    question, history = _split(body.messages, services.settings.api.max_question_chars)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    if body.stream:
+        events = services.answers.stream(question, history=history)
+        return StreamingResponse(
+            _chunks(events, completion_id, created, body.model), media_type="text/event-stream"
+        )
+    result = await services.answers.answer(question, history=history)
+    return Completion(
+        id=completion_id,
+        created=created,
+        model=body.model,
+        choices=[Choice(message=ChoiceMessage(content=result.answer))],
+        usage=Usage(**result.usage),
+        sources=_sources(result),
+    )
+
+
+def _split(messages: list[Message], limit: int) -> tuple[str, History]:
+    """The question (the last user message) and the user/assistant turns before it."""
+    turns = [(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1][0] != "user":
+        raise BadRequest("messages must end with a user message", code="invalid_messages")
+    question = check_question(turns[-1][1], limit, "the last user message")
+    history: History = [(str(r), t[:limit]) for r, t in turns[:-1][-20:] if t.strip()]
+    return question, history
+
+
+def _sources(result: Answer) -> list[SourceOut]:
+    return [SourceOut(**s.as_dict()) for s in result.sources]  # type: ignore[arg-type]
+
+
+def _chunk(cid: str, created: int, model: str, delta: dict[str, Any], **extra: Any) -> str:
+    body = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": extra.pop("finish", None)}],
+        **extra,
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+async def _chunks(
+    events: AsyncIterator[str | Answer], cid: str, created: int, model: str
+) -> AsyncIterator[str]:
+    """SSE chunks: the role, the text as it is written, the end with sources and usage."""
+    yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
+    async for event in events:
+        if isinstance(event, Answer):
+            sources = [s.model_dump(exclude_none=True) for s in _sources(event)]
+            yield _chunk(cid, created, model, {}, finish="stop", usage=event.usage, sources=sources)
+        elif event:
+            yield _chunk(cid, created, model, {"content": event})
+    yield "data: [DONE]\n\n"
