@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
+from app.api.middleware import BodyLimit, RequestContext
 from app.api.routes import chat, health, openai_compat, search
 from app.core.settings import Settings, load_settings
 from app.services import Services, build_services
@@ -15,15 +16,15 @@ from app.services import Services, build_services
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """An app whose lifespan builds the services, unless they are passed in (tests share them)."""
+    config = settings or (services.settings if services else load_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = services is None
-        app.state.services = services or build_services(settings or load_settings())
+        app.state.services = services or build_services(config)
         try:
             yield
         finally:
-            if owned:
+            if services is None:
                 app.state.services.close()
 
     app = FastAPI(
@@ -33,6 +34,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         summary="Answers about crypto protocols, contracts and events, with sources.",
     )
     install_error_handlers(app)
+    # Added last runs first: the request id exists before the body limit can answer.
+    app.add_middleware(BodyLimit, max_bytes=config.api.max_body_bytes)
+    app.add_middleware(RequestContext)
     app.include_router(health.router)
     app.include_router(search.router)
     app.include_router(chat.router)

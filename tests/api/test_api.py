@@ -239,3 +239,31 @@ def test_chain_filter_takes_aliases_and_rejects_unknown_chains(api: str) -> None
     bad = httpx.post(f"{api}/v1/search", json={"query": "x", "filters": {"chain": "narnia"}})
     assert bad.status_code == 422
     assert "chain" in bad.json()["error"]["message"]
+
+
+def test_request_id_is_echoed_or_made(api: str) -> None:
+    given = httpx.get(f"{api}/healthz", headers={"X-Request-ID": "trace-42"})
+    assert given.headers["x-request-id"] == "trace-42"
+    made = httpx.post(f"{api}/v1/search", json={"query": ""})
+    assert len(made.headers["x-request-id"]) == 32
+    odd = httpx.get(f"{api}/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert odd.headers["x-request-id"] != "bad id\twith spaces"
+
+
+def test_oversized_body_is_413(api: str) -> None:
+    big = {"query": "x" * (300 * 1024)}
+    r = httpx.post(f"{api}/v1/search", json=big)
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "body_too_large"
+    assert r.headers["x-request-id"]
+
+    def chunked() -> Iterator[bytes]:
+        yield b'{"query": "'
+        for _ in range(300):
+            yield b"y" * 1024
+        yield b'"}'
+
+    r = httpx.post(
+        f"{api}/v1/search", content=chunked(), headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 413
