@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from qdrant_client import QdrantClient
+from sqlalchemy import Engine
 
+from app.access.keys import KeyStore
+from app.access.limits import RateLimiter
+from app.core.db import build_engine
 from app.core.settings import Settings
 from app.kb.embeddings import Embedder, build_embedder, vector_name
 from app.kb.retriever import Retriever
@@ -30,11 +34,15 @@ class Services:
     prompts: Prompts
     llm: BaseChatModel | None
     answers: AnswerService
+    engine: Engine
+    keys: KeyStore
+    limiter: RateLimiter
 
     def close(self) -> None:
         """Release the store (local mode holds a file lock) and the retriever's thread."""
         self.retriever.close()
         self.client.close()
+        self.engine.dispose()
 
 
 def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
@@ -59,4 +67,19 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     prompts = Prompts(settings.api.prompts_dir)
     llm = build_llm(settings.llm)
     answers = AnswerService(retriever, embedder, prompts, llm, top_k=settings.api.chat_top_k)
-    return Services(settings, embedder, client, store, sparse, retriever, prompts, llm, answers)
+    engine = build_engine(settings)
+    limiter = RateLimiter(settings.access.rate_limit, settings.access.rate_limit_storage)
+    return Services(
+        settings,
+        embedder,
+        client,
+        store,
+        sparse,
+        retriever,
+        prompts,
+        llm,
+        answers,
+        engine,
+        KeyStore(engine),
+        limiter,
+    )

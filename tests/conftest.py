@@ -14,6 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from app.core.settings import (
+    AccessSettings,
     APISettings,
     EmbeddingSettings,
     LLMSettings,
@@ -47,12 +48,13 @@ def embedder() -> SentenceTransformerEmbedder:
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """Settings on a temporary data dir; keyword arguments override LLM settings."""
 
-    def _make(**llm: Any) -> Settings:
+    def _make(access: AccessSettings | None = None, **llm: Any) -> Settings:
         return Settings(
             store=StoreSettings(data_dir=tmp_path / "data"),
             embedding=EmbeddingSettings(),
             llm=LLMSettings(**llm),
             api=APISettings(),
+            access=access,
         )
 
     return _make
@@ -73,8 +75,8 @@ def services_factory(
     """Build services on the real model and an embedded store; closed after the test."""
     built: list[Services] = []
 
-    def _build(**llm: Any) -> Services:
-        services = build_services(make_settings(**llm), embedder=embedder)
+    def _build(access: AccessSettings | None = None, **llm: Any) -> Services:
+        services = build_services(make_settings(access, **llm), embedder=embedder)
         built.append(services)
         return services
 

@@ -1,11 +1,15 @@
-"""Dependencies: the services built in the lifespan, handed to routes."""
+"""Dependencies: the services built in the lifespan, and the key and rate checks of each route."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 
+from app.access.keys import ApiKey
+from app.core.errors import Forbidden, RateLimited, Unauthorized
 from app.services import Services
 
 
@@ -16,3 +20,43 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def _presented(request: Request) -> str | None:
+    """The key from `Authorization: Bearer ...` or `X-API-Key`."""
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def require(scope: str) -> Callable[[Request, Services], Awaitable[ApiKey | None]]:
+    """A dependency: a key with this scope when keys are required, then the rate limit."""
+
+    async def check(request: Request, services: ServicesDep) -> ApiKey | None:
+        secret = _presented(request)
+        key = None
+        if secret is not None:
+            key = await anyio.to_thread.run_sync(services.keys.verify, secret)
+            if key is None or key.revoked:
+                raise Unauthorized(
+                    "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+                )
+            if not key.allows(scope):
+                raise Forbidden(f"this key lacks the {scope!r} scope")
+        elif services.settings.access.require_api_key:
+            raise Unauthorized(
+                "an API key is required: send Authorization: Bearer <key> or X-API-Key",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        caller = (
+            f"key:{key.key_id}" if key else f"addr:{request.client.host if request.client else '-'}"
+        )
+        wait = services.limiter.hit(caller)
+        if wait is not None:
+            raise RateLimited(
+                f"rate limit exceeded; retry in {wait} s", headers={"Retry-After": str(wait)}
+            )
+        return key
+
+    return check

@@ -9,9 +9,17 @@ class AppError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        self.headers = headers
         if code:
             self.code = code
         if status:
@@ -29,6 +37,27 @@ class BadRequest(AppError):
 
     status = 422
     code = "invalid_request"
+
+
+class Unauthorized(AppError):
+    """No key, or one the service does not know."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    """A valid key without the scope this endpoint needs."""
+
+    status = 403
+    code = "forbidden"
+
+
+class RateLimited(AppError):
+    """Too many requests from one key or address."""
+
+    status = 429
+    code = "rate_limited"
 
 
 class StoreUnavailable(AppError):

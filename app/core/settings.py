@@ -149,6 +149,28 @@ class APISettings(BaseSettings):
         return self
 
 
+class AccessSettings(BaseSettings):
+    """Who may call the API, and how often."""
+
+    model_config = _config()
+
+    require_api_key: bool = False
+    database_url: str | None = None
+    rate_limit: str = "120/minute"
+    rate_limit_storage: str = "memory://"
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit such as 60/minute") from None
+        return value
+
+
 class Settings:
     """All settings, each concern validated on its own."""
 
@@ -160,6 +182,7 @@ class Settings:
         chains: ChainSettings | None = None,
         fetch: FetchSettings | None = None,
         api: APISettings | None = None,
+        access: AccessSettings | None = None,
     ) -> None:
         self.store = store or StoreSettings()
         self.embedding = embedding or EmbeddingSettings()
@@ -167,6 +190,7 @@ class Settings:
         self.chains = chains or ChainSettings()
         self.fetch = fetch or FetchSettings()
         self.api = api or APISettings()
+        self.access = access or AccessSettings()
 
 
 def load_settings() -> Settings:
@@ -195,4 +219,5 @@ _CONCERNS: dict[str, type[BaseSettings]] = {
     "chains": ChainSettings,
     "fetch": FetchSettings,
     "api": APISettings,
+    "access": AccessSettings,
 }

@@ -6,15 +6,15 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import ServicesDep
+from app.api.deps import ServicesDep, require
 from app.api.schemas import ChatRequest, ChatResponse, ErrorResponse, SourceOut
 from app.api.validation import check_question
 from app.rag.answer import Answer
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], dependencies=[Depends(require("chat"))])
 
 
 @router.post(

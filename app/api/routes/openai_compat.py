@@ -14,17 +14,17 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import ServicesDep
+from app.api.deps import ServicesDep, require
 from app.api.schemas import ErrorResponse, SourceOut
 from app.api.validation import check_question
 from app.core.errors import BadRequest
 from app.rag.answer import Answer, History
 
-router = APIRouter(tags=["openai"])
+router = APIRouter(tags=["openai"], dependencies=[Depends(require("chat"))])
 MODEL_ID = "cryptorag"
 
 

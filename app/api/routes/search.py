@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import anyio
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from app.api.deps import ServicesDep
+from app.api.deps import ServicesDep, require
 from app.api.schemas import (
     AddressOut,
     ErrorResponse,
@@ -18,7 +18,7 @@ from app.api.validation import check_question
 from app.core.errors import BadRequest
 from app.kb.models import ScoredChunk
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], dependencies=[Depends(require("search"))])
 
 # Payload fields a client sees; doc_id (a server path) and hashes stay inside.
 _PUBLIC = ("source", "title", "type", "url", "protocol", "chain", "published_at", "addresses")
