@@ -19,6 +19,7 @@ from app.kb.store import QdrantStore, open_client
 from app.rag.answer import AnswerService
 from app.rag.llm import build_llm
 from app.rag.prompts import Prompts
+from app.rag.sessions import SessionStore
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Services:
     engine: Engine
     keys: KeyStore
     limiter: RateLimiter
+    sessions: SessionStore
 
     def close(self) -> None:
         """Release the store (local mode holds a file lock) and the retriever's thread."""
@@ -82,4 +84,5 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         engine,
         KeyStore(engine),
         limiter,
+        SessionStore(engine),
     )

@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.core.db import Base
 
 SCOPES = ("chat", "search", "contracts", "admin")
 _PREFIX = "crk"
-
-
-class Base(DeclarativeBase):
-    """Tables of the service's SQL store."""
 
 
 class KeyRow(Base):
@@ -57,7 +55,6 @@ class KeyStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
 
     def create(self, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
         """A new key and its secret, which is shown once and stored only as a hash."""

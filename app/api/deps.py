@@ -35,20 +35,23 @@ def require(scope: str) -> Callable[[Request, Services], Awaitable[ApiKey | None
 
     async def check(request: Request, services: ServicesDep) -> ApiKey | None:
         secret = _presented(request)
+        required = services.settings.access.require_api_key
         key = None
         if secret is not None:
             key = await anyio.to_thread.run_sync(services.keys.verify, secret)
-            if key is None or key.revoked:
-                raise Unauthorized(
-                    "unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"}
+            if key is not None and key.revoked:
+                key = None
+        if required:
+            if key is None:
+                message = (
+                    "unknown or revoked API key"
+                    if secret
+                    else "an API key is required: send Authorization: Bearer <key> or X-API-Key"
                 )
+                raise Unauthorized(message, headers={"WWW-Authenticate": "Bearer"})
             if not key.allows(scope):
                 raise Forbidden(f"this key lacks the {scope!r} scope")
-        elif services.settings.access.require_api_key:
-            raise Unauthorized(
-                "an API key is required: send Authorization: Bearer <key> or X-API-Key",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+        # With keys optional, an unknown key is anonymous: OpenAI SDKs insist on sending one.
         caller = (
             f"key:{key.key_id}" if key else f"addr:{request.client.host if request.client else '-'}"
         )

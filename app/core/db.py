@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import DeclarativeBase
 
 from app.core.settings import Settings
+
+
+class Base(DeclarativeBase):
+    """Tables of the service's SQL store (keys, chat sessions)."""
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -13,4 +18,9 @@ def build_engine(settings: Settings) -> Engine:
     if url is None:
         settings.store.data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{settings.store.data_dir / 'cryptorag.db'}"
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    import app.access.keys
+    import app.rag.sessions  # noqa: F401  (their tables join Base.metadata)
+
+    Base.metadata.create_all(engine)
+    return engine

@@ -83,8 +83,9 @@ class AnswerService:
         Output is held back by a margin and checked for the hidden system prompt before it is
         sent, so a model that starts repeating it is cut before any of it leaves.
         """
+        query = await self.standalone(question, history or [])
         retrieval: Retrieval = await anyio.to_thread.run_sync(
-            self.retriever.retrieve, question, self.top_k, filters
+            self.retriever.retrieve, query, self.top_k, filters
         )
         hits = retrieval.hits
         sources = number_sources(hits)
@@ -145,6 +146,24 @@ class AnswerService:
         yield Answer(
             text, sources, "extractive", warnings, _usage(prompt_tokens, text, self.embedder)
         )
+
+    async def standalone(self, question: str, history: History) -> str:
+        """The follow-up rewritten with its history ("and on Arbitrum?"), for retrieval."""
+        if not history:
+            return question
+        last_user = next((text for role, text in reversed(history) if role == "user"), "")
+        fallback = f"{last_user} {question}".strip()
+        if self.llm is None:
+            return fallback
+        turns = "\n".join(f"{role}: {text[:1000]}" for role, text in history[-6:])
+        prompt = self.prompts.render("condense", history=turns, question=question)
+        try:
+            reply = await self.llm.ainvoke([HumanMessage(content=prompt)])
+        except Exception as exc:  # the model is down: the plain join still retrieves well
+            log.warning("condensing failed: %s", type(exc).__name__)
+            return fallback
+        rewritten = str(reply.text if hasattr(reply, "text") else reply.content).strip()
+        return rewritten[:1000] or fallback
 
     def _leaks(self, text: str) -> bool:
         flat = _normalise(text)

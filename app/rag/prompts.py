@@ -6,7 +6,7 @@ from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-TEMPLATES = ("system", "document", "question", "extractive", "no_context")
+TEMPLATES = ("system", "document", "question", "extractive", "no_context", "condense")
 
 
 class Prompts:

@@ -267,3 +267,40 @@ def test_oversized_body_is_413(api: str) -> None:
         f"{api}/v1/search", content=chunked(), headers={"content-type": "application/json"}
     )
     assert r.status_code == 413
+
+
+def test_session_history_rewrites_the_follow_up(
+    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
+) -> None:
+    state, llm_url = fake_llm
+    state.replies += [
+        "USDC is Circle's dollar stablecoin [1].",
+        "What is the USDC contract on Arbitrum?",
+        "Native USDC on Arbitrum is 0xaf88d065e77c8cC2239327C5EDb3A432268e5831 [1].",
+    ]
+    _, server = _api_with_llm(services_factory, corpus, base_url=llm_url)
+    with server() as url:  # type: ignore[attr-defined]
+        first = httpx.post(
+            f"{url}/v1/chat", json={"message": "What is USDC?", "session_id": "s1"}, timeout=30
+        )
+        second = httpx.post(
+            f"{url}/v1/chat", json={"message": "and on Arbitrum?", "session_id": "s1"}, timeout=30
+        )
+        other = httpx.post(
+            f"{url}/v1/chat", json={"message": "and on Arbitrum?", "session_id": "s2"}, timeout=30
+        )
+    assert first.json()["session_id"] == second.json()["session_id"] == "s1"
+    condense, answer = state.requests[1], state.requests[2]
+    assert "What is USDC?" in condense["messages"][0]["content"]
+    assert "and on Arbitrum?" in condense["messages"][0]["content"]
+    roles = [(m["role"], m["content"]) for m in answer["messages"][1:]]
+    assert roles == [
+        ("user", "What is USDC?"),
+        ("assistant", "USDC is Circle's dollar stablecoin [1]."),
+        ("user", "and on Arbitrum?"),
+    ]
+    assert "0xaf88d065e77c8cC2239327C5EDb3A432268e5831" in answer["messages"][0]["content"]
+    assert second.json()["sources"][0]["source"] == "usdc.md"
+    # Another session has no history: nothing is rewritten.
+    assert len(state.requests) == 4
+    assert other.status_code == 200

@@ -41,7 +41,11 @@ def test_sdk_plain_completion_with_history_and_sources(
     service: tuple[FakeLLM, str, Services],
 ) -> None:
     state, url, _ = service
-    state.replies.append("cvxCRV cannot be converted back to CRV [1].")
+    # The first call rewrites the follow-up with its history, the second answers it.
+    state.replies += [
+        "Can cvxCRV be turned back into CRV?",
+        "cvxCRV cannot be converted back to CRV [1].",
+    ]
     client = openai.OpenAI(base_url=url, api_key="unused")
     reply = client.chat.completions.create(
         model="cryptorag",
@@ -58,7 +62,8 @@ def test_sdk_plain_completion_with_history_and_sources(
     assert reply.usage is not None and reply.usage.total_tokens > 0
     sources = (reply.model_extra or {})["sources"]
     assert sources[0]["source"] == "convex.md"
-    (sent,) = state.requests
+    condense, sent = state.requests
+    assert "Can I turn cvxCRV back into CRV?" in condense["messages"][0]["content"]
     roles = [m["role"] for m in sent["messages"]]
     assert roles == ["system", "user", "assistant", "user"]
     # The client's system message never reaches the model; the service's own does.

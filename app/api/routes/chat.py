@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 
+import anyio
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
@@ -13,6 +14,7 @@ from app.api.deps import ServicesDep, require
 from app.api.schemas import ChatRequest, ChatResponse, ErrorResponse, SourceOut
 from app.api.validation import check_question
 from app.rag.answer import Answer
+from app.services import Services
 
 router = APIRouter(tags=["chat"], dependencies=[Depends(require("chat"))])
 
@@ -34,10 +36,17 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | Strea
     """
     question = check_question(body.message, services.settings.api.max_question_chars, "message")
     session_id = body.session_id or uuid.uuid4().hex
+    history = await anyio.to_thread.run_sync(services.sessions.history, session_id)
     if not body.stream:
-        return _response(await services.answers.answer(question, body.filters), session_id)
-    events = services.answers.stream(question, body.filters)
-    return StreamingResponse(_sse(events, session_id), media_type="text/event-stream")
+        result = await services.answers.answer(question, body.filters, history)
+        await anyio.to_thread.run_sync(
+            services.sessions.append, session_id, question, result.answer
+        )
+        return _response(result, session_id)
+    events = services.answers.stream(question, body.filters, history)
+    return StreamingResponse(
+        _sse(events, session_id, services, question), media_type="text/event-stream"
+    )
 
 
 def _response(result: Answer, session_id: str) -> ChatResponse:
@@ -50,9 +59,14 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
     )
 
 
-async def _sse(events: AsyncIterator[str | Answer], session_id: str) -> AsyncIterator[str]:
+async def _sse(
+    events: AsyncIterator[str | Answer], session_id: str, services: Services, question: str
+) -> AsyncIterator[str]:
     async for event in events:
         if isinstance(event, Answer):
+            await anyio.to_thread.run_sync(
+                services.sessions.append, session_id, question, event.answer
+            )
             body = _response(event, session_id).model_dump_json()
             yield f"event: answer\ndata: {body}\n\n"
         elif event:
