@@ -11,7 +11,7 @@ RUN pip install --upgrade pip \
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY ingest ./ingest
-RUN pip install .
+RUN pip install '.[server]'
 
 COPY prompts ./prompts
 COPY samples ./samples

@@ -68,7 +68,14 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     retriever = Retriever(store, embedder, sparse)
     prompts = Prompts(settings.api.prompts_dir)
     llm = build_llm(settings.llm)
-    answers = AnswerService(retriever, embedder, prompts, llm, top_k=settings.api.chat_top_k)
+    answers = AnswerService(
+        retriever,
+        embedder,
+        prompts,
+        llm,
+        top_k=settings.api.chat_top_k,
+        max_tokens=settings.llm.max_tokens,
+    )
     engine = build_engine(settings)
     limiter = RateLimiter(settings.access.rate_limit, settings.access.rate_limit_storage)
     return Services(

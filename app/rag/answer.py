@@ -52,12 +52,14 @@ class AnswerService:
         prompts: Prompts,
         llm: BaseChatModel | None,
         top_k: int = 5,
+        max_tokens: int = 800,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
         self.prompts = prompts
         self.llm = llm
         self.top_k = top_k
+        self.max_tokens = max_tokens
         self._leak_windows = _windows(prompts.system_static)
 
     async def answer(
@@ -65,9 +67,10 @@ class AnswerService:
         question: str,
         filters: dict[str, Any] | None = None,
         history: History | None = None,
+        max_tokens: int | None = None,
     ) -> Answer:
         """Answer one question; a failing model degrades to an extractive answer."""
-        async for event in self.stream(question, filters, history):
+        async for event in self.stream(question, filters, history, max_tokens):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("answer stream ended without an answer")  # pragma: no cover
@@ -77,6 +80,7 @@ class AnswerService:
         question: str,
         filters: dict[str, Any] | None = None,
         history: History | None = None,
+        max_tokens: int | None = None,
     ) -> AsyncIterator[str | Answer]:
         """Text deltas as the model writes them, then the whole Answer.
 
@@ -100,7 +104,10 @@ class AnswerService:
             )
             text, sent = "", 0
             try:
-                async for chunk in self.llm.astream(messages):
+                # A client may ask for fewer tokens than the configured cap, never more.
+                limit = min(max_tokens or self.max_tokens, self.max_tokens)
+                llm = self.llm.bind(max_completion_tokens=limit)
+                async for chunk in llm.astream(messages):
                     text += str(chunk.text if hasattr(chunk, "text") else chunk.content)
                     if self._leaks(text):
                         log.warning("model output repeated the system prompt; cut")

@@ -126,3 +126,13 @@ def test_models_and_bad_requests(service: tuple[FakeLLM, str, Services]) -> None
     assert "user message" in str(info.value)
     with pytest.raises(openai.UnprocessableEntityError):
         client.chat.completions.create(model="cryptorag", messages=[])
+
+
+def test_max_tokens_is_capped(service: tuple[FakeLLM, str, Services]) -> None:
+    state, url, services = service
+    client = openai.OpenAI(base_url=url, api_key="unused")
+    question = [{"role": "user", "content": "What is Lido?"}]
+    client.chat.completions.create(model="cryptorag", messages=question, max_tokens=50)  # type: ignore[arg-type]
+    client.chat.completions.create(model="cryptorag", messages=question, max_tokens=10**6)  # type: ignore[arg-type]
+    sent = [r["max_completion_tokens"] for r in state.requests]
+    assert sent == [50, services.settings.llm.max_tokens]

@@ -84,3 +84,10 @@ async def _stream(text: str, created: int) -> AsyncIterator[str]:
         }
         yield f"data: {json.dumps(chunk)}\n\n"
     yield "data: [DONE]\n\n"
+
+
+def create_app_from_env() -> FastAPI:
+    """The stand-in as its own process (for benchmarks): FAKE_LLM_DELAY_S sets its latency."""
+    import os
+
+    return build_app(FakeLLM(delay_s=float(os.environ.get("FAKE_LLM_DELAY_S", "0"))))

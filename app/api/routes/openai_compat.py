@@ -127,14 +127,15 @@ async def completions(
 ) -> Completion | StreamingResponse:
     """Answer the last user message from the knowledge base, in the OpenAI shape."""
     question, history = _split(body.messages, services.settings.api.max_question_chars)
+    max_tokens = body.max_completion_tokens or body.max_tokens
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if body.stream:
-        events = services.answers.stream(question, history=history)
+        events = services.answers.stream(question, history=history, max_tokens=max_tokens)
         return StreamingResponse(
             _chunks(events, completion_id, created, body.model), media_type="text/event-stream"
         )
-    result = await services.answers.answer(question, history=history)
+    result = await services.answers.answer(question, history=history, max_tokens=max_tokens)
     return Completion(
         id=completion_id,
         created=created,
