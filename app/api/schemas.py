@@ -100,3 +100,11 @@ class Health(BaseModel):
 
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+# OpenAPI responses of the endpoints that answer JSON or, when asked, server-sent events.
+STREAMING_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+    200: {"content": {"text/event-stream": {}}},
+}

@@ -12,18 +12,11 @@ import pytest
 from app.api.app import create_app
 from app.services import Services
 from tests.conftest import ingest
-from tests.support.fake_llm import FakeLLM, build_app
+from tests.support.fake_llm import FakeLLM
 from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
-    state = FakeLLM()
-    with serve(build_app(state)) as url:
-        yield state, url + "/v1"
 
 
 @pytest.fixture

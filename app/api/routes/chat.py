@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import ServicesDep, require
-from app.api.schemas import ChatRequest, ChatResponse, ErrorResponse, SourceOut
+from app.api.schemas import STREAMING_RESPONSES, ChatRequest, ChatResponse, SourceOut
 from app.api.validation import check_question
 from app.rag.answer import Answer
 from app.services import Services
@@ -22,11 +22,7 @@ router = APIRouter(tags=["chat"], dependencies=[Depends(require("chat"))])
 @router.post(
     "/v1/chat",
     response_model=ChatResponse,
-    responses={
-        400: {"model": ErrorResponse},
-        422: {"model": ErrorResponse},
-        200: {"content": {"text/event-stream": {}}},
-    },
+    responses=STREAMING_RESPONSES,
 )
 async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | StreamingResponse:
     """Answer a question from the knowledge base; the system prompt stays on the server.

@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ServicesDep, require
-from app.api.schemas import ErrorResponse, SourceOut
+from app.api.schemas import STREAMING_RESPONSES, SourceOut
 from app.api.validation import check_question
 from app.core.errors import BadRequest
 from app.rag.answer import Answer, History
@@ -116,11 +116,7 @@ async def models() -> ModelList:
 @router.post(
     "/v1/chat/completions",
     response_model=Completion,
-    responses={
-        400: {"model": ErrorResponse},
-        422: {"model": ErrorResponse},
-        200: {"content": {"text/event-stream": {}}},
-    },
+    responses=STREAMING_RESPONSES,
 )
 async def completions(
     body: CompletionRequest, services: ServicesDep
