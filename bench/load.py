@@ -1,7 +1,8 @@
 """Load on POST /v1/chat/completions at 1, 8 and 32 concurrent clients, against a stand-in LLM
 with a fixed latency, each in its own process.
 
-Usage (from the repo root): .venv/bin/python -m bench.load [--llm-latency-ms 200] [--seconds 20]
+Usage (from the repo root):
+    .venv/bin/python -m bench.load [--llm-latency-ms 200] [--seconds 20] [--rate-limit 600/minute]
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--llm-latency-ms", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--rate-limit",
+        default="1000000/minute",
+        help="the service's limit; set it low to see behaviour past it",
+    )
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     llm_port, api_port = _free_port(), _free_port()
@@ -86,7 +92,7 @@ def main() -> None:
         env.update(
             CRYPTORAG_DATA_DIR=tmp,
             CRYPTORAG_LLM_BASE_URL=f"http://127.0.0.1:{llm_port}/v1",
-            CRYPTORAG_RATE_LIMIT="1000000/minute",
+            CRYPTORAG_RATE_LIMIT=args.rate_limit,
             CRYPTORAG_LOG_LEVEL="WARNING",
         )
         api = subprocess.Popen(

@@ -35,6 +35,14 @@ def _describe(exc: RequestValidationError) -> tuple[int, str, str]:
     return 422, "invalid_request", "; ".join(parts)
 
 
+def stream_error(exc: Exception) -> dict[str, dict[str, str]]:
+    """The error body for a failure after a stream has started (the status is already sent)."""
+    if isinstance(exc, AppError):
+        return {"error": {"code": exc.code, "message": exc.message}}
+    log.exception("error inside a stream")
+    return {"error": {"code": "internal_error", "message": "internal error; see the server log"}}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every exception to the JSON error shape."""
 

@@ -297,3 +297,12 @@ def test_session_history_rewrites_the_follow_up(
     # Another session has no history: nothing is rewritten.
     assert len(state.requests) == 4
     assert other.status_code == 200
+
+
+def test_streamed_chat_with_a_bad_filter_is_a_plain_422(api: str) -> None:
+    # Found by the schema fuzzer: the filter used to fail inside the stream, after the 200.
+    r = httpx.post(
+        f"{api}/v1/chat", json={"message": "aave", "stream": True, "filters": {"": None}}
+    )
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_filter"

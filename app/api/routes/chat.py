@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import ServicesDep, require
+from app.api.errors import stream_error
 from app.api.schemas import STREAMING_RESPONSES, ChatRequest, ChatResponse, SourceOut
 from app.api.validation import check_question
+from app.kb.store import build_filter
 from app.rag.answer import Answer
 from app.services import Services
 
@@ -31,6 +33,7 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | Strea
     carries the whole response (answer, sources, session_id, mode, warnings), then `done`.
     """
     question = check_question(body.message, services.settings.api.max_question_chars, "message")
+    build_filter(body.filters)  # a bad filter is a 422 now, not an error inside a stream
     session_id = body.session_id or uuid.uuid4().hex
     history = await anyio.to_thread.run_sync(services.sessions.history, session_id)
     if not body.stream:
@@ -58,13 +61,16 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
 async def _sse(
     events: AsyncIterator[str | Answer], session_id: str, services: Services, question: str
 ) -> AsyncIterator[str]:
-    async for event in events:
-        if isinstance(event, Answer):
-            await anyio.to_thread.run_sync(
-                services.sessions.append, session_id, question, event.answer
-            )
-            body = _response(event, session_id).model_dump_json()
-            yield f"event: answer\ndata: {body}\n\n"
-        elif event:
-            yield f"event: delta\ndata: {json.dumps({'text': event})}\n\n"
+    try:
+        async for event in events:
+            if isinstance(event, Answer):
+                await anyio.to_thread.run_sync(
+                    services.sessions.append, session_id, question, event.answer
+                )
+                body = _response(event, session_id).model_dump_json()
+                yield f"event: answer\ndata: {body}\n\n"
+            elif event:
+                yield f"event: delta\ndata: {json.dumps({'text': event})}\n\n"
+    except Exception as exc:  # the status line is sent: the error travels as an event
+        yield f"event: error\ndata: {json.dumps(stream_error(exc))}\n\n"
     yield "event: done\ndata: {}\n\n"

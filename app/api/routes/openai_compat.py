@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ServicesDep, require
+from app.api.errors import stream_error
 from app.api.schemas import STREAMING_RESPONSES, SourceOut
 from app.api.validation import check_question
 from app.core.errors import BadRequest
@@ -173,10 +174,15 @@ async def _chunks(
 ) -> AsyncIterator[str]:
     """SSE chunks: the role, the text as it is written, the end with sources and usage."""
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
-    async for event in events:
-        if isinstance(event, Answer):
-            sources = [s.model_dump(exclude_none=True) for s in _sources(event)]
-            yield _chunk(cid, created, model, {}, finish="stop", usage=event.usage, sources=sources)
-        elif event:
-            yield _chunk(cid, created, model, {"content": event})
+    try:
+        async for event in events:
+            if isinstance(event, Answer):
+                sources = [s.model_dump(exclude_none=True) for s in _sources(event)]
+                yield _chunk(
+                    cid, created, model, {}, finish="stop", usage=event.usage, sources=sources
+                )
+            elif event:
+                yield _chunk(cid, created, model, {"content": event})
+    except Exception as exc:  # the status line is sent: the error travels as a data line
+        yield f"data: {json.dumps(stream_error(exc))}\n\n"
     yield "data: [DONE]\n\n"
