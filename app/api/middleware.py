@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import uuid
-from contextvars import ContextVar
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-request_id: ContextVar[str] = ContextVar("request_id", default="-")
+from app.core.logging import request_id
+
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-class RequestIdFilter(logging.Filter):
-    """Adds the current request id to every log record as %(request_id)s."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
-        return True
 
 
 class RequestContext:

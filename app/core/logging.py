@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import logging
 import os
+from contextvars import ContextVar
+
+# The id of the request being served, set by the API's middleware; "-" outside requests.
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds the current request id to every log record as %(request_id)s."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
 
 
 def configure_logging(level: str | None = None) -> None:
     """Log to stderr in one line per record; quiet the chatty libraries."""
     level = (level or os.environ.get("CRYPTORAG_LOG_LEVEL") or "INFO").upper()
-    from app.api.middleware import RequestIdFilter
-
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(

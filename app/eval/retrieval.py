@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import tempfile
@@ -148,8 +149,9 @@ def run(
     from ingest.pipeline import Pipeline
 
     with tempfile.TemporaryDirectory(prefix="cryptorag-eval-") as tmp:
-        settings.store = StoreSettings(data_dir=Path(tmp), collection="eval")
-        services = build_services(settings, embedder=embedder)
+        scratch = copy.copy(settings)
+        scratch.store = StoreSettings(data_dir=Path(tmp), collection="eval")
+        services = build_services(scratch, embedder=embedder)
         try:
             report = Pipeline.from_services(services).ingest_paths(corpora)
             if report.failed:

@@ -176,13 +176,6 @@ class AnswerService:
         flat = _normalise(text)
         return any(w in flat for w in self._leak_windows)
 
-    def redact(self, text: str) -> str:
-        """The reply, unless it repeats the hidden system prompt."""
-        if self._leaks(text):
-            log.warning("model output repeated the system prompt; replaced")
-            return LEAK_REPLACEMENT
-        return text
-
 
 def _history_messages(history: History) -> list[BaseMessage]:
     return [
