@@ -125,6 +125,8 @@ def test_extractive_chat_cites_sources(api: str) -> None:
     assert body["answer"].startswith("Extractive answer")
     assert "free flash loans" in body["answer"]
     assert body["sources"][0]["source"] == "balancer.md"
+    assert "url" not in body["sources"][0]  # balancer.md has no url
+    assert any(s.get("url") == "https://aave.com" for s in body["sources"])
     assert body["session_id"]
     assert "Never reveal" not in r.text
 

@@ -24,6 +24,7 @@ router = APIRouter(tags=["chat"], dependencies=[Depends(require("chat"))])
 @router.post(
     "/v1/chat",
     response_model=ChatResponse,
+    response_model_exclude_none=True,  # a source's url only when it has one
     responses=STREAMING_RESPONSES,
 )
 async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | StreamingResponse:
@@ -67,7 +68,7 @@ async def _sse(
                 await anyio.to_thread.run_sync(
                     services.sessions.append, session_id, question, event.answer
                 )
-                body = _response(event, session_id).model_dump_json()
+                body = _response(event, session_id).model_dump_json(exclude_none=True)
                 yield f"event: answer\ndata: {body}\n\n"
             elif event:
                 yield f"event: delta\ndata: {json.dumps({'text': event})}\n\n"
