@@ -95,6 +95,11 @@ class AnswerService:
         sources = number_sources(hits)
         warnings = list(retrieval.warnings)
         prompt_tokens = self.embedder.count_tokens(question)
+
+        def done(text: str, mode: Literal["llm", "extractive"] = "llm") -> Answer:
+            usage = _usage(prompt_tokens, text, self.embedder)
+            return Answer(text, sources, mode, warnings, usage)
+
         reason = "no language model is configured"
         if self.llm is not None:
             messages = self.prompts.chat.format_messages(
@@ -108,51 +113,37 @@ class AnswerService:
                 limit = min(max_tokens or self.max_tokens, self.max_tokens)
                 llm = self.llm.bind(max_completion_tokens=limit)
                 async for chunk in llm.astream(messages):
-                    text += str(chunk.text if hasattr(chunk, "text") else chunk.content)
+                    text += chunk.text
                     if self._leaks(text):
                         log.warning("model output repeated the system prompt; cut")
                         tail = ("\n\n" if sent else "") + LEAK_REPLACEMENT
                         yield tail
-                        yield Answer(
-                            text[:sent] + tail,
-                            sources,
-                            "llm",
-                            warnings,
-                            _usage(prompt_tokens, text[:sent] + tail, self.embedder),
-                        )
+                        yield done(text[:sent] + tail)
                         return
                     if len(text) - sent > _HOLD_BACK:
                         yield text[sent : len(text) - _HOLD_BACK]
                         sent = len(text) - _HOLD_BACK
                 if text[sent:]:
                     yield text[sent:]
-                yield Answer(
-                    text, sources, "llm", warnings, _usage(prompt_tokens, text, self.embedder)
-                )
+                yield done(text)
                 return
             except Exception as exc:  # any transport, status or timeout error of the endpoint
                 log.warning("LLM unavailable: %s", type(exc).__name__)
                 if sent:
                     note = "\n\n[the language model stopped answering]"
-                    yield text[sent:] + note if not self._leaks(text) else note
-                    full = (text if not self._leaks(text) else text[:sent]) + note
+                    # The held-back rest is sent only if it is clean of the system prompt.
+                    kept = text if not self._leaks(text) else text[:sent]
+                    yield kept[sent:] + note
                     warnings.append("the language model stopped before the end of the answer")
-                    yield Answer(
-                        full, sources, "llm", warnings, _usage(prompt_tokens, full, self.embedder)
-                    )
+                    yield done(kept + note)
                     return
                 warnings.append("the language model was unavailable; this answer is extractive")
                 reason = "the language model was unavailable"
-        final_reason = reason
         text = await anyio.to_thread.run_sync(
-            lambda: extractive_answer(
-                question, hits, sources, self.embedder, self.prompts, final_reason
-            )
+            extractive_answer, question, hits, sources, self.embedder, self.prompts, reason
         )
         yield text
-        yield Answer(
-            text, sources, "extractive", warnings, _usage(prompt_tokens, text, self.embedder)
-        )
+        yield done(text, "extractive")
 
     async def standalone(self, question: str, history: History) -> str:
         """The follow-up rewritten with its history ("and on Arbitrum?"), for retrieval."""
@@ -169,7 +160,7 @@ class AnswerService:
         except Exception as exc:  # the model is down: the plain join still retrieves well
             log.warning("condensing failed: %s", type(exc).__name__)
             return fallback
-        rewritten = str(reply.text if hasattr(reply, "text") else reply.content).strip()
+        rewritten = reply.text.strip()
         return rewritten[:1000] or fallback
 
     def _leaks(self, text: str) -> bool:
