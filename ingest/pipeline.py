@@ -91,23 +91,25 @@ class Pipeline:
             for item in items:
                 try:
                     yield from load_file(item)
-                except SkipFile as exc:
-                    log.warning("skipped %s: %s", item.path, exc)
-                    report.skipped.append((str(item.path), str(exc)))
-                    failed.append(str(item.path))
-                except OSError as exc:
-                    log.warning("skipped %s: %s", item.path, exc)
-                    report.skipped.append((str(item.path), f"unreadable: {exc.strerror}"))
+                except (SkipFile, OSError) as exc:
+                    reason = (
+                        str(exc) if isinstance(exc, SkipFile) else f"unreadable: {exc.strerror}"
+                    )
+                    log.warning("skipped %s: %s", item.path, reason)
+                    report.skipped.append((str(item.path), reason))
                     failed.append(str(item.path))
                 finally:
                     bar.update(1)
 
-        seen = self.write_documents(documents(), report)
+        # One scan of what is stored serves both the skip test and the cleanup: every document
+        # written in this run is in `seen`, so only keys from before the run can be stale.
+        stored = self.store.document_hashes()
+        seen = self.write_documents(documents(), report, stored)
         bar.close()
         scopes = [str(t.resolve()) for t in existing]
         stale = [
             doc_id
-            for doc_id in self.store.document_hashes()
+            for doc_id in stored
             if doc_id not in seen and _under_any(doc_id, scopes) and not _under_any(doc_id, failed)
         ]
         self.store.delete_documents(stale)
@@ -115,12 +117,13 @@ class Pipeline:
         report.seconds = time.perf_counter() - started
         return report
 
-    def write_documents(self, docs: Iterable[Document], report: IngestReport) -> set[str]:
+    def write_documents(
+        self, docs: Iterable[Document], report: IngestReport, stored: dict[str, set[str]]
+    ) -> set[str]:
         """Write changed documents in batches; return every document key seen.
 
         Writing a batch to the store overlaps with loading and embedding the next one.
         """
-        stored = self.store.document_hashes()
         seen: set[str] = set()
         pending: list[tuple[Document, str, list[Chunk]]] = []
         pending_chunks = 0

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.rag.context import Source
+
 
 class ErrorBody(BaseModel):
     """What went wrong, in words a client can show."""
@@ -83,6 +85,11 @@ class SourceOut(BaseModel):
     title: str
     url: str | None = None
     score: float
+
+
+def sources_out(sources: list[Source]) -> list[SourceOut]:
+    """The API form of an answer's numbered sources."""
+    return [SourceOut.model_validate(s.as_dict()) for s in sources]
 
 
 class ChatResponse(BaseModel):

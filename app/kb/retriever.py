@@ -87,7 +87,7 @@ class Retriever:
             )
             if chains:
                 ranked = boost_chains(ranked, chains, self.weights)
-        hits = rank_exact(exact, usable, ranked) if exact else []
+        hits = rank_exact(exact, usable, ranked)
         seen = {h.chunk.id for h in hits}
         hits.extend(h for h in ranked if h.chunk.id not in seen)
         return Retrieval(hits=hits[:top_k], addresses=found, chains=chains)
@@ -119,13 +119,12 @@ def rank_exact(
     """Chunks naming the addresses: those about them (declared subject) before mere mentions."""
     position = {h.chunk.id: n for n, h in enumerate(ranked)}
     wanted_set = set(wanted)
-
-    def key(chunk: Chunk) -> tuple[int, int, int]:
-        subject = bool(wanted_set & set(chunk.subject_addresses))
-        return (0 if subject else 1, position.get(chunk.id, len(ranked)), len(chunk.addresses))
-
-    out = []
-    for chunk in sorted(exact, key=key):
-        subject = bool(wanted_set & set(chunk.subject_addresses))
-        out.append(ScoredChunk(chunk=chunk, score=2.0 if subject else 1.5, matched="address"))
-    return out
+    subject = {c.id: bool(wanted_set & set(c.subject_addresses)) for c in exact}
+    ordered = sorted(
+        exact,
+        key=lambda c: (not subject[c.id], position.get(c.id, len(ranked)), len(c.addresses)),
+    )
+    return [
+        ScoredChunk(chunk=c, score=2.0 if subject[c.id] else 1.5, matched="address")
+        for c in ordered
+    ]

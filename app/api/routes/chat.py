@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import ServicesDep, require
 from app.api.errors import stream_error
-from app.api.schemas import STREAMING_RESPONSES, ChatRequest, ChatResponse, SourceOut
+from app.api.schemas import STREAMING_RESPONSES, ChatRequest, ChatResponse, sources_out
 from app.api.validation import check_question
 from app.kb.store import build_filter
 from app.rag.answer import Answer
@@ -52,7 +52,7 @@ async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | Strea
 def _response(result: Answer, session_id: str) -> ChatResponse:
     return ChatResponse(
         answer=result.answer,
-        sources=[SourceOut(**s.as_dict()) for s in result.sources],  # type: ignore[arg-type]
+        sources=sources_out(result.sources),
         session_id=session_id,
         mode=result.mode,
         warnings=result.warnings,

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ServicesDep, require
 from app.api.errors import stream_error
-from app.api.schemas import STREAMING_RESPONSES, SourceOut
+from app.api.schemas import STREAMING_RESPONSES, SourceOut, sources_out
 from app.api.validation import check_question
 from app.core.errors import BadRequest
 from app.rag.answer import Answer, History
@@ -139,7 +139,7 @@ async def completions(
         model=body.model,
         choices=[Choice(message=ChoiceMessage(content=result.answer))],
         usage=Usage(**result.usage),
-        sources=_sources(result),
+        sources=sources_out(result.sources),
     )
 
 
@@ -151,10 +151,6 @@ def _split(messages: list[Message], limit: int) -> tuple[str, History]:
     question = check_question(turns[-1][1], limit, "the last user message")
     history: History = [(str(r), t[:limit]) for r, t in turns[:-1][-20:] if t.strip()]
     return question, history
-
-
-def _sources(result: Answer) -> list[SourceOut]:
-    return [SourceOut(**s.as_dict()) for s in result.sources]  # type: ignore[arg-type]
 
 
 def _chunk(cid: str, created: int, model: str, delta: dict[str, Any], **extra: Any) -> str:
@@ -177,7 +173,7 @@ async def _chunks(
     try:
         async for event in events:
             if isinstance(event, Answer):
-                sources = [s.model_dump(exclude_none=True) for s in _sources(event)]
+                sources = [s.model_dump(exclude_none=True) for s in sources_out(event.sources)]
                 yield _chunk(
                     cid, created, model, {}, finish="stop", usage=event.usage, sources=sources
                 )
