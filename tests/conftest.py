@@ -16,6 +16,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from app.core.settings import (
     AccessSettings,
     APISettings,
+    ChainSettings,
     EmbeddingSettings,
     LLMSettings,
     Settings,
@@ -48,11 +49,14 @@ def embedder() -> SentenceTransformerEmbedder:
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """Settings on a temporary data dir; keyword arguments override LLM settings."""
 
-    def _make(access: AccessSettings | None = None, **llm: Any) -> Settings:
+    def _make(
+        access: AccessSettings | None = None, chains: ChainSettings | None = None, **llm: Any
+    ) -> Settings:
         return Settings(
             store=StoreSettings(data_dir=tmp_path / "data"),
             embedding=EmbeddingSettings(),
             llm=LLMSettings(**llm),
+            chains=chains,
             api=APISettings(),
             access=access,
         )
@@ -75,8 +79,10 @@ def services_factory(
     """Build services on the real model and an embedded store; closed after the test."""
     built: list[Services] = []
 
-    def _build(access: AccessSettings | None = None, **llm: Any) -> Services:
-        services = build_services(make_settings(access, **llm), embedder=embedder)
+    def _build(
+        access: AccessSettings | None = None, chains: ChainSettings | None = None, **llm: Any
+    ) -> Services:
+        services = build_services(make_settings(access, chains, **llm), embedder=embedder)
         built.append(services)
         return services
 

@@ -72,3 +72,24 @@ class UpstreamUnavailable(AppError):
 
     status = 503
     code = "upstream_unavailable"
+
+
+class NotFound(AppError):
+    """A resource the service does not have, such as an unknown chain."""
+
+    status = 404
+    code = "not_found"
+
+
+class UpstreamError(AppError):
+    """An RPC node or model endpoint answered with something unusable, or refused the connection."""
+
+    status = 502
+    code = "upstream_error"
+
+
+class UpstreamTimeout(AppError):
+    """An RPC node or model endpoint did not answer within the time limit."""
+
+    status = 504
+    code = "upstream_timeout"

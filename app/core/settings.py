@@ -75,6 +75,13 @@ class ChainSettings(BaseSettings):
     model_config = _config()
 
     rpc_urls: Annotated[dict[str, AnyHttpUrl], NoDecode] = Field(default_factory=dict)
+    rpc_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    rpc_retries: int = Field(default=2, ge=0, le=10)
+    # How long a head block number is reused; inspections are cached per block.
+    block_ttl_s: float = Field(default=2.0, ge=0, le=600)
+    # Which chain an address in a chat message is looked up on when the message names none.
+    default_chain: str = "ethereum"
+    max_chat_lookups: int = Field(default=3, ge=0, le=10)
 
     @field_validator("rpc_urls", mode="before")
     @classmethod

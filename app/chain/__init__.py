@@ -1,0 +1,1 @@
+"""On-chain lookups: JSON-RPC per chain, contract inspection, untrusted on-chain strings."""
