@@ -5,7 +5,10 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test lint typecheck unit bench clean
+CHAIN_FIXTURES := tests/chain/fixtures
+ANVIL := $(CHAIN_FIXTURES)/node_modules/.bin/anvil
+
+.PHONY: install run test lint typecheck unit bench clean chain-tools
 
 install: $(STAMP)
 
@@ -28,7 +31,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+# anvil (the test chain), solc-js and OpenZeppelin, pinned by the fixtures' package-lock.json.
+chain-tools: $(ANVIL)
+
+$(ANVIL): $(CHAIN_FIXTURES)/package-lock.json
+	npm ci --prefix $(CHAIN_FIXTURES) --no-audit --no-fund
+	touch $(ANVIL)
+
+test: lint typecheck chain-tools
 	$(BIN)/pytest -q
 
 bench: install
@@ -36,4 +46,4 @@ bench: install
 	$(BIN)/python -m bench.search
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(CHAIN_FIXTURES)/node_modules

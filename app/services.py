@@ -10,6 +10,9 @@ from sqlalchemy import Engine
 
 from app.access.keys import KeyStore
 from app.access.limits import RateLimiter
+from app.chain.canonical import CanonicalTokens
+from app.chain.inspector import Inspector
+from app.chain.lookup import ContractLookup
 from app.core.db import build_engine
 from app.core.settings import Settings
 from app.kb.embeddings import Embedder, build_embedder, vector_name
@@ -18,6 +21,7 @@ from app.kb.sparse import SparseEncoder
 from app.kb.store import QdrantStore, open_client
 from app.rag.answer import AnswerService
 from app.rag.llm import build_llm
+from app.rag.onchain import OnchainFacts
 from app.rag.prompts import Prompts
 from app.rag.sessions import SessionStore
 
@@ -39,6 +43,7 @@ class Services:
     keys: KeyStore
     limiter: RateLimiter
     sessions: SessionStore
+    contracts: ContractLookup
 
     def close(self) -> None:
         """Release the store (local mode holds a file lock) and the retriever's thread."""
@@ -66,6 +71,9 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         raise
     sparse = SparseEncoder()
     retriever = Retriever(store, embedder, sparse)
+    contracts = ContractLookup(
+        Inspector.from_settings(settings.chains, CanonicalTokens.load()), store
+    )
     prompts = Prompts(settings.api.prompts_dir)
     llm = build_llm(settings.llm)
     answers = AnswerService(
@@ -75,6 +83,9 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         llm,
         top_k=settings.api.chat_top_k,
         max_tokens=settings.llm.max_tokens,
+        onchain=OnchainFacts(
+            contracts, settings.chains.default_chain, settings.chains.max_chat_lookups
+        ),
     )
     engine = build_engine(settings)
     limiter = RateLimiter(settings.access.rate_limit, settings.access.rate_limit_storage)
@@ -92,4 +103,5 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         KeyStore(engine),
         limiter,
         SessionStore(engine),
+        contracts,
     )

@@ -96,3 +96,12 @@ def ingest(services: Services, *paths: Path) -> Any:
     from ingest.pipeline import Pipeline
 
     return Pipeline.from_services(services).ingest_paths(list(paths))
+
+
+@pytest.fixture(scope="session")
+def chain() -> Iterator[tuple[str, dict[str, str]]]:
+    """A real chain for the session: anvil (chain id 1) with the fixture contracts deployed."""
+    from tests.support.anvil import anvil, deploy_fixtures
+
+    with anvil(chain_id=1) as url:
+        yield url, deploy_fixtures(url)

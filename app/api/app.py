@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimit, RequestContext
-from app.api.routes import chat, health, openai_compat, search
+from app.api.routes import chat, contracts, health, openai_compat, search
 from app.core.settings import Settings, load_settings
 from app.services import Services, build_services
 
@@ -40,5 +40,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(health.router)
     app.include_router(search.router)
     app.include_router(chat.router)
+    app.include_router(contracts.router)
     app.include_router(openai_compat.router)
     return app

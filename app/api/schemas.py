@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.chain.facts import ContractFacts
 from app.rag.context import Source
 
 
@@ -100,6 +101,9 @@ class ChatResponse(BaseModel):
     session_id: str
     mode: Literal["llm", "extractive"]
     warnings: list[str] = Field(default_factory=list)
+    onchain: list[ContractFacts] = Field(
+        default_factory=list, description="live lookups of the addresses in the message"
+    )
 
 
 class Health(BaseModel):

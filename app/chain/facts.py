@@ -47,6 +47,14 @@ class ListedToken(BaseModel):
     symbol: str
 
 
+class KnowledgeRef(BaseModel):
+    """A knowledge-base document about this address."""
+
+    source: str
+    title: str
+    type: str
+
+
 class ContractFacts(BaseModel):
     """Live state of one address at one block."""
 
@@ -61,6 +69,7 @@ class ContractFacts(BaseModel):
     owner: str | None = None
     listed: ListedToken | None = None
     protocol: ProtocolInfo | None = None
+    knowledge: list[KnowledgeRef] = Field(default_factory=list)
     block_number: int
     warnings: list[str] = Field(default_factory=list)
 
@@ -73,10 +82,15 @@ class ContractFacts(BaseModel):
             return f"{self.address} is an externally owned account (a wallet, no code) {where}."
         lines = [f"{self.address} is a contract {where}."]
         if self.standards:
-            lines.append("Standards detected: " + ", ".join(s.upper() for s in self.standards) + ".")
+            lines.append(
+                "Standards detected: " + ", ".join(s.upper() for s in self.standards) + "."
+            )
         if self.token:
             t = self.token
-            parts = [f'name "{t.name}"' if t.name else "no name", f'symbol "{t.symbol}"' if t.symbol else "no symbol"]
+            parts = [
+                f'name "{t.name}"' if t.name else "no name",
+                f'symbol "{t.symbol}"' if t.symbol else "no symbol",
+            ]
             if t.decimals is not None:
                 parts.append(f"{t.decimals} decimals")
             if t.total_supply is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Literal
 
 from app.chain import abi
 from app.chain.canonical import CanonicalTokens
@@ -104,8 +104,9 @@ class Inspector:
         if name in self.clients:
             return self.clients[name]
         if resolve_chain(chain.strip()) is None:
+            configured = ", ".join(sorted(self.clients)) or "none"
             raise NotFound(
-                f"unknown chain {chain[:40]!r}; configured: {', '.join(sorted(self.clients)) or 'none'}",
+                f"unknown chain {chain[:40]!r}; configured: {configured}",
                 code="unknown_chain",
             )
         raise UpstreamUnavailable(
@@ -115,8 +116,8 @@ class Inspector:
 
     def inspect(self, chain: str, address: str) -> ContractFacts:
         """Everything the chain says about an address at its latest block."""
-        rpc = self.client(chain)
         checksum, warnings = parse_address(address)
+        rpc = self.client(chain)
         block = rpc.head()
         self._check_chain_id(rpc)
         key = (rpc.name, checksum, block)
@@ -155,7 +156,9 @@ class Inspector:
         slots = dict(zip(_SLOTS, results[3 : 3 + len(_SLOTS)], strict=True))
         out = dict(zip(_TOKEN_CALLS, results[3 + len(_SLOTS) :], strict=True))
         if not code_r.ok:
-            raise UpstreamError(f"{rpc.name} RPC eth_getCode failed: {code_r.error}", code="rpc_error")
+            raise UpstreamError(
+                f"{rpc.name} RPC eth_getCode failed: {code_r.error}", code="rpc_error"
+            )
         code = code_r.result if isinstance(code_r.result, str) else "0x"
         base: dict[str, Any] = {
             "chain": rpc.name,
@@ -165,8 +168,7 @@ class Inspector:
         }
         if code in ("0x", ""):
             used = (abi.decode_uint(_pad(nonce_r)) or 0) or (abi.decode_uint(_pad(balance_r)) or 0)
-            kind = "eoa" if used else "empty"
-            return ContractFacts(account_type=kind, is_contract=False, **base)
+            return ContractFacts(account_type="eoa" if used else "empty", is_contract=False, **base)
         delegate = abi.delegation_target(code)
         if delegate:
             return ContractFacts(
@@ -203,8 +205,8 @@ class Inspector:
         clone = abi.clone_target(code)
         if clone:
             return ProxyInfo(standard="eip1167", implementation=clone)
-        if word["implementation"]:
-            impl = word["implementation"]
+        impl = word["implementation"]
+        if impl:
             uups_data = abi.selector("proxiableUUID()")
             extra = rpc.batch(
                 [
@@ -213,7 +215,7 @@ class Inspector:
                 ]
             )
             # An admin slot means a transparent proxy, even when the implementation is UUPS-ready.
-            upgrade = None
+            upgrade: Literal["uups", "transparent"] | None = None
             if word["admin"]:
                 upgrade = "transparent"
             elif extra[0].ok and extra[0].result == abi.IMPLEMENTATION_SLOT:
@@ -227,10 +229,10 @@ class Inspector:
             beacon = word["beacon"]
             data = abi.selector("implementation()")
             (res,) = rpc.batch([("eth_call", [{"to": beacon, "data": data}, tag])])
-            impl = abi.decode_address(res.result) if res.ok else None
-            if impl is None:
+            target = abi.decode_address(res.result) if res.ok else None
+            if target is None:
                 warnings.append(f"the beacon {beacon} did not return an implementation")
-            return ProxyInfo(standard="beacon", implementation=impl, beacon=beacon)
+            return ProxyInfo(standard="beacon", implementation=target, beacon=beacon)
         if word["proxiable"]:
             return ProxyInfo(standard="eip1822", implementation=word["proxiable"], upgrade="uups")
         return None
@@ -257,8 +259,10 @@ class Inspector:
             warnings.append(f"decimals() returned {decimals}, which no token can have")
             decimals = None
         nft = "erc721" in standards or "erc1155" in standards
-        if not nft and supply is not None and (
-            decimals is not None or abi.decode_uint(value("balance_of")) is not None
+        if (
+            not nft
+            and supply is not None
+            and (decimals is not None or abi.decode_uint(value("balance_of")) is not None)
         ):
             standards.append("erc20")
             if abi.decode_address(value("asset")):

@@ -47,11 +47,10 @@ class ChainRpc:
         self.timeout_s = timeout_s
         self.block_ttl_s = block_ttl_s
         # web3's own retry covers single requests only; batches are retried below.
-        self.w3 = Web3(
-            HTTPProvider(
-                url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None
-            )
+        self.provider = HTTPProvider(
+            url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None
         )
+        self.w3 = Web3(self.provider)
         self.round_trips = 0
         self._chain_id: int | None = None
         self._block: tuple[int, float] | None = None
@@ -77,7 +76,8 @@ class ChainRpc:
             ) from None
         except requests.RequestException as exc:
             raise UpstreamError(
-                f"cannot reach the {self.name} RPC node: {type(exc).__name__}", code="rpc_unreachable"
+                f"cannot reach the {self.name} RPC node: {type(exc).__name__}",
+                code="rpc_unreachable",
             ) from None
         except ValueError:
             raise UpstreamError(
@@ -127,7 +127,7 @@ class ChainRpc:
 
     def _send_once(self, calls: list[tuple[str, list[Any]]]) -> Any:
         self.round_trips += 1
-        return self.w3.provider.make_batch_request(calls)  # type: ignore[arg-type]
+        return self.provider.make_batch_request(calls)  # type: ignore[arg-type]
 
 
 def _refused(exc: BaseException) -> bool:
@@ -153,4 +153,6 @@ def _int(value: Any) -> int:
             pass
     elif isinstance(value, int):
         return value
-    raise UpstreamError(f"RPC returned {str(value)[:60]!r} where a number was expected", code="rpc_error")
+    raise UpstreamError(
+        f"RPC returned {str(value)[:60]!r} where a number was expected", code="rpc_error"
+    )

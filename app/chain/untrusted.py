@@ -30,14 +30,13 @@ class CleanText:
 
 
 def clean(value: str, *, limit: int, label: str, full_length: int | None = None) -> CleanText:
-    """Strip invisible and control characters, collapse whitespace, cap length, flag instructions."""
+    """Drop invisible and control characters, collapse spaces, cap the length, flag instructions."""
     warnings: list[str] = []
     kept = "".join(ch for ch in value if unicodedata.category(ch) not in _DROP or ch in " \t\n")
     removed = len(value) - len(kept)
     if removed:
         warnings.append(
-            f"{label} contained {removed} control, invisible or bidirectional characters "
-            "(removed)"
+            f"{label} contained {removed} control, invisible or bidirectional characters (removed)"
         )
     text = _SPACE.sub(" ", kept).strip()
     length = max(full_length or 0, len(value))

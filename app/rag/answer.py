@@ -12,10 +12,12 @@ import anyio
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from app.chain.facts import ContractFacts
 from app.kb.embeddings import Embedder
 from app.kb.retriever import Retrieval, Retriever
 from app.rag.context import Source, build_context, number_sources
 from app.rag.extractive import extractive_answer
+from app.rag.onchain import OnchainFacts, onchain_answer, onchain_block, onchain_sources
 from app.rag.prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class Answer:
     mode: Literal["llm", "extractive"]
     warnings: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
+    onchain: list[ContractFacts] = field(default_factory=list)
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
@@ -53,6 +56,7 @@ class AnswerService:
         llm: BaseChatModel | None,
         top_k: int = 5,
         max_tokens: int = 800,
+        onchain: OnchainFacts | None = None,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -60,6 +64,7 @@ class AnswerService:
         self.llm = llm
         self.top_k = top_k
         self.max_tokens = max_tokens
+        self.onchain = onchain
         self._leak_windows = _windows(prompts.system_static)
 
     async def answer(
@@ -92,18 +97,26 @@ class AnswerService:
             self.retriever.retrieve, query, self.top_k, filters
         )
         hits = retrieval.hits
-        sources = number_sources(hits)
+        kb_sources = number_sources(hits)
         warnings = list(retrieval.warnings)
+        facts: list[ContractFacts] = []
+        if self.onchain is not None:
+            facts, failed = await self.onchain.lookup(retrieval, filters)
+            warnings += failed
+            warnings += [f"{f.address}: {w}" for f in facts for w in f.warnings]
+        chain_sources = onchain_sources(facts, len(kb_sources) + 1)
+        sources = kb_sources + chain_sources
         prompt_tokens = self.embedder.count_tokens(question)
 
         def done(text: str, mode: Literal["llm", "extractive"] = "llm") -> Answer:
             usage = _usage(prompt_tokens, text, self.embedder)
-            return Answer(text, sources, mode, warnings, usage)
+            return Answer(text, sources, mode, warnings, usage, facts)
 
         reason = "no language model is configured"
         if self.llm is not None:
             messages = self.prompts.chat.format_messages(
-                context=build_context(hits, sources, self.prompts),
+                context=build_context(hits, kb_sources, self.prompts),
+                onchain=onchain_block(facts, chain_sources, self.prompts),
                 question=question,
                 history=_history_messages(history or []),
             )
@@ -140,8 +153,11 @@ class AnswerService:
                 warnings.append("the language model was unavailable; this answer is extractive")
                 reason = "the language model was unavailable"
         text = await anyio.to_thread.run_sync(
-            extractive_answer, question, hits, sources, self.embedder, self.prompts, reason
+            extractive_answer, question, hits, kb_sources, self.embedder, self.prompts, reason
         )
+        if facts:
+            live = onchain_answer(facts, chain_sources, self.prompts)
+            text = live if not hits else f"{live}\n\n{text}"
         yield text
         yield done(text, "extractive")
 

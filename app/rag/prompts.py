@@ -6,7 +6,16 @@ from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-TEMPLATES = ("system", "document", "question", "extractive", "no_context", "condense")
+TEMPLATES = (
+    "system",
+    "document",
+    "question",
+    "extractive",
+    "no_context",
+    "condense",
+    "onchain",
+    "onchain_answer",
+)
 
 
 class Prompts:

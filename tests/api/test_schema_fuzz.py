@@ -59,8 +59,15 @@ def _run_all(schema: schemathesis.BaseSchema, check: Callable[[schemathesis.Case
 
 
 def test_no_input_causes_a_server_error(open_api: schemathesis.BaseSchema) -> None:
-    ran = _run_all(open_api, lambda case: case.call_and_validate(checks=[not_a_server_error]))
-    assert ran >= 6
+    def check(case: schemathesis.Case) -> None:
+        response = case.call()
+        # No RPC URL is configured here: a well-formed lookup is a 503 that says so, not a crash.
+        if case.path.startswith("/v1/contracts/") and response.status_code == 503:
+            assert response.json()["error"]["code"] == "chain_not_configured"
+            return
+        case.validate_response(response, checks=[not_a_server_error])
+
+    assert _run_all(open_api, check) >= 7
 
 
 def test_every_endpoint_but_health_needs_a_key(locked_api: schemathesis.BaseSchema) -> None:

@@ -16,7 +16,9 @@ def inspect(chain: tuple[str, dict[str, str]]) -> Inspector:
     return Inspector({"ethereum": ChainRpc("ethereum", url)}, CanonicalTokens.load())
 
 
-def test_erc20_with_18_and_6_decimals(inspect: Inspector, chain: tuple[str, dict[str, str]]) -> None:
+def test_erc20_with_18_and_6_decimals(
+    inspect: Inspector, chain: tuple[str, dict[str, str]]
+) -> None:
     _, a = chain
     fix = inspect.inspect("ethereum", a["token18"])
     assert fix.is_contract and fix.account_type == "contract"
@@ -36,7 +38,8 @@ def test_symbol_of_a_famous_token_at_another_address_is_flagged(
     facts = inspect.inspect("ethereum", chain[1]["fake_usdc"])
     assert facts.listed is None
     assert any(
-        "NOT the canonical USDC on Ethereum" in w and "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48" in w
+        "NOT the canonical USDC on Ethereum" in w
+        and "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48" in w
         for w in facts.warnings
     )
 

@@ -21,7 +21,8 @@ def test_clean_caps_and_flags_instructions() -> None:
 
 
 def test_symbol_key_folds_lookalikes() -> None:
-    assert symbol_key("ＵＳＤＣ") == symbol_key("usdc") == "USDC"
+    full_width = "\uff35\uff33\uff24\uff23"
+    assert symbol_key(full_width) == symbol_key("usdc") == "USDC"
 
 
 def test_decoders_reject_garbage() -> None:

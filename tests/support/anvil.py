@@ -1,4 +1,4 @@
-"""A real local chain: anvil from npm on a loopback port, and the fixture contracts deployed on it."""
+"""A real local chain: anvil from npm on a loopback port, with the fixture contracts deployed."""
 
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def anvil(chain_id: int = 1) -> Iterator[str]:
     try:
         while True:
             try:
-                w3.eth.block_number
-                break
+                if w3.eth.block_number >= 0:
+                    break
             except Exception:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("anvil did not start") from None

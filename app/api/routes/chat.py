@@ -56,6 +56,7 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
         session_id=session_id,
         mode=result.mode,
         warnings=result.warnings,
+        onchain=result.onchain,
     )
 
 
