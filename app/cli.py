@@ -39,21 +39,32 @@ def _pipeline(services):  # type: ignore[no-untyped-def]
 
 @cli.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="files and folders to ingest")],
+    targets: Annotated[
+        list[str],
+        typer.Argument(help="files, folders, or chain:0x-address entries for contract cards"),
+    ],
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
-    """Ingest files and folders; idempotent, and removes documents that left a folder."""
+    """Ingest files, folders and contracts; idempotent, and removes documents that left a folder."""
+    from ingest.sources.contracts import is_ref
+
+    refs = [t for t in targets if is_ref(t)]
+    paths = [Path(t) for t in targets if not is_ref(t)]
     services = _services()
     try:
-        report = _pipeline(services).ingest_paths(
-            [Path(p) for p in paths], progress=progress and sys.stderr.isatty()
-        )
+        pipeline = _pipeline(services)
+        reports = []
+        if paths:
+            reports.append(pipeline.ingest_paths(paths, progress=progress and sys.stderr.isatty()))
+        if refs:
+            reports.append(pipeline.ingest_contracts(refs))
     finally:
         services.close()
-    for path, reason in report.skipped:
-        typer.echo(f"skipped {path}: {reason}", err=True)
-    typer.echo(report.summary())
-    raise typer.Exit(1 if report.failed else 0)
+    for report in reports:
+        for path, reason in report.skipped:
+            typer.echo(f"skipped {path}: {reason}", err=True)
+        typer.echo(report.summary())
+    raise typer.Exit(1 if any(r.failed for r in reports) else 0)
 
 
 @cli.command()

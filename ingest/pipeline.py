@@ -20,6 +20,7 @@ from app.kb.models import Chunk, Document
 from app.kb.sparse import SparseEncoder
 from app.kb.store import QdrantStore
 from ingest.chunking import Chunker
+from ingest.sources.contracts import CardError, CardWriter, ref_document
 from ingest.sources.files import SkipFile, load_file, walk
 
 log = logging.getLogger(__name__)
@@ -61,18 +62,21 @@ class Pipeline:
         chunker: Chunker,
         sparse: SparseEncoder,
         batch_chunks: int = 256,
+        cards: CardWriter | None = None,
     ) -> None:
         self.store = store
         self.sparse = sparse
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
+        self.cards = cards
 
     @classmethod
     def from_services(cls, services: Services) -> Pipeline:
         """The pipeline over the services' store and encoders, chunked for their model."""
         chunker = Chunker(services.embedder.count_tokens, services.embedder.max_tokens)
-        return cls(services.store, services.embedder, chunker, services.sparse)
+        cards = CardWriter(services.contracts.inspector)
+        return cls(services.store, services.embedder, chunker, services.sparse, cards=cards)
 
     def ingest_paths(self, targets: Iterable[Path], progress: bool = False) -> IngestReport:
         """Ingest files and folders; documents that left an ingested folder are removed."""
@@ -90,7 +94,7 @@ class Pipeline:
         def documents() -> Iterator[Document]:
             for item in items:
                 try:
-                    yield from load_file(item)
+                    yield from self._filled(load_file(item), report, failed)
                 except (SkipFile, OSError) as exc:
                     reason = (
                         str(exc) if isinstance(exc, SkipFile) else f"unreadable: {exc.strerror}"
@@ -116,6 +120,35 @@ class Pipeline:
         report.deleted = len(stale)
         report.seconds = time.perf_counter() - started
         return report
+
+    def ingest_contracts(self, refs: Iterable[str]) -> IngestReport:
+        """Contract cards for `chain:address` entries, read live from their chains."""
+        started = time.perf_counter()
+        report = IngestReport()
+        docs = []
+        for ref in refs:
+            try:
+                docs.append(ref_document(ref))
+            except ValueError as exc:
+                report.skipped.append((ref, str(exc)))
+        self.write_documents(self._filled(docs, report, []), report, self.store.document_hashes())
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _filled(
+        self, docs: Iterable[Document], report: IngestReport, failed: list[str]
+    ) -> Iterator[Document]:
+        """Documents with their contract cards read from the chain; unreadable cards are kept."""
+        for doc in docs:
+            if self.cards is None:
+                yield doc
+                continue
+            try:
+                yield self.cards(doc)
+            except CardError as exc:
+                log.warning("card %s not refreshed: %s", doc.source, exc)
+                report.skipped.append((doc.source, f"not refreshed: {exc}"))
+                failed.append(doc.doc_id)
 
     def write_documents(
         self, docs: Iterable[Document], report: IngestReport, stored: dict[str, set[str]]

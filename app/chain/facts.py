@@ -73,9 +73,9 @@ class ContractFacts(BaseModel):
     block_number: int
     warnings: list[str] = Field(default_factory=list)
 
-    def summary(self) -> str:
+    def summary(self, with_block: bool = True) -> str:
         """Plain sentences of the facts, for prompts, extractive answers and contract cards."""
-        where = f"on {self.chain} at block {self.block_number}"
+        where = f"on {self.chain}" + (f" at block {self.block_number}" if with_block else "")
         if self.account_type == "empty":
             return f"{self.address} has no code and no transactions {where}: nothing is deployed."
         if self.account_type == "eoa":

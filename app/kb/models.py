@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 DocType = Literal["protocol", "contract", "news", "blog", "other"]
 DOC_TYPES: tuple[str, ...] = ("protocol", "contract", "news", "blog", "other")
+VOLATILE_METADATA = ("block_number",)
 
 # Fixed namespace so that the same source and content always map to the same point id.
 _POINT_NAMESPACE = uuid.UUID("6f1c1d2e-8f7a-4c8e-9a53-0c1d2f5b7e11")
@@ -40,6 +41,9 @@ class Document(SourceMeta):
     def fingerprint(self) -> str:
         """Hash of everything that ends up in the store, so unchanged documents are skipped."""
         payload = self.model_dump(mode="json")
+        # When a fact was read is not part of what it says: a new block alone is no change.
+        for key in VOLATILE_METADATA:
+            payload["metadata"].pop(key, None)
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

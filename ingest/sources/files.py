@@ -17,13 +17,15 @@ import yaml
 from app.kb.addresses import normalise_all
 from app.kb.chains import resolve as resolve_chain
 from app.kb.models import DOC_TYPES, Document
+from ingest.sources.contracts import parse_list, tokenlist_documents
 
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
 REGISTRY_SUFFIXES = {".json", ".yaml", ".yml"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | REGISTRY_SUFFIXES
+CONTRACT_LIST_SUFFIXES = {".contracts"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | REGISTRY_SUFFIXES | CONTRACT_LIST_SUFFIXES
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _KNOWN_KEYS = {"title", "type", "protocol", "chain", "addresses", "url", "published_at"}
 
@@ -75,6 +77,11 @@ def load_file(item: InputFile) -> list[Document]:
         raise SkipFile("empty file")
     if suffix in REGISTRY_SUFFIXES:
         return load_registry(raw, item)
+    if suffix in CONTRACT_LIST_SUFFIXES:
+        try:
+            return parse_list(raw, str(item.path))
+        except ValueError as exc:
+            raise SkipFile(f"bad contract list: {exc}") from None
     if suffix in HTML_SUFFIXES:
         return [load_html(raw, item)]
     return [load_text(raw, item, markdown=suffix != ".txt")]
@@ -137,6 +144,11 @@ def load_registry(raw: str, item: InputFile) -> list[Document]:
         data = json.loads(raw) if item.path.suffix.lower() == ".json" else yaml.safe_load(raw)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise SkipFile(f"unparseable registry: {_first_line(exc)}") from None
+    if isinstance(data, dict) and isinstance(data.get("tokens"), list):
+        docs = tokenlist_documents(data, str(item.path))
+        if not docs:
+            raise SkipFile("token list has no tokens on known chains")
+        return docs
     entries = data.get("protocols") if isinstance(data, dict) else data
     if not isinstance(entries, list) or not entries:
         raise SkipFile("registry must be a non-empty list of protocols (or {protocols: [...]})")

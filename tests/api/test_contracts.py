@@ -126,9 +126,7 @@ def test_chat_puts_fenced_onchain_facts_in_the_hidden_prompt(
     )
     ingest(services, corpus)
     with serve(create_app(services.settings, services)) as base:
-        r = httpx.post(
-            f"{base}/v1/chat", json={"message": f"what is {a['hostile']}?"}, timeout=30
-        )
+        r = httpx.post(f"{base}/v1/chat", json={"message": f"what is {a['hostile']}?"}, timeout=30)
     body = r.json()
     assert r.status_code == 200, body
     (facts,) = body["onchain"]
