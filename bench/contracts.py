@@ -67,7 +67,9 @@ def run(url: str, addresses: dict[str, str], delay_s: float, unbatched: bool, ro
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             store=StoreSettings(data_dir=Path(tmp)),
-            chains=ChainSettings(rpc_urls={"ethereum": url}, block_ttl_s=600),
+            chains=ChainSettings.model_validate(
+                {"rpc_urls": {"ethereum": url}, "block_ttl_s": 600}
+            ),
             access=AccessSettings(rate_limit="1000000/minute"),
         )
         services = build_services(settings)
@@ -121,9 +123,8 @@ def main() -> None:
             "unbatched baseline": run(url, addresses, delay, True, args.rounds),
         }
     print(f"{len(ROLES)} addresses x {args.rounds} rounds, added RPC latency {args.latency_ms} ms")
-    print(
-        f"{'':20} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'RT cold':>8} {'RT max':>7} {'RT warm':>8}"
-    )
+    heads = ("cold p50", "cold p95", "warm p50", "RT cold", "RT max", "RT warm")
+    print(f"{'':20} " + " ".join(f"{h:>9}" for h in heads))
     for name, r in rows.items():
         print(
             f"{name:20} {r['cold_p50']:8.1f}ms {r['cold_p95']:8.1f}ms {r['warm_p50']:8.1f}ms "

@@ -31,6 +31,7 @@ class IngestReport:
     """What one run did."""
 
     documents: int = 0
+    fetched: int = 0
     written: int = 0
     unchanged: int = 0
     deleted: int = 0
@@ -45,9 +46,10 @@ class IngestReport:
 
     def summary(self) -> str:
         """One line for the terminal."""
+        fetched = f"{self.fetched} fetched, " if self.fetched else ""
         return (
-            f"ingested {self.documents} documents: {self.written} written, {self.unchanged} "
-            f"unchanged, {self.deleted} removed, {len(self.skipped)} skipped; "
+            f"ingested {self.documents} documents: {fetched}{self.written} written, "
+            f"{self.unchanged} unchanged, {self.deleted} removed, {len(self.skipped)} skipped; "
             f"{self.chunks} chunks in {self.seconds:.1f}s"
         )
 
@@ -121,9 +123,18 @@ class Pipeline:
         report.seconds = time.perf_counter() - started
         return report
 
+    def ingest_documents(
+        self, docs: Iterable[Document], report: IngestReport | None = None
+    ) -> IngestReport:
+        """Write documents from any source (feeds, pages, lists); unchanged ones are skipped."""
+        started = time.perf_counter()
+        report = report or IngestReport()
+        self.write_documents(self._filled(docs, report, []), report, self.store.document_hashes())
+        report.seconds += time.perf_counter() - started
+        return report
+
     def ingest_contracts(self, refs: Iterable[str]) -> IngestReport:
         """Contract cards for `chain:address` entries, read live from their chains."""
-        started = time.perf_counter()
         report = IngestReport()
         docs = []
         for ref in refs:
@@ -131,9 +142,7 @@ class Pipeline:
                 docs.append(ref_document(ref))
             except ValueError as exc:
                 report.skipped.append((ref, str(exc)))
-        self.write_documents(self._filled(docs, report, []), report, self.store.document_hashes())
-        report.seconds = time.perf_counter() - started
-        return report
+        return self.ingest_documents(docs, report)
 
     def _filled(
         self, docs: Iterable[Document], report: IngestReport, failed: list[str]

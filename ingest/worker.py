@@ -1,45 +1,71 @@
-"""The ingest worker: re-ingests its paths on an interval until SIGTERM or SIGINT."""
+"""The ingest worker: runs each job on its own interval until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 
-from ingest.pipeline import IngestReport, Pipeline
+from ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
 
 
-class Worker:
-    """Runs the pipeline over the same paths every interval; a stop request ends it between runs."""
+@dataclass
+class Job:
+    """A named piece of work and how often to repeat it."""
 
-    def __init__(self, pipeline: Pipeline, paths: list[Path], interval_s: float) -> None:
-        self.pipeline = pipeline
-        self.paths = paths
-        self.interval_s = interval_s
+    name: str
+    interval_s: float
+    run: Callable[[], IngestReport]
+
+
+class Worker:
+    """Runs due jobs one at a time; a stop request ends it between jobs."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = jobs
         self.stopping = threading.Event()
 
     def install_signal_handlers(self) -> None:
-        """SIGTERM (docker stop) and SIGINT end the loop after the current run."""
+        """SIGTERM (docker stop) and SIGINT end the loop after the current job."""
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: self.stopping.set())
 
     def run(
-        self, on_report: Callable[[IngestReport], None] | None = None, max_runs: int | None = None
+        self,
+        on_report: Callable[[Job, IngestReport], None] | None = None,
+        on_error: Callable[[Job, Exception], None] | None = None,
+        max_rounds: int | None = None,
     ) -> int:
-        """Loop until stopped (or max_runs); return how many runs completed."""
-        runs = 0
+        """Loop until stopped (or every job ran max_rounds times); return the jobs run."""
+        due = {job.name: 0.0 for job in self.jobs}
+        rounds = {job.name: 0 for job in self.jobs}
+        ran = 0
         while not self.stopping.is_set():
-            report = self.pipeline.ingest_paths(self.paths)
-            runs += 1
-            log.info(report.summary())
-            if on_report:
-                on_report(report)
-            if max_runs is not None and runs >= max_runs:
+            now = time.monotonic()
+            for job in self.jobs:
+                if self.stopping.is_set():
+                    break
+                if due[job.name] > now or (max_rounds and rounds[job.name] >= max_rounds):
+                    continue
+                try:
+                    report = job.run()
+                    log.info("%s: %s", job.name, report.summary())
+                    if on_report:
+                        on_report(job, report)
+                except Exception as exc:  # one broken source must not stop the others
+                    log.exception("%s: run failed", job.name)
+                    if on_error:
+                        on_error(job, exc)
+                ran += 1
+                rounds[job.name] += 1
+                due[job.name] = time.monotonic() + job.interval_s
+            if max_rounds and all(n >= max_rounds for n in rounds.values()):
                 break
-            self.stopping.wait(self.interval_s)
-        log.info("worker stopped after %d runs", runs)
-        return runs
+            self.stopping.wait(max(min(due.values()) - time.monotonic(), 0.05))
+        log.info("worker stopped after %d source runs", ran)
+        return ran

@@ -106,6 +106,11 @@ class FetchSettings(BaseSettings):
     model_config = _config()
 
     fetch_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    fetch_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024)
+    # Politeness: at least this long between two requests to one host.
+    fetch_host_delay_s: float = Field(default=1.0, ge=0, le=60)
+    fetch_retries: int = Field(default=3, ge=0, le=10)
 
     @field_validator("fetch_allowlist", mode="before")
     @classmethod

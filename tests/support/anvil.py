@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from eth_typing import HexStr
 from web3 import HTTPProvider, Web3
 
 FIXTURES = Path(__file__).resolve().parents[1] / "chain" / "fixtures"
@@ -82,7 +83,7 @@ class Deployer:
         return str(receipt["contractAddress"])
 
     def deploy_code(self, creation_code: str) -> str:
-        tx = self.w3.eth.send_transaction({"from": self.account, "data": creation_code})
+        tx = self.w3.eth.send_transaction({"from": self.account, "data": HexStr(creation_code)})
         return str(self.w3.eth.wait_for_transaction_receipt(tx)["contractAddress"])
 
     def init_data(self, name: str, symbol: str, decimals: int, supply: int) -> bytes:
@@ -120,6 +121,6 @@ def deploy_fixtures(url: str) -> dict[str, str]:
         {"from": d.account}
     )
     out["clone"] = clone
-    out["eoa"] = str(d.w3.eth.accounts[1])
+    out["eoa"] = str(list(d.w3.eth.accounts)[1])
     out["empty"] = Web3.to_checksum_address("0x" + "5e" * 20)
     return out

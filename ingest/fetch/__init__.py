@@ -1,0 +1,1 @@
+"""Fetching from the internet: the SSRF guard, robots.txt, politeness, limits and retries."""
