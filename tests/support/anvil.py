@@ -74,7 +74,7 @@ class Deployer:
     def contract(self, name: str, address: str | None = None) -> Any:
         art = self.artifacts[name]
         if address:
-            return self.w3.eth.contract(address=address, abi=art["abi"])
+            return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=art["abi"])
         return self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
 
     def deploy(self, name: str, *args: Any) -> str:
