@@ -210,6 +210,7 @@ class Pipeline:
 
         def write() -> None:
             self.store.upsert(chunks, vectors, lexical)
+            log.info("stored %d chunks of %d documents", len(chunks), len(pending))
             # Old versions go only after the new chunks are stored: a crash leaves both.
             self.store.delete_stale_versions(replaced)
 

@@ -53,7 +53,7 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     shutil.copy(Path(__file__).parents[1] / "samples" / "corpus" / "weth.md", folder)
     env = {**os.environ, "CRYPTORAG_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
-        [str(BIN), "worker", str(folder), "--interval", "60"],
+        [str(BIN), "worker", str(folder), "--interval", "60", "--metrics-port", "0"],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
@@ -61,7 +61,7 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert proc.stderr is not None
     deadline = time.monotonic() + 120
     line = ""
-    while "ingested" not in line and time.monotonic() < deadline:
+    while "paths: ingested" not in line and time.monotonic() < deadline:
         line = proc.stderr.readline()
     assert "1 written" in line
     proc.send_signal(signal.SIGTERM)

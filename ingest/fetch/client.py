@@ -186,7 +186,9 @@ class Fetcher:
             body = bytearray()
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                raise FetchFailed(f"{target.url} is {declared} bytes, over {self.max_bytes}")
+                raise FetchFailed(
+                    f"{target.url} is larger than {self.max_bytes} bytes ({declared} declared)"
+                )
             for chunk in response.iter_bytes():
                 body.extend(chunk)
                 if len(body) > self.max_bytes:

@@ -33,11 +33,11 @@ def _forbidden(ip: IPAddress) -> str | None:
         return _forbidden(ip.ipv4_mapped)
     for label, bad in (
         ("loopback", ip.is_loopback),
-        ("private", ip.is_private),
         ("link-local", ip.is_link_local),
         ("multicast", ip.is_multicast),
-        ("reserved", ip.is_reserved),
         ("unspecified", ip.is_unspecified),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
         ("not globally routable", not ip.is_global),
     ):
         if bad:
