@@ -15,6 +15,7 @@ RUN pip install '.[server]'
 
 COPY prompts ./prompts
 COPY samples ./samples
+COPY sources.yaml ./
 ENV CRYPTORAG_PROMPTS_DIR=/app/prompts
 
 RUN useradd --create-home --uid 1000 cryptorag && mkdir -p /data && chown cryptorag /data

@@ -41,9 +41,10 @@ $(ANVIL): $(CHAIN_FIXTURES)/package-lock.json
 test: lint typecheck chain-tools
 	$(BIN)/pytest -q
 
-bench: install
+bench: install chain-tools
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.contracts
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(CHAIN_FIXTURES)/node_modules

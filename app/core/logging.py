@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from contextvars import ContextVar
@@ -18,13 +19,32 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str | None = None) -> None:
-    """Log to stderr in one line per record; quiet the chatty libraries."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers (CRYPTORAG_LOG_FORMAT=json)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
+    """Log to stderr, one line per record (text or JSON); quiet the chatty libraries."""
     level = (level or os.environ.get("CRYPTORAG_LOG_LEVEL") or "INFO").upper()
+    fmt = (fmt or os.environ.get("CRYPTORAG_LOG_FORMAT") or "text").lower()
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        JsonFormatter()
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )
     logging.basicConfig(level=level, handlers=[handler])
     for noisy in ("httpx", "httpcore", "sentence_transformers", "urllib3", "trafilatura"):

@@ -94,6 +94,21 @@ def test_worker_runs_sources_serves_metrics_and_stops_on_sigterm(
     assert proc.wait(timeout=30) == 0
 
 
+def test_json_logs(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, 1)
+    out = subprocess.run(
+        [str(BIN), "ingest", str(folder)],
+        env={**_env(tmp_path / "data"), "CRYPTORAG_LOG_FORMAT": "json"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
+    assert any(r["message"].startswith("stored 1 chunks") for r in records)
+    assert {"ts", "level", "logger", "request_id", "message"} <= set(records[0])
+
+
 def test_bad_sources_file_names_the_entry(tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml"
     path.write_text("sources:\n  - {name: feed, kind: rss, interval: soon}\n")
