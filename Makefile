@@ -32,10 +32,12 @@ typecheck: install
 	$(BIN)/mypy
 
 # anvil (the test chain), solc-js and OpenZeppelin, pinned by the fixtures' package-lock.json.
+# `npm install`, not `npm ci`: the lock lists anvil's binaries for every platform as optional
+# packages, and `npm ci` fails where the registry lacks the other platforms' ones.
 chain-tools: $(ANVIL)
 
 $(ANVIL): $(CHAIN_FIXTURES)/package-lock.json
-	npm ci --prefix $(CHAIN_FIXTURES) --no-audit --no-fund
+	npm install --prefix $(CHAIN_FIXTURES) --no-audit --no-fund
 	touch $(ANVIL)
 
 test: lint typecheck chain-tools
