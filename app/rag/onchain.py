@@ -66,24 +66,20 @@ def onchain_block(facts: list[ContractFacts], sources: list[Source], prompts: Pr
     """The fenced on-chain block of the system prompt; deployer strings are escaped inside it."""
     if not facts:
         return "(no on-chain lookup for this question)"
-    return "\n\n".join(
-        prompts.render(
-            "onchain",
-            index=s.index,
-            chain=f.chain,
-            block=f.block_number,
-            address=f.address,
-            facts=sanitise(f.summary()),
-        )
-        for f, s in zip(facts, sources, strict=True)
-    )
+    return _render("onchain", facts, sources, prompts)
 
 
 def onchain_answer(facts: list[ContractFacts], sources: list[Source], prompts: Prompts) -> str:
     """The on-chain part of an extractive answer."""
+    return _render("onchain_answer", facts, sources, prompts)
+
+
+def _render(
+    template: str, facts: list[ContractFacts], sources: list[Source], prompts: Prompts
+) -> str:
     return "\n\n".join(
         prompts.render(
-            "onchain_answer",
+            template,
             index=s.index,
             chain=f.chain,
             block=f.block_number,
