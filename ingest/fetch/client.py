@@ -135,8 +135,12 @@ class Fetcher:
                 if got.status == 200:
                     parser = urllib.robotparser.RobotFileParser()
                     parser.parse(got.content.decode("utf-8", "replace").splitlines())
-            except (FetchFailed, _Retryable, FetchRefused):
-                parser = None  # no readable robots.txt: everything is allowed
+            except (FetchFailed, FetchRefused):
+                parser = None  # no robots.txt (4xx): everything is allowed
+            except _Retryable:
+                # RFC 9309: an unreachable robots.txt (5xx, timeout) means assume complete disallow.
+                parser = urllib.robotparser.RobotFileParser()
+                parser.parse(["User-agent: *", "Disallow: /"])
             self._robots[origin] = parser
         parser = self._robots[origin]
         return parser is None or parser.can_fetch(USER_AGENT, url)

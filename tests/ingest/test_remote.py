@@ -135,6 +135,15 @@ def test_loopback_is_refused_without_the_allowlist(
     assert site.hits == {}
 
 
+def test_unreachable_robots_txt_means_disallow(
+    services_factory: Callable[..., Services], site: Site
+) -> None:
+    site.robots_down = True
+    report = _runner(services_factory(), retries=0).ingest_url(f"{site.base}/article.html")
+    assert report.written == 0 and "robots.txt" in report.skipped[0][1]
+    assert "/article.html" not in site.hits
+
+
 def test_transient_errors_are_retried(
     services_factory: Callable[..., Services], site: Site
 ) -> None:

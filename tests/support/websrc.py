@@ -84,6 +84,7 @@ class Site:
     conditional_hits: int = 0
     gone: set[str] = field(default_factory=set)
     flaky_failures: int = 1
+    robots_down: bool = False
 
 
 def build_site(site: Site) -> FastAPI:
@@ -99,6 +100,8 @@ def build_site(site: Site) -> FastAPI:
 
     @app.get("/robots.txt")
     async def robots() -> PlainTextResponse:
+        if site.robots_down:
+            return PlainTextResponse("down", status_code=503)
         return PlainTextResponse("User-agent: *\nDisallow: /private/\n")
 
     @app.get("/feed.xml")
