@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -13,18 +13,9 @@ from ingest.pipeline import Pipeline
 from ingest.runner import SourceRunner
 from ingest.sources.spec import SourceSpec
 from ingest.state import IngestState
-from tests.support.server import serve
-from tests.support.websrc import Site, build_site
+from tests.support.websrc import Site
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    state = Site()
-    with serve(build_site(state)) as url:
-        state.base = url
-        yield state
 
 
 def _runner(services: Services, allow: list[str] | None = None, **kw: object) -> SourceRunner:

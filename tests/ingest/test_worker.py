@@ -8,26 +8,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.anvil import free_port
-from tests.support.server import serve
-from tests.support.websrc import Site, build_site
+from tests.support.websrc import Site
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent / "cryptorag"
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    state = Site()
-    with serve(build_site(state)) as url:
-        state.base = url
-        yield state
 
 
 def _env(data: Path) -> dict[str, str]:
@@ -150,21 +140,14 @@ def test_kill_9_mid_run_then_the_next_run_completes(tmp_path: Path, site: Site) 
     partial = _stats(data)
     assert 0 < partial["documents"] < 403
 
-    rerun = subprocess.run(
-        [str(BIN), "worker", "--sources", str(sources), "--once", "--metrics-port", "0"],
-        env=_env(data),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert rerun.returncode == 0, rerun.stderr
     reference = tmp_path / "reference"
-    clean = subprocess.run(
-        [str(BIN), "worker", "--sources", str(sources), "--once", "--metrics-port", "0"],
-        env=_env(reference),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert clean.returncode == 0, clean.stderr
+    for target in (data, reference):  # the rerun after the kill, and a clean run to compare
+        done = subprocess.run(
+            [str(BIN), "worker", "--sources", str(sources), "--once", "--metrics-port", "0"],
+            env=_env(target),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
     assert _stats(data) == _stats(reference) == {**_stats(reference), "documents": 403}
