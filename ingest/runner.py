@@ -46,18 +46,17 @@ class SourceRunner:
             return self.pipeline.ingest_paths([spec.path])
         assert spec.url is not None  # the spec's validator requires one or the other
         if spec.kind == "rss":
-            return self._remote(spec.url, spec.url, FEED_TYPES, spec.metadata(), "rss", spec)
+            return self._remote(spec.url, FEED_TYPES, spec.metadata(), "rss", spec)
         if spec.kind == "tokenlist":
-            return self._remote(spec.url, spec.url, JSON_TYPES, spec.metadata(), "tokenlist", spec)
-        return self._remote(spec.url, spec.url, PAGE_TYPES, spec.metadata(), "web", spec)
+            return self._remote(spec.url, JSON_TYPES, spec.metadata(), "tokenlist", spec)
+        return self._remote(spec.url, PAGE_TYPES, spec.metadata(), "web", spec)
 
     def ingest_url(self, url: str) -> IngestReport:
         """A one-off URL: a feed or a page, told apart by what comes back."""
-        return self._remote(url, url, FEED_TYPES + PAGE_TYPES, {}, "auto", None)
+        return self._remote(url, FEED_TYPES + PAGE_TYPES, {}, "auto", None)
 
     def _remote(
         self,
-        key: str,
         url: str,
         accept: tuple[str, ...],
         meta: dict[str, Any],
@@ -65,6 +64,7 @@ class SourceRunner:
         spec: SourceSpec | None,
     ) -> IngestReport:
         report = IngestReport()
+        key = url  # a remote source's state is kept under its URL
         known = self.state.source(key)
         try:
             got = self.fetcher.fetch(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.chain.untrusted import symbol_key
-from app.kb.chains import BY_NAME
+from app.kb.chains import label as chain_label
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "canonical_tokens.json"
 
@@ -51,15 +51,15 @@ class CanonicalTokens:
         same = self.by_symbol.get(symbol_key(symbol), [])
         if not same:
             return None
-        label = BY_NAME[chain].label if chain in BY_NAME else chain
+        where = chain_label(chain)
         here = [t for t in same if t.chain == chain]
         if here:
             canon = here[0]
             return (
                 f"symbol {canon.symbol} belongs to a well-known token: this is NOT the canonical "
-                f"{canon.symbol} on {label}, which is at {canon.address}"
+                f"{canon.symbol} on {where}, which is at {canon.address}"
             )
         return (
             f"symbol {same[0].symbol} is the symbol of a well-known token ({same[0].name}); this "
-            f"address is not in the canonical token list for {label}: do not identify it by symbol"
+            f"address is not in the canonical token list for {where}: do not identify it by symbol"
         )

@@ -122,15 +122,16 @@ class Inspector:
         self._check_chain_id(rpc)
         key = (rpc.name, checksum, block)
         with self._lock:
-            if key in self._cache:
+            facts = self._cache.get(key)
+            if facts is not None:
                 self._cache.move_to_end(key)
-                cached = self._cache[key]
-                return cached.model_copy(update={"warnings": warnings + cached.warnings})
-        facts = self._read(rpc, checksum, block)
-        with self._lock:
-            self._cache[key] = facts
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+        if facts is None:
+            facts = self._read(rpc, checksum, block)
+            with self._lock:
+                self._cache[key] = facts
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        # A copy: the caller's warnings (and the lookup's knowledge) never reach the cache.
         return facts.model_copy(update={"warnings": warnings + facts.warnings})
 
     def _check_chain_id(self, rpc: ChainRpc) -> None:

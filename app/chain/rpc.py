@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
-from web3 import HTTPProvider, Web3
+from web3 import HTTPProvider
 
 from app.core.errors import UpstreamError, UpstreamTimeout
 
@@ -50,7 +50,6 @@ class ChainRpc:
         self.provider = HTTPProvider(
             url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None
         )
-        self.w3 = Web3(self.provider)
         self.round_trips = 0
         self._chain_id: int | None = None
         self._block: tuple[int, float] | None = None
@@ -91,13 +90,6 @@ class ChainRpc:
                 code="rpc_error",
             )
         return [_result(item) for item in response]
-
-    def call(self, method: str, params: list[Any]) -> Any:
-        """One call; a node error is a 502."""
-        (res,) = self.batch([(method, params)])
-        if not res.ok:
-            raise UpstreamError(f"{self.name} RPC {method} failed: {res.error}", code="rpc_error")
-        return res.result
 
     def head(self) -> int:
         """The latest block number, reused for block_ttl_s; checks the chain id once."""

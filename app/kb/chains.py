@@ -73,6 +73,11 @@ def chains_in(text: str) -> list[Chain]:
     return found
 
 
+def label(name: str) -> str:
+    """How people write a chain's canonical name ("arbitrum" -> "Arbitrum"); others as given."""
+    return BY_NAME[name].label if name in BY_NAME else name
+
+
 def resolve(name_or_id: str) -> Chain | None:
     """A chain from its canonical name, an alias or a decimal chain id."""
     key = name_or_id.strip().lower()

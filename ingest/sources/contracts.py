@@ -10,7 +10,8 @@ from app.chain.facts import ContractFacts
 from app.chain.inspector import Inspector, chain_name, parse_address
 from app.chain.untrusted import clean
 from app.core.errors import AppError, UpstreamUnavailable
-from app.kb.chains import BY_ID, BY_NAME
+from app.kb.chains import BY_ID
+from app.kb.chains import label as chain_label
 from app.kb.models import Document
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _card(chain: str, address: str, listed: dict[str, Any] | None, origin: str |
     unread = Document(
         doc_id=f"{origin}#{key}" if origin else f"contract:{key}",
         source=key,
-        title=f"Contract {address} on {_label(chain)}",
+        title=f"Contract {address} on {chain_label(chain)}",
         text="",
         type="contract",
         chain=chain,
@@ -93,10 +94,6 @@ def _card(chain: str, address: str, listed: dict[str, Any] | None, origin: str |
         metadata=meta,
     )
     return render(unread, None, None if listed else "not read yet")
-
-
-def _label(chain: str) -> str:
-    return BY_NAME[chain].label if chain in BY_NAME else chain
 
 
 class CardWriter:
@@ -130,12 +127,12 @@ def render(doc: Document, facts: ContractFacts | None, note: str | None) -> Docu
     token = facts.token if facts else None
     name = listed.get("name") or (token.name if token else None)
     symbol = listed.get("symbol") or (token.symbol if token else None)
-    title = f"{name} ({symbol}) on {_label(chain)}" if name and symbol else doc.title
+    title = f"{name} ({symbol}) on {chain_label(chain)}" if name and symbol else doc.title
     lines = []
     if listed:
         decimals = listed.get("decimals")
         lines.append(
-            f"The {listed.get('list')} token list names {address} on {_label(chain)} "
+            f"The {listed.get('list')} token list names {address} on {chain_label(chain)} "
             f"{name} ({symbol})" + (f", with {decimals} decimals." if decimals is not None else ".")
         )
     meta: dict[str, Any] = {**doc.metadata}
