@@ -16,23 +16,66 @@ class Chain:
     aliases: tuple[str, ...] = ()
     # Aliases that are ordinary words ("base", "op") count only capitalised or after "on".
     ambiguous: tuple[str, ...] = ()
+    # Block explorer base URL; an address page is {explorer}/address/{address}.
+    explorer: str | None = None
 
 
 CHAINS: tuple[Chain, ...] = (
-    Chain(1, "ethereum", "Ethereum", ("ethereum", "eth mainnet", "ethereum mainnet", "mainnet")),
-    Chain(10, "optimism", "Optimism", ("optimism", "op mainnet"), ("op",)),
-    Chain(56, "bnb", "BNB Chain", ("bnb chain", "bnb smart chain", "bsc", "binance smart chain")),
-    Chain(100, "gnosis", "Gnosis", ("gnosis chain", "gnosis", "xdai")),
-    Chain(130, "unichain", "Unichain", ("unichain",)),
-    Chain(137, "polygon", "Polygon", ("polygon", "polygon pos", "matic network")),
-    Chain(250, "fantom", "Fantom", ("fantom",)),
-    Chain(324, "zksync", "zkSync Era", ("zksync era", "zksync")),
-    Chain(8453, "base", "Base", (), ("base",)),
-    Chain(42161, "arbitrum", "Arbitrum", ("arbitrum one", "arbitrum")),
-    Chain(42220, "celo", "Celo", ("celo",)),
-    Chain(43114, "avalanche", "Avalanche", ("avalanche c-chain", "avalanche", "avax")),
-    Chain(59144, "linea", "Linea", ("linea",)),
-    Chain(81457, "blast", "Blast", (), ("blast",)),
+    Chain(
+        1,
+        "ethereum",
+        "Ethereum",
+        ("ethereum", "eth mainnet", "ethereum mainnet", "mainnet"),
+        explorer="https://etherscan.io",
+    ),
+    Chain(
+        10,
+        "optimism",
+        "Optimism",
+        ("optimism", "op mainnet"),
+        ("op",),
+        explorer="https://optimistic.etherscan.io",
+    ),
+    Chain(
+        56,
+        "bnb",
+        "BNB Chain",
+        ("bnb chain", "bnb smart chain", "bsc", "binance smart chain"),
+        explorer="https://bscscan.com",
+    ),
+    Chain(
+        100,
+        "gnosis",
+        "Gnosis",
+        ("gnosis chain", "gnosis", "xdai"),
+        explorer="https://gnosisscan.io",
+    ),
+    Chain(130, "unichain", "Unichain", ("unichain",), explorer="https://uniscan.xyz"),
+    Chain(
+        137,
+        "polygon",
+        "Polygon",
+        ("polygon", "polygon pos", "matic network"),
+        explorer="https://polygonscan.com",
+    ),
+    Chain(250, "fantom", "Fantom", ("fantom",), explorer="https://ftmscan.com"),
+    Chain(
+        324, "zksync", "zkSync Era", ("zksync era", "zksync"), explorer="https://explorer.zksync.io"
+    ),
+    Chain(8453, "base", "Base", (), ("base",), explorer="https://basescan.org"),
+    Chain(
+        42161, "arbitrum", "Arbitrum", ("arbitrum one", "arbitrum"), explorer="https://arbiscan.io"
+    ),
+    Chain(42220, "celo", "Celo", ("celo",), explorer="https://celoscan.io"),
+    Chain(
+        43114,
+        "avalanche",
+        "Avalanche",
+        ("avalanche c-chain", "avalanche", "avax"),
+        explorer="https://snowtrace.io",
+    ),
+    Chain(59144, "linea", "Linea", ("linea",), explorer="https://lineascan.build"),
+    Chain(81457, "blast", "Blast", (), ("blast",), explorer="https://blastscan.io"),
     # Chains that are not EVM chains, but that documents and questions name.
     Chain(None, "bitcoin", "Bitcoin", ("bitcoin",)),
     Chain(None, "solana", "Solana", ("solana",)),
@@ -76,6 +119,12 @@ def chains_in(text: str) -> list[Chain]:
 def label(name: str) -> str:
     """How people write a chain's canonical name ("arbitrum" -> "Arbitrum"); others as given."""
     return BY_NAME[name].label if name in BY_NAME else name
+
+
+def explorer_url(chain: str, address: str) -> str | None:
+    """The block explorer page of an address on a chain, when the chain has a known explorer."""
+    known = BY_NAME.get(chain) or resolve(chain)
+    return f"{known.explorer}/address/{address}" if known and known.explorer else None
 
 
 def resolve(name_or_id: str) -> Chain | None:

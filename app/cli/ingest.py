@@ -1,0 +1,107 @@
+"""`cryptorag ingest` and `cryptorag worker`: getting documents into the knowledge base."""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli import common
+from app.cli.root import cli
+
+
+@cli.command()
+def ingest(
+    targets: Annotated[
+        list[str],
+        typer.Argument(
+            help="files, folders, feed or page URLs, or chain:0x-address entries (contract cards)"
+        ),
+    ],
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Ingest files, folders, URLs and contracts; idempotent, removes what left a folder."""
+    from ingest.sources.contracts import is_ref
+
+    refs = [t for t in targets if is_ref(t)]
+    urls = [t for t in targets if "://" in t and not is_ref(t)]
+    paths = [Path(t) for t in targets if t not in refs and t not in urls]
+    services = common.services()
+    try:
+        pipeline = common.pipeline(services)
+        reports = []
+        if paths:
+            reports.append(pipeline.ingest_paths(paths, progress=progress and sys.stderr.isatty()))
+        if refs:
+            reports.append(pipeline.ingest_contracts(refs))
+        if urls:
+            runner = common.runner(services)
+            try:
+                reports += [runner.ingest_url(u) for u in urls]
+            finally:
+                runner.fetcher.close()
+    finally:
+        services.close()
+    for report in reports:
+        for path, reason in report.skipped:
+            typer.echo(f"skipped {path}: {reason}", err=True)
+        typer.echo(report.summary())
+    raise typer.Exit(1 if any(r.failed for r in reports) else 0)
+
+
+@cli.command()
+def worker(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="files and folders to keep ingested")
+    ] = None,
+    sources: Annotated[
+        Path | None, typer.Option(help="sources.yaml: feeds, pages, folders, lists")
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(help="seconds between runs of the PATHS", min=1)
+    ] = 300.0,
+    metrics_port: Annotated[
+        int, typer.Option(help="port of the Prometheus /metrics endpoint; 0 turns it off")
+    ] = 9108,
+    once: Annotated[bool, typer.Option(help="run every source once, then exit")] = False,
+) -> None:
+    """Keep sources ingested, each on its interval, in the foreground, until SIGTERM."""
+    from ingest.metrics import IngestMetrics
+    from ingest.pipeline import IngestReport
+    from ingest.sources.spec import load_sources
+    from ingest.worker import Job, Worker
+
+    specs = load_sources(sources) if sources else []
+    if not specs and not paths:
+        typer.echo("error: give PATHS or --sources sources.yaml", err=True)
+        raise typer.Exit(2)
+    services = common.services()
+    runner = common.runner(services)
+    try:
+        jobs = [Job(s.name, s.interval, partial(runner.run, s)) for s in specs]
+        if paths:
+            folders = [Path(p) for p in paths]
+            jobs.append(Job("paths", interval, lambda: runner.pipeline.ingest_paths(folders)))
+        metrics = IngestMetrics()
+        if metrics_port:
+            metrics.serve(metrics_port)
+        loop = Worker(jobs)
+        loop.install_signal_handlers()
+
+        def report(job: Job, r: IngestReport) -> None:
+            metrics.record(job.name, r)
+            for where, reason in r.skipped:
+                typer.echo(f"{job.name}: skipped {where}: {reason}", err=True)
+            typer.echo(f"{job.name}: {r.summary()}", err=True)
+
+        loop.run(
+            on_report=report,
+            on_error=lambda job, exc: metrics.crashed(job.name),
+            max_rounds=1 if once else None,
+        )
+    finally:
+        runner.fetcher.close()
+        services.close()
