@@ -40,6 +40,8 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     onchain: list[ContractFacts] = field(default_factory=list)
+    # Addresses the answer names that no source, question or on-chain fact contains.
+    unverified: list[str] = field(default_factory=list)
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
