@@ -17,8 +17,9 @@ class FoundAddress:
 
     raw: str
     checksum: str
-    # "valid": mixed case with a correct checksum; "unchecked": all one case;
-    # "invalid": mixed case whose checksum is wrong (a typo, or a look-alike).
+    # "valid": mixed case with a correct checksum, or no letters at all (no case to check);
+    # "unchecked": letters all in one case; "invalid": mixed case whose checksum is wrong
+    # (a typo, or a look-alike).
     status: str
 
 
@@ -28,7 +29,10 @@ def classify(raw: str) -> FoundAddress:
         raise ValueError(f"{raw!r} is not a 0x-prefixed 40-hex-digit address")
     checksum = to_checksum_address(raw.lower())
     body = raw[2:]
-    if body == body.lower() or body == body.upper():
+    if body.isdigit():
+        # EIP-55 encodes the checksum in the case of the letters a-f; digits carry none.
+        status = "valid"
+    elif body == body.lower() or body == body.upper():
         status = "unchecked"
     elif raw == checksum:
         status = "valid"

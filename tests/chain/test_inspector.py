@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.chain.canonical import CanonicalTokens
-from app.chain.inspector import Inspector
+from app.chain.inspector import Inspector, parse_address
 from app.chain.rpc import ChainRpc
 from app.core.errors import BadRequest, NotFound, UpstreamError, UpstreamUnavailable
 
@@ -157,3 +157,10 @@ def test_rpc_serving_another_chain_is_refused(chain: tuple[str, dict[str, str]])
     inspector = Inspector({"base": ChainRpc("base", url)}, CanonicalTokens.load())
     with pytest.raises(UpstreamError, match="serves chain id 1, not 8453"):
         inspector.inspect("base", a["token18"])
+
+
+def test_all_digit_address_is_not_warned_about_its_checksum() -> None:
+    checksum, warnings = parse_address("0x" + "0" * 36 + "1234")
+    assert checksum == "0x" + "0" * 36 + "1234"
+    assert warnings == []
+    assert parse_address("0x" + "1" * 39 + "a")[1] != []

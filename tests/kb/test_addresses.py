@@ -26,3 +26,16 @@ def test_find_skips_transaction_hashes_and_dedupes() -> None:
 
 def test_normalise_all_ignores_non_addresses() -> None:
     assert normalise_all(["nope", VAULT.lower(), "0x123"]) == [VAULT]
+
+
+def test_all_digit_addresses_have_no_case_to_check_so_count_as_valid() -> None:
+    for raw in ("0x" + "0" * 36 + "1234", "0x" + "1" * 40):
+        found = classify(raw)
+        assert found.checksum == raw
+        assert found.status == "valid"
+
+
+def test_one_letter_in_lower_case_is_still_unchecked() -> None:
+    # Case exists to check as soon as one letter a-f appears.
+    raw = "0x" + "1" * 39 + "a"
+    assert classify(raw).status == "unchecked"
