@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimit, RequestContext
-from app.api.routes import chat, contracts, health, openai_compat, search
+from app.api.routes import chains, chat, contracts, health, openai_compat, search
 from app.core.settings import Settings, load_settings
 from app.services import Services, build_services
+from app.web import install_page
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -27,7 +29,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             if services is None:
                 app.state.services.close()
 
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from files in the fastapi-offline wheel, not a CDN.
+    app = FastAPIOffline(
         title="CryptoRAG",
         version="0.1.0",
         lifespan=lifespan,
@@ -42,4 +45,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(chat.router)
     app.include_router(contracts.router)
     app.include_router(openai_compat.router)
+    app.include_router(chains.router)
+    install_page(app)
     return app
