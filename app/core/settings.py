@@ -7,7 +7,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The repo's prompts/ folder; Docker copies it beside the package too.
@@ -170,6 +177,10 @@ class AccessSettings(BaseSettings):
     database_url: str | None = None
     rate_limit: str = "120/minute"
     rate_limit_storage: str = "memory://"
+    # Chat sessions: idle this long they expire (each turn restarts the clock), and only the
+    # newest turns (a question with its answer) are kept and passed to the model.
+    session_ttl_s: float = Field(default=7 * 24 * 3600, ge=1, le=365 * 24 * 3600)
+    session_max_turns: int = Field(default=10, ge=1, le=1000)
 
     @field_validator("rate_limit")
     @classmethod
@@ -181,6 +192,27 @@ class AccessSettings(BaseSettings):
         except ValueError:
             raise ValueError(f"{value!r} is not a rate limit such as 60/minute") from None
         return value
+
+
+class BotSettings(BaseSettings):
+    """The Telegram and Discord bots: their tokens, and the service they ask over HTTP."""
+
+    model_config = _config()
+
+    bot_service_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8000")
+    # A key with the chat scope (and contracts, for the contract card) when keys are required.
+    bot_api_key: SecretStr | None = None
+    bot_timeout_s: float = Field(default=90.0, gt=0, le=600)
+    # Each chat user's own limit, checked in the bot before the service's limit per key.
+    bot_user_rate_limit: str = "6/minute"
+    telegram_token: SecretStr | None = None
+    telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    discord_token: SecretStr | None = None
+
+    @field_validator("bot_user_rate_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return AccessSettings._limit(value)
 
 
 class Settings:
