@@ -15,6 +15,7 @@ from app.chain.inspector import Inspector
 from app.chain.lookup import ContractLookup
 from app.core.db import build_engine
 from app.core.settings import Settings
+from app.feedback.store import FeedbackStore
 from app.kb.embeddings import Embedder, build_embedder, vector_name
 from app.kb.retriever import Retriever
 from app.kb.sparse import SparseEncoder
@@ -44,6 +45,7 @@ class Services:
     limiter: RateLimiter
     sessions: SessionStore
     contracts: ContractLookup
+    feedback: FeedbackStore
 
     def close(self) -> None:
         """Release the store (local mode holds a file lock) and the retriever's thread."""
@@ -83,6 +85,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         llm,
         top_k=settings.api.chat_top_k,
         max_tokens=settings.llm.max_tokens,
+        timeout_s=settings.llm.timeout_s,
         onchain=OnchainFacts(
             contracts, settings.chains.default_chain, settings.chains.max_chat_lookups
         ),
@@ -102,6 +105,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         engine,
         KeyStore(engine),
         limiter,
-        SessionStore(engine),
+        SessionStore(engine, settings.access.session_ttl_s, settings.access.session_max_turns),
         contracts,
+        FeedbackStore(engine),
     )

@@ -104,6 +104,11 @@ class ChatResponse(BaseModel):
     onchain: list[ContractFacts] = Field(
         default_factory=list, description="live lookups of the addresses in the message"
     )
+    unverified_addresses: list[str] = Field(
+        default_factory=list,
+        description="addresses the answer names that no source or lookup contains; "
+        "marked [unverified address] in the answer",
+    )
 
 
 class Health(BaseModel):
@@ -119,3 +124,32 @@ STREAMING_RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"model": ErrorResponse},
     200: {"content": {"text/event-stream": {}}},
 }
+
+
+class FeedbackSource(BaseModel):
+    """A source of the rated answer as the chat response listed it; other keys are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    source: str = Field(min_length=1, max_length=2048)
+    title: str = Field(max_length=2048)
+    url: str | None = Field(default=None, max_length=2048)
+
+
+class FeedbackRequest(BaseModel):
+    """A rating of one answer, with what it rates (kept as training data)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=2000)
+    session_id: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    question: str = Field(min_length=1, max_length=100_000)
+    answer: str = Field(min_length=1, max_length=200_000)
+    sources: list[FeedbackSource] = Field(default_factory=list, max_length=100)
+
+
+class FeedbackCreated(BaseModel):
+    """The stored rating's id."""
+
+    id: str

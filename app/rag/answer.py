@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import re
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -17,16 +17,16 @@ from app.kb.embeddings import Embedder
 from app.kb.retriever import Retrieval, Retriever
 from app.rag.context import Source, build_context, number_sources
 from app.rag.extractive import extractive_answer
+from app.rag.grounding import known_addresses
+from app.rag.leakguard import LeakGuard
+from app.rag.llm import LLMHealth
 from app.rag.onchain import OnchainFacts, onchain_answer, onchain_block, onchain_sources
+from app.rag.output import OutputFilter
 from app.rag.prompts import Prompts
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-# A window of this many characters of the system prompt in a reply counts as a leak.
-_LEAK_WINDOW = 48
-# Streamed text lags the model by this many characters: enough for a leak to be recognised
-# (a window is found within 1.5 windows of its start) before any of it is sent.
-_HOLD_BACK = 2 * _LEAK_WINDOW
 LEAK_REPLACEMENT = "I can't share my instructions. Ask me about a protocol, contract or event."
 
 
@@ -59,6 +59,7 @@ class AnswerService:
         top_k: int = 5,
         max_tokens: int = 800,
         onchain: OnchainFacts | None = None,
+        timeout_s: float = 30.0,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -67,7 +68,11 @@ class AnswerService:
         self.top_k = top_k
         self.max_tokens = max_tokens
         self.onchain = onchain
-        self._leak_windows = _windows(prompts.system_static)
+        self.timeout_s = timeout_s
+        self.health = LLMHealth()
+        # A per-process marker inside the hidden prompt: seeing it in a reply is a leak.
+        self.canary = secrets.token_hex(8)
+        self.guard = LeakGuard(prompts.system_static.replace("{canary}", self.canary), self.canary)
 
     async def answer(
         self,
@@ -91,8 +96,9 @@ class AnswerService:
     ) -> AsyncIterator[str | Answer]:
         """Text deltas as the model writes them, then the whole Answer.
 
-        Output is held back by a margin and checked for the hidden system prompt before it is
-        sent, so a model that starts repeating it is cut before any of it leaves.
+        Every delta has passed the output checks (app/rag/output.py): the hidden prompt is
+        recognised before any of it is sent and the reply is cut, unsafe markup is removed and
+        addresses found in no source are marked.
         """
         query = await self.standalone(question, history or [])
         retrieval: Retrieval = await anyio.to_thread.run_sync(
@@ -109,10 +115,18 @@ class AnswerService:
         chain_sources = onchain_sources(facts, len(kb_sources) + 1)
         sources = kb_sources + chain_sources
         prompt_tokens = self.embedder.count_tokens(question)
+        out = OutputFilter(
+            self.guard,
+            known_addresses(question, hits, facts, query),
+            [s.url for s in sources if s.url],
+        )
 
-        def done(text: str, mode: Literal["llm", "extractive"] = "llm") -> Answer:
-            usage = _usage(prompt_tokens, text, self.embedder)
-            return Answer(text, sources, mode, warnings, usage, facts)
+        def done(mode: Literal["llm", "extractive"], text: str | None = None) -> Answer:
+            checked = out.result
+            final = checked.text if text is None else text
+            usage = _usage(prompt_tokens, final, self.embedder)
+            notes = warnings + checked.warnings()
+            return Answer(final, sources, mode, notes, usage, facts, list(checked.unverified))
 
         reason = "no language model is configured"
         if self.llm is not None:
@@ -121,36 +135,38 @@ class AnswerService:
                 onchain=onchain_block(facts, chain_sources, self.prompts),
                 question=question,
                 history=_history_messages(history or []),
+                canary=self.canary,
             )
-            text, sent = "", 0
             try:
                 # A client may ask for fewer tokens than the configured cap, never more.
                 limit = min(max_tokens or self.max_tokens, self.max_tokens)
                 llm = self.llm.bind(max_completion_tokens=limit)
-                async for chunk in llm.astream(messages):
-                    text += chunk.text
-                    if self._leaks(text):
+                async for chunk in self._within_deadline(llm.astream(messages)):
+                    ready = out.feed(chunk.text)
+                    if out.leaked:
                         log.warning("model output repeated the system prompt; cut")
-                        tail = ("\n\n" if sent else "") + LEAK_REPLACEMENT
+                        tail = ("\n\n" if out.result.text else "") + LEAK_REPLACEMENT
                         yield tail
-                        yield done(text[:sent] + tail)
+                        yield done("llm", out.result.text + tail)
                         return
-                    if len(text) - sent > _HOLD_BACK:
-                        yield text[sent : len(text) - _HOLD_BACK]
-                        sent = len(text) - _HOLD_BACK
-                if text[sent:]:
-                    yield text[sent:]
-                yield done(text)
+                    if ready:
+                        yield ready
+                rest = out.finish()
+                if rest:
+                    yield rest
+                self.health.succeeded()
+                yield done("llm")
                 return
             except Exception as exc:  # any transport, status or timeout error of the endpoint
                 log.warning("LLM unavailable: %s", type(exc).__name__)
-                if sent:
+                self.health.failed(exc)
+                if out.result.text or out.raw:
                     note = "\n\n[the language model stopped answering]"
-                    # The held-back rest is sent only if it is clean of the system prompt.
-                    kept = text if not self._leaks(text) else text[:sent]
-                    yield kept[sent:] + note
+                    # The held-back rest is checked like the rest; a leak in it is never sent.
+                    rest = out.finish()
+                    yield rest + note
                     warnings.append("the language model stopped before the end of the answer")
-                    yield done(kept + note)
+                    yield done("llm", out.result.text + note)
                     return
                 warnings.append("the language model was unavailable; this answer is extractive")
                 reason = "the language model was unavailable"
@@ -160,8 +176,31 @@ class AnswerService:
         if facts:
             live = onchain_answer(facts, chain_sources, self.prompts)
             text = live if not hits else f"{live}\n\n{text}"
-        yield text
-        yield done(text, "extractive")
+        checked = out.feed(text) + out.finish()
+        if out.leaked:  # a stored document carried the prompt: never quote it
+            yield LEAK_REPLACEMENT
+            yield done("extractive", LEAK_REPLACEMENT)
+            return
+        yield checked
+        yield done("extractive")
+
+    async def _within_deadline(self, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
+        """A model stream under one deadline: the first chunk (retries included) and each next
+        one must arrive within the timeout, so a hung endpoint costs the timeout, not a multiple.
+        """
+        iterator = aiter(chunks)
+        try:
+            while True:
+                with anyio.fail_after(self.timeout_s):
+                    try:
+                        chunk = await anext(iterator)
+                    except StopAsyncIteration:
+                        return
+                yield chunk
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                await close()
 
     async def standalone(self, question: str, history: History) -> str:
         """The follow-up rewritten with its history ("and on Arbitrum?"), for retrieval."""
@@ -174,16 +213,15 @@ class AnswerService:
         turns = "\n".join(f"{role}: {text[:1000]}" for role, text in history[-6:])
         prompt = self.prompts.render("condense", history=turns, question=question)
         try:
-            reply = await self.llm.ainvoke([HumanMessage(content=prompt)])
+            with anyio.fail_after(self.timeout_s):
+                reply = await self.llm.ainvoke([HumanMessage(content=prompt)])
         except Exception as exc:  # the model is down: the plain join still retrieves well
             log.warning("condensing failed: %s", type(exc).__name__)
+            self.health.failed(exc)
             return fallback
+        self.health.succeeded()
         rewritten = reply.text.strip()
         return rewritten[:1000] or fallback
-
-    def _leaks(self, text: str) -> bool:
-        flat = _normalise(text)
-        return any(w in flat for w in self._leak_windows)
 
 
 def _history_messages(history: History) -> list[BaseMessage]:
@@ -200,17 +238,4 @@ def _usage(prompt_tokens: int, completion: str, embedder: Embedder) -> dict[str,
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
-    }
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def _windows(system: str) -> set[str]:
-    """Overlapping slices of the system prompt, to spot it inside a reply."""
-    flat = _normalise(system)
-    step = _LEAK_WINDOW // 2
-    return {
-        flat[i : i + _LEAK_WINDOW] for i in range(0, max(len(flat) - _LEAK_WINDOW, 0) + 1, step)
     }

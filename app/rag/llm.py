@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
@@ -23,3 +26,28 @@ def build_llm(settings: LLMSettings) -> BaseChatModel | None:
         temperature=settings.temperature,
         max_completion_tokens=settings.max_tokens,
     )
+
+
+@dataclass
+class LLMHealth:
+    """What the last calls to the model saw, for readiness: a reachable /models says little."""
+
+    last_ok_at: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+
+    def succeeded(self) -> None:
+        """A call returned a usable reply."""
+        self.last_ok_at = time.time()
+
+    def failed(self, exc: BaseException) -> None:
+        """A call failed: timeout, transport, status or a reply that could not be parsed."""
+        self.last_error = type(exc).__name__
+        self.last_error_at = time.time()
+
+    def status(self) -> str | None:
+        """'unavailable: ...' when the latest call failed, 'ok' when it worked, None before any."""
+        if self.last_error_at is not None and (self.last_ok_at or 0) < self.last_error_at:
+            ago = int(time.time() - self.last_error_at)
+            return f"unavailable: the last call failed with {self.last_error} {ago} s ago"
+        return "ok" if self.last_ok_at is not None else None

@@ -37,7 +37,10 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     if llm.base_url is None:
         checks["llm"] = "not configured (extractive answers)"
     else:
-        checks["llm"] = await _probe_llm(str(llm.base_url), llm.api_key)
+        # The endpoint's /models can answer while its completions fail: the last calls decide.
+        probed = await _probe_llm(str(llm.base_url), llm.api_key)
+        seen = services.answers.health.status()
+        checks["llm"] = probed if probed != "ok" or seen is None else seen
     ok = all(v == "ok" or v.startswith("not configured") for v in checks.values())
     body = Health(status="ok" if ok else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

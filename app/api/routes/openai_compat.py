@@ -94,6 +94,8 @@ class Completion(BaseModel):
     choices: list[Choice]
     usage: Usage
     sources: list[SourceOut] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    unverified_addresses: list[str] = Field(default_factory=list)
 
 
 class ModelCard(BaseModel):
@@ -140,6 +142,8 @@ async def completions(
         choices=[Choice(message=ChoiceMessage(content=result.answer))],
         usage=Usage(**result.usage),
         sources=sources_out(result.sources),
+        warnings=result.warnings,
+        unverified_addresses=result.unverified,
     )
 
 
@@ -175,7 +179,15 @@ async def _chunks(
             if isinstance(event, Answer):
                 sources = [s.model_dump(exclude_none=True) for s in sources_out(event.sources)]
                 yield _chunk(
-                    cid, created, model, {}, finish="stop", usage=event.usage, sources=sources
+                    cid,
+                    created,
+                    model,
+                    {},
+                    finish="stop",
+                    usage=event.usage,
+                    sources=sources,
+                    warnings=event.warnings,
+                    unverified_addresses=event.unverified,
                 )
             elif event:
                 yield _chunk(cid, created, model, {"content": event})
