@@ -1,15 +1,44 @@
-"""Chat history per session id, in the service's SQL store."""
+"""Chat sessions in the service's SQL store: owned by their caller, expiring, capped in length."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, Integer, String, Text, select
+from sqlalchemy import (
+    CursorResult,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    delete,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.core.db import Base
+from app.core.db import Base, sql_text
+from app.core.errors import NotFound
 
-MAX_TURNS = 20
+
+class SessionNotFound(NotFound):
+    """Unknown, expired, or another caller's: the same answer for all three."""
+
+    code = "session_not_found"
+
+
+class SessionRow(Base):
+    """One conversation; owner is the API key id that made it, None for anonymous callers."""
+
+    __tablename__ = "chat_sessions"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class TurnRow(Base):
@@ -18,37 +47,114 @@ class TurnRow(Base):
     __tablename__ = "chat_turns"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(String(128), index=True)
+    session_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("chat_sessions.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands datetimes back without their zone; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class SessionStore:
-    """Appends turns and reads back the recent ones."""
+    """Opens a caller's sessions and appends turns; a turn is a question with its answer."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ttl_s: float = 7 * 24 * 3600,
+        max_turns: int = 10,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.engine = engine
+        self.ttl = timedelta(seconds=ttl_s)
+        self.max_turns = max_turns
+        self.clock = clock
 
-    def history(self, session_id: str, limit: int = MAX_TURNS) -> list[tuple[str, str]]:
-        """The last turns of a session, oldest first."""
+    @staticmethod
+    def new_id() -> str:
+        """An unguessable id for a new session; clients never choose one."""
+        return secrets.token_urlsafe(24)
+
+    def history(self, session_id: str, owner: str | None) -> list[tuple[str, str]]:
+        """The stored messages of the caller's live session, oldest first; else SessionNotFound."""
         with Session(self.engine) as session:
+            self._live(session, session_id, owner)
             rows = session.scalars(
-                select(TurnRow)
-                .where(TurnRow.session_id == session_id)
-                .order_by(TurnRow.id.desc())
-                .limit(limit)
+                select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.id)
             ).all()
-        return [(r.role, r.text) for r in reversed(rows)]
+        return [(r.role, r.text) for r in rows]
 
-    def append(self, session_id: str, question: str, answer: str) -> None:
-        """Store a question and its answer."""
-        now = datetime.now(UTC)
+    def check(self, session_id: str, owner: str | None) -> None:
+        """SessionNotFound unless the session is live and the caller's."""
         with Session(self.engine) as session:
+            self._live(session, session_id, owner)
+
+    def append(self, session_id: str, owner: str | None, question: str, answer: str) -> None:
+        """Store a turn, creating the session on its first; the oldest turns beyond the cap go."""
+        now = self.clock()
+        with Session(self.engine) as session, session.begin():
+            row = session.get(SessionRow, session_id)
+            if row is None:
+                self._purge(session, now)
+                session.add(
+                    SessionRow(id=session_id, owner=owner, created_at=now, last_used_at=now)
+                )
+                session.flush()
+            elif row.owner != owner:
+                raise SessionNotFound(_MISSING)
+            else:
+                row.last_used_at = now  # sliding expiry
             session.add_all(
                 [
-                    TurnRow(session_id=session_id, role="user", text=question, created_at=now),
-                    TurnRow(session_id=session_id, role="assistant", text=answer, created_at=now),
+                    TurnRow(
+                        session_id=session_id, role="user", text=sql_text(question), created_at=now
+                    ),
+                    TurnRow(
+                        session_id=session_id,
+                        role="assistant",
+                        text=sql_text(answer),
+                        created_at=now,
+                    ),
                 ]
             )
-            session.commit()
+            session.flush()
+            self._trim(session, session_id)
+
+    def purge_expired(self) -> int:
+        """Delete expired sessions and their turns; how many sessions went."""
+        with Session(self.engine) as session, session.begin():
+            return self._purge(session, self.clock())
+
+    def _live(self, session: Session, session_id: str, owner: str | None) -> SessionRow:
+        row = session.get(SessionRow, session_id)
+        if row is None or row.owner != owner or _utc(row.last_used_at) + self.ttl <= self.clock():
+            raise SessionNotFound(_MISSING)
+        return row
+
+    def _trim(self, session: Session, session_id: str) -> None:
+        # The id of the newest message beyond the cap; it and everything older are dropped.
+        beyond = session.scalars(
+            select(TurnRow.id)
+            .where(TurnRow.session_id == session_id)
+            .order_by(TurnRow.id.desc())
+            .offset(2 * self.max_turns)
+            .limit(1)
+        ).first()
+        if beyond is not None:
+            session.execute(
+                delete(TurnRow).where(TurnRow.session_id == session_id, TurnRow.id <= beyond)
+            )
+
+    def _purge(self, session: Session, now: datetime) -> int:
+        expired = select(SessionRow.id).where(SessionRow.last_used_at <= now - self.ttl)
+        session.execute(delete(TurnRow).where(TurnRow.session_id.in_(expired)))
+        gone = session.execute(delete(SessionRow).where(SessionRow.id.in_(expired)))
+        return cast(CursorResult[Any], gone).rowcount
+
+
+_MISSING = "no such session: unknown, expired, or not yours; omit session_id to start a new one"

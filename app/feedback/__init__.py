@@ -1,0 +1,1 @@
+"""Ratings of answers from the front ends, kept as training data."""
