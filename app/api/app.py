@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimit, RequestContext
-from app.api.routes import chains, chat, contracts, health, openai_compat, search
+from app.api.routes import chains, chat, contracts, feedback, health, openai_compat, search
 from app.core.settings import Settings, load_settings
 from app.services import Services, build_services
 from app.web import install_page
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(health.router)
     app.include_router(search.router)
     app.include_router(chat.router)
+    app.include_router(feedback.router)
     app.include_router(contracts.router)
     app.include_router(openai_compat.router)
     app.include_router(chains.router)

@@ -3,49 +3,67 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
+from app.access.keys import ApiKey
 from app.api.deps import ServicesDep, require
 from app.api.errors import stream_error
-from app.api.schemas import STREAMING_RESPONSES, ChatRequest, ChatResponse, sources_out
+from app.api.schemas import (
+    STREAMING_RESPONSES,
+    ChatRequest,
+    ChatResponse,
+    ErrorResponse,
+    sources_out,
+)
 from app.api.validation import check_question
 from app.kb.store import build_filter
 from app.rag.answer import Answer
 from app.services import Services
 
-router = APIRouter(tags=["chat"], dependencies=[Depends(require("chat"))])
+router = APIRouter(tags=["chat"])
 
 
 @router.post(
     "/v1/chat",
     response_model=ChatResponse,
     response_model_exclude_none=True,  # a source's url only when it has one
-    responses=STREAMING_RESPONSES,
+    responses={**STREAMING_RESPONSES, 404: {"model": ErrorResponse}},
 )
-async def chat(body: ChatRequest, services: ServicesDep) -> ChatResponse | StreamingResponse:
+async def chat(
+    body: ChatRequest,
+    services: ServicesDep,
+    key: Annotated[ApiKey | None, Depends(require("chat"))],
+) -> ChatResponse | StreamingResponse:
     """Answer a question from the knowledge base; the system prompt stays on the server.
 
     With `stream: true`: `delta` events carry text as it is written, then one `answer` event
     carries the whole response (answer, sources, session_id, mode, warnings), then `done`.
+
+    A session belongs to the API key that made it (anonymous ones to whoever holds their
+    unguessable id): omit `session_id` to start one; an unknown, expired or foreign one is a 404.
     """
     question = check_question(body.message, services.settings.api.max_question_chars, "message")
     build_filter(body.filters)  # a bad filter is a 422 now, not an error inside a stream
-    session_id = body.session_id or uuid.uuid4().hex
-    history = await anyio.to_thread.run_sync(services.sessions.history, session_id)
+    owner = key.key_id if key else None
+    if body.session_id is None:
+        session_id, history = services.sessions.new_id(), []
+    else:
+        session_id = body.session_id
+        history = await anyio.to_thread.run_sync(services.sessions.history, session_id, owner)
     if not body.stream:
         result = await services.answers.answer(question, body.filters, history)
         await anyio.to_thread.run_sync(
-            services.sessions.append, session_id, question, result.answer
+            services.sessions.append, session_id, owner, question, result.answer
         )
         return _response(result, session_id)
     events = services.answers.stream(question, body.filters, history)
     return StreamingResponse(
-        _sse(events, session_id, services, question), media_type="text/event-stream"
+        _sse(events, session_id, owner, services, question), media_type="text/event-stream"
     )
 
 
@@ -57,17 +75,22 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
         mode=result.mode,
         warnings=result.warnings,
         onchain=result.onchain,
+        unverified_addresses=result.unverified,
     )
 
 
 async def _sse(
-    events: AsyncIterator[str | Answer], session_id: str, services: Services, question: str
+    events: AsyncIterator[str | Answer],
+    session_id: str,
+    owner: str | None,
+    services: Services,
+    question: str,
 ) -> AsyncIterator[str]:
     try:
         async for event in events:
             if isinstance(event, Answer):
                 await anyio.to_thread.run_sync(
-                    services.sessions.append, session_id, question, event.answer
+                    services.sessions.append, session_id, owner, question, event.answer
                 )
                 body = _response(event, session_id).model_dump_json(exclude_none=True)
                 yield f"event: answer\ndata: {body}\n\n"
