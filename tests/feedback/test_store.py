@@ -1,0 +1,46 @@
+"""FeedbackStore on SQLite and on PostgreSQL: what the dataset builder reads back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine
+
+from app.core.migrations import upgrade
+from app.feedback.store import FeedbackStore
+from tests.support.backends import database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    with database(request.param, tmp_path / "db") as url:
+        built = create_engine(url)
+        upgrade(built)
+        yield built
+        built.dispose()
+
+
+def test_ratings_come_back_oldest_first_with_everything_they_rate(engine: Engine) -> None:
+    store = FeedbackStore(engine)
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    up = store.add(
+        "up",
+        "What is WETH?",
+        "Wrapped ether [1].",
+        sources=[{"source": "weth.md", "title": "WETH", "url": None}],
+        session_id="s" * 32,
+        owner="abc123",
+    )
+    down = store.add("down", "q", "a", comment="wrong \x00 address")
+    assert up != down
+    got = store.list()
+    assert [f.id for f in got] == [up, down]
+    assert got[0].sources == [{"source": "weth.md", "title": "WETH"}]
+    assert (got[0].session_id, got[0].owner, got[0].comment) == ("s" * 32, "abc123", None)
+    assert got[1].comment == "wrong  address" and got[1].owner is None
+    assert all(f.created_at and f.created_at >= before for f in got)
+    assert store.list(since=datetime.now(UTC) + timedelta(seconds=5)) == []
+    assert [f.id for f in store.list(since=before, limit=1)] == [up]
