@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 
 @dataclass
@@ -21,6 +21,7 @@ class FakeLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
     delay_s: float = 0.0
     fail_status: int | None = None
+    malformed: bool = False  # answer 200 with a body that is not JSON
     default_reply: str = "The knowledge base answers this [1]."
 
     def next_reply(self) -> str:
@@ -37,7 +38,7 @@ def build_app(state: FakeLLM) -> FastAPI:
         return {"object": "list", "data": [{"id": "fake-model", "object": "model"}]}
 
     @app.post("/v1/chat/completions", response_model=None)
-    async def completions(request: Request) -> JSONResponse | StreamingResponse:
+    async def completions(request: Request) -> Response:
         body = await request.json()
         state.requests.append(body)
         if state.delay_s:
@@ -47,6 +48,8 @@ def build_app(state: FakeLLM) -> FastAPI:
                 {"error": {"message": "down", "type": "server_error"}},
                 status_code=state.fail_status,
             )
+        if state.malformed:
+            return PlainTextResponse("{not json", media_type="application/json")
         text = state.next_reply()
         created = int(time.time())
         if body.get("stream"):
