@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from functools import partial
 from pathlib import Path
 
 from app.rag.leakguard import LeakGuard
@@ -60,7 +61,7 @@ def main() -> None:
         text = (SENTENCE * (length // len(SENTENCE) + 1))[:length]
         deltas = [text[i : i + 4] for i in range(0, len(text), 4)]
         timings = []
-        for run in (lambda: _new_stream(deltas, guard), lambda: _old_stream(deltas, windows)):
+        for run in (partial(_new_stream, deltas, guard), partial(_old_stream, deltas, windows)):
             best = float("inf")
             for _ in range(args.rounds):
                 started = time.perf_counter()
