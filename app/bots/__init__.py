@@ -1,0 +1,1 @@
+"""Telegram and Discord front ends: separate processes that ask the service over HTTP."""

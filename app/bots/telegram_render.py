@@ -1,0 +1,105 @@
+"""What the Telegram bot says, as HTML (parse mode HTML): every piece of text escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from app.bots.client import ChatReply, SourceRef
+from app.bots.split import split_text
+from app.chain.facts import ContractFacts
+from app.kb.chains import explorer_url, label
+
+# Telegram's limit is 4,096 characters; the margin keeps a message clear of it.
+LIMIT = 4000
+_TITLE_CHARS = 200
+_URL_CHARS = 500
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>')
+_TAG = re.compile(r"</?(?:b|i|code|a)(?:\s[^>]*)?>")
+
+HELP = (
+    "<b>CryptoRAG</b> answers questions about crypto protocols, contracts and events, "
+    "with its sources.\n\n"
+    "Just write your question here (in a group, mention me or reply to me).\n"
+    "/ask <i>question</i> — ask a question\n"
+    "/contract <i>chain</i> <i>address</i> — what is at an address, e.g. "
+    "<code>/contract ethereum 0xBA12222222228d8Ba445958a75a0704d566BF2C8</code>\n"
+    "/new — start a new conversation\n"
+    "/help — this message"
+)
+
+
+def esc(text: str) -> str:
+    """Text made inert for Telegram's HTML parse mode."""
+    return html.escape(text, quote=True)
+
+
+def answer_messages(reply: ChatReply) -> list[str]:
+    """The answer, its warnings and its numbered sources, in messages below the limit."""
+    blocks = [esc(reply.answer.strip()) or "(no answer)"]
+    if reply.warnings:
+        blocks.append("\n".join(f"⚠️ {esc(w)}" for w in reply.warnings))
+    if reply.sources:
+        lines = ["<b>Sources</b>"]
+        lines += [f"{n}. {_source(s)}" for n, s in enumerate(reply.sources, 1)]
+        blocks.append("\n".join(lines))
+    return split_text("\n\n".join(blocks), LIMIT, html=True)
+
+
+def _source(source: SourceRef) -> str:
+    title = esc(_cap(source.title or source.source, _TITLE_CHARS))
+    url = source.url or ""
+    if url.startswith(("https://", "http://")) and len(url) <= _URL_CHARS:
+        return f'<a href="{esc(url)}">{title}</a>'
+    return f"{title} (<code>{esc(_cap(source.source, _TITLE_CHARS))}</code>)"
+
+
+def card_message(facts: ContractFacts) -> str:
+    """The contract card of an address: kind, standards, token, proxy, owner, warnings."""
+    kind = {"contract": "contract", "eoa": "wallet (no code)", "empty": "nothing deployed"}
+    lines = [
+        f"<b>{esc(label(facts.chain))}</b> · <code>{esc(facts.address)}</code>",
+        f"Kind: {kind.get(facts.account_type, esc(facts.account_type))}",
+    ]
+    if facts.standards:
+        lines.append("Standards: " + ", ".join(esc(s.upper()) for s in facts.standards))
+    if facts.token:
+        t = facts.token
+        parts = [f"{esc(t.name or '?')} ({esc(t.symbol or '?')})"]
+        if t.decimals is not None:
+            parts.append(f"{t.decimals} decimals")
+        if t.total_supply is not None:
+            parts.append(f"supply {esc(t.total_supply)}")
+        lines.append("Token: " + " · ".join(parts) + " <i>(as the contract reports it)</i>")
+    if facts.listed:
+        lines.append(
+            f"Listed in {esc(facts.listed.list)} as "
+            f"{esc(facts.listed.name)} ({esc(facts.listed.symbol)})"
+        )
+    if facts.proxy:
+        p = facts.proxy
+        text = f"Proxy: {esc(p.standard.upper())}" + (f" ({esc(p.upgrade)})" if p.upgrade else "")
+        if p.implementation:
+            text += f" → <code>{esc(p.implementation)}</code>"
+        lines.append(text)
+    if facts.owner:
+        lines.append(f"Owner: <code>{esc(facts.owner)}</code>")
+    if facts.protocol:
+        lines.append(f"Protocol: {esc(facts.protocol.name)}")
+    lines += [f"⚠️ <b>{esc(w)}</b>" for w in facts.warnings]
+    footer = f"Block {facts.block_number}"
+    page = explorer_url(facts.chain, facts.address)
+    if page:
+        footer += f' · <a href="{esc(page)}">explorer</a>'
+    lines.append(footer)
+    return split_text("\n".join(lines), LIMIT, html=True)[0]
+
+
+def to_plain(message: str) -> str:
+    """An HTML message as plain text (for a message Telegram refused to parse): links kept."""
+    text = _LINK.sub(lambda m: f"{m[2]} ({m[1]})", message)
+    return html.unescape(_TAG.sub("", text))
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
