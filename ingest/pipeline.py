@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -103,13 +104,14 @@ class Pipeline:
                     )
                     log.warning("skipped %s: %s", item.path, reason)
                     report.skipped.append((str(item.path), reason))
-                    failed.append(str(item.path))
+                    if not isinstance(exc, SkipFile) or exc.keep_stored:
+                        failed.append(str(item.path))  # what is stored from it stays
                 finally:
                     bar.update(1)
 
         # One scan of what is stored serves both the skip test and the cleanup: every document
         # written in this run is in `seen`, so only keys from before the run can be stale.
-        stored = self.store.document_hashes()
+        stored = stored_versions(self.store)
         seen = self.write_documents(documents(), report, stored)
         bar.close()
         scopes = [str(t.resolve()) for t in existing]
@@ -129,7 +131,7 @@ class Pipeline:
         """Write documents from any source (feeds, pages, lists); unchanged ones are skipped."""
         started = time.perf_counter()
         report = report or IngestReport()
-        self.write_documents(self._filled(docs, report, []), report, self.store.document_hashes())
+        self.write_documents(self._filled(docs, report, []), report, stored_versions(self.store))
         report.seconds += time.perf_counter() - started
         return report
 
@@ -162,13 +164,14 @@ class Pipeline:
     def write_documents(
         self, docs: Iterable[Document], report: IngestReport, stored: dict[str, set[str]]
     ) -> set[str]:
-        """Write changed documents in batches; return every document key seen.
+        """Write changed documents in batches of chunks; return every document key seen.
 
-        Writing a batch to the store overlaps with loading and embedding the next one.
+        A batch is `batch_chunks` chunks whatever documents they belong to, so that a large
+        file streams like many small ones: writing one batch overlaps with embedding the next,
+        and memory stays bounded. A document's old version goes with its last batch.
         """
         seen: set[str] = set()
-        pending: list[tuple[Document, str, list[Chunk]]] = []
-        pending_chunks = 0
+        queue = _Queue()
         writing: Future[None] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") as writer:
             for doc in docs:
@@ -178,45 +181,95 @@ class Pipeline:
                 if stored.get(doc.doc_id) == {digest}:
                     report.unchanged += 1
                     continue
-                chunks = self.chunker.split(doc, digest)
-                pending.append((doc, digest, chunks))
-                pending_chunks += len(chunks)
-                if pending_chunks >= self.batch_chunks:
-                    writing = self._flush(pending, stored, report, writer, writing)
-                    pending, pending_chunks = [], 0
-            writing = self._flush(pending, stored, report, writer, writing)
+                queue.add(doc.doc_id, digest, self.chunker.split(doc, digest))
+                while len(queue.chunks) >= self.batch_chunks:
+                    batch, done = queue.take(self.batch_chunks)
+                    writing = self._flush(batch, done, stored, report, writer, writing)
+            batch, done = queue.take(len(queue.chunks))
+            writing = self._flush(batch, done, stored, report, writer, writing)
             if writing is not None:
                 writing.result()
         return seen
 
     def _flush(
         self,
-        pending: list[tuple[Document, str, list[Chunk]]],
+        chunks: list[Chunk],
+        done: dict[str, str],
         stored: dict[str, set[str]],
         report: IngestReport,
         writer: ThreadPoolExecutor,
         previous: Future[None] | None,
     ) -> Future[None] | None:
-        """Embed a batch here, then hand it to the writer once the previous write is done."""
-        if not pending:
+        """Embed a batch here, then hand it to the writer once the previous write is done.
+
+        `done` holds the documents (key -> hash) whose last chunk is in this batch.
+        """
+        if not chunks and not done:
             return previous
-        chunks = [c for _, _, cs in pending for c in cs]
         texts = [c.embed_text for c in chunks]
         vectors = self.embedder.embed_documents(texts) if chunks else []
         lexical = [self.sparse.encode_document(t) for t in texts]
-        replaced = {doc.doc_id: digest for doc, digest, _ in pending if doc.doc_id in stored}
+        replaced = {doc_id: digest for doc_id, digest in done.items() if doc_id in stored}
         if previous is not None:
             previous.result()  # a failed write stops the run before anything else is written
 
         def write() -> None:
-            self.store.upsert(chunks, vectors, lexical)
-            log.info("stored %d chunks of %d documents", len(chunks), len(pending))
+            if chunks:
+                self.store.upsert(chunks, vectors, lexical)
+                documents = len({c.doc_id for c in chunks})
+                log.info("stored %d chunks of %d documents", len(chunks), documents)
             # Old versions go only after the new chunks are stored: a crash leaves both.
             self.store.delete_stale_versions(replaced)
 
-        report.written += len(pending)
+        report.written += len(done)
         report.chunks += len(chunks)
         return writer.submit(write)
+
+
+@dataclass
+class _Queue:
+    """Chunks waiting to be embedded, and where each document's last one is."""
+
+    chunks: list[Chunk] = field(default_factory=list)
+    # (document key, its hash, the queue position just after its last chunk)
+    ends: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def add(self, doc_id: str, digest: str, chunks: list[Chunk]) -> None:
+        """Queue a document's chunks, last one first (see stored_versions for why)."""
+        self.chunks.extend(reversed(chunks))
+        self.ends.append((doc_id, digest, len(self.chunks)))
+
+    def take(self, n: int) -> tuple[list[Chunk], dict[str, str]]:
+        """The first n chunks, and the documents they complete."""
+        batch, self.chunks = self.chunks[:n], self.chunks[n:]
+        done = {doc_id: digest for doc_id, digest, end in self.ends if end <= len(batch)}
+        self.ends = [(d, h, end - len(batch)) for d, h, end in self.ends if end > len(batch)]
+        return batch, done
+
+
+INCOMPLETE = "(incomplete)"
+
+
+def stored_versions(store: QdrantStore) -> dict[str, set[str]]:
+    """Every stored document key with the content hashes its chunks carry.
+
+    A document can be split over several writes. Its chunks are written last to first, so
+    one that a killed run left half-written lacks its first chunks: fewer chunks than its
+    highest index + 1. Such a document also carries INCOMPLETE, so it never counts as
+    unchanged and the next run writes it again.
+    """
+    hashes: dict[str, set[str]] = {}
+    count: Counter[str] = Counter()
+    last: dict[str, int] = {}
+    for _, payload in store.scroll_payloads(["doc_id", "doc_hash", "index"]):
+        key = str(payload.get("doc_id"))
+        hashes.setdefault(key, set()).add(str(payload.get("doc_hash")))
+        count[key] += 1
+        last[key] = max(last.get(key, -1), int(payload.get("index") or 0))
+    for key, n in count.items():
+        if n != last[key] + 1:
+            hashes[key].add(INCOMPLETE)
+    return hashes
 
 
 def _under_any(doc_id: str, scopes: Iterable[str]) -> bool:

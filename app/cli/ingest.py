@@ -90,18 +90,26 @@ def worker(
             metrics.serve(metrics_port)
         loop = Worker(jobs)
         loop.install_signal_handlers()
+        failed: list[str] = []  # sources with a skipped input or a crashed run
 
         def report(job: Job, r: IngestReport) -> None:
             metrics.record(job.name, r)
             for where, reason in r.skipped:
                 typer.echo(f"{job.name}: skipped {where}: {reason}", err=True)
             typer.echo(f"{job.name}: {r.summary()}", err=True)
+            if r.failed:
+                failed.append(job.name)
 
-        loop.run(
-            on_report=report,
-            on_error=lambda job, exc: metrics.crashed(job.name),
-            max_rounds=1 if once else None,
-        )
+        def crashed(job: Job, exc: Exception) -> None:
+            metrics.crashed(job.name)  # the worker has logged the exception
+            failed.append(job.name)
+
+        loop.run(on_report=report, on_error=crashed, max_rounds=1 if once else None)
     finally:
         runner.fetcher.close()
         services.close()
+    # One pass is judged like `cryptorag ingest`: anything skipped or failed exits 1. A
+    # long-running worker stopped by a signal exits 0; its failures are in the metrics.
+    if once and failed:
+        typer.echo(f"failed sources: {', '.join(sorted(set(failed)))}", err=True)
+        raise typer.Exit(1)

@@ -25,6 +25,9 @@ class Source:
     title: str
     url: str | None
     score: float
+    # The stored document's key (its absolute path or URL): two files with the same relative
+    # path from different folders are two sources. Empty for on-chain lookups.
+    doc_id: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The API shape: url only when known."""
@@ -55,14 +58,22 @@ def number_sources(hits: list[ScoredChunk]) -> list[Source]:
     sources: dict[str, Source] = {}
     for hit in hits:
         c = hit.chunk
-        if c.source not in sources:
-            sources[c.source] = Source(len(sources) + 1, c.source, c.title, c.url, hit.score)
+        # By document key, not by `source`: that is relative to the folder it was ingested from.
+        if c.doc_id not in sources:
+            sources[c.doc_id] = Source(
+                len(sources) + 1, c.source, c.title, c.url, hit.score, doc_id=c.doc_id
+            )
     return list(sources.values())
+
+
+def source_numbers(sources: list[Source]) -> dict[str, int]:
+    """Each cited document's key mapped to its number, for tagging its chunks."""
+    return {s.doc_id: s.index for s in sources if s.doc_id}
 
 
 def build_context(hits: list[ScoredChunk], sources: list[Source], prompts: Prompts) -> str:
     """The knowledge-base block of the system prompt."""
-    index = {s.source: s.index for s in sources}
+    index = source_numbers(sources)
     blocks = []
     for hit in hits:
         c = hit.chunk
@@ -78,7 +89,7 @@ def build_context(hits: list[ScoredChunk], sources: list[Source], prompts: Promp
         blocks.append(
             prompts.render(
                 "document",
-                index=index[c.source],
+                index=index[c.doc_id],
                 source=_attr(c.source),
                 title=_attr(c.title),
                 type=c.type,

@@ -13,10 +13,12 @@ from typing import Any
 
 import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from app.kb.addresses import normalise_all
 from app.kb.chains import resolve as resolve_chain
 from app.kb.models import DOC_TYPES, Document
+from ingest.sources import safe_yaml
 from ingest.sources.contracts import parse_list, tokenlist_documents
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,17 @@ CONTRACT_LIST_SUFFIXES = {".contracts"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | REGISTRY_SUFFIXES | CONTRACT_LIST_SUFFIXES
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _KNOWN_KEYS = {"title", "type", "protocol", "chain", "addresses", "url", "published_at"}
+_FRONT_MATTER_YAML = safe_yaml.FrontMatterYAML()
 
 
 class SkipFile(Exception):
     """A file that cannot become a document; the message says why."""
+
+    def __init__(self, reason: str, *, keep_stored: bool = True) -> None:
+        super().__init__(reason)
+        # False when what an earlier run stored from this path must go too (a link that leads
+        # out of the folder now); True for a file that is only broken for the moment.
+        self.keep_stored = keep_stored
 
 
 @dataclass(frozen=True)
@@ -48,29 +57,62 @@ class InputFile:
 
 
 def walk(target: Path) -> Iterator[InputFile]:
-    """Files under a folder (sorted, hidden ones skipped), or the file itself."""
+    """Files and links under a folder (sorted, hidden ones skipped), or the file itself.
+
+    A file named on the command line is taken wherever it lives; links found in a folder are
+    yielded as they are, and load_file refuses those that lead out of it.
+    """
     target = target.resolve()
     if target.is_file():
         yield InputFile(target, target.parent)
         return
+    # rglob does not descend into linked folders, so every path here is the folder's own,
+    # except that its last part may be a link.
     for path in sorted(target.rglob("*")):
         rel = path.relative_to(target)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_symlink() and path.is_dir() and _inside(path.resolve(), target):
+            continue  # the folder it points to is walked where it is
+        if path.is_file() or path.is_symlink():
             yield InputFile(path, target)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or path.is_relative_to(root)
+
+
+def real_path(item: InputFile) -> Path:
+    """The file a found path leads to; SkipFile when that is outside the ingested folder."""
+    real = item.path.resolve()
+    root = item.root.resolve()
+    if not _inside(real, root):
+        # `ln -s /etc/passwd folder/passwd.md` must not publish /etc/passwd.
+        raise SkipFile(
+            f"links to {real}, outside the ingested folder {root}; not ingested",
+            keep_stored=False,
+        )
+    if not real.exists():
+        raise SkipFile("broken symbolic link")
+    if real.is_dir():
+        raise SkipFile("a folder, not a file")
+    return real
 
 
 def load_file(item: InputFile) -> list[Document]:
     """Documents in one file; raise SkipFile with the reason when it has none."""
+    real = real_path(item)
     suffix = item.path.suffix.lower()
     if suffix not in SUPPORTED:
         raise SkipFile(f"unsupported file type {suffix or '(none)'!r}")
-    size = item.path.stat().st_size
+    size = real.stat().st_size
     if size == 0:
         raise SkipFile("empty file")
     if size > MAX_FILE_BYTES:
         raise SkipFile(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     try:
-        raw = item.path.read_bytes().decode("utf-8-sig")
+        # The checked path is read, not the link: one that is swapped meanwhile is not followed.
+        raw = real.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SkipFile(f"not UTF-8 text (byte {exc.start})") from None
     if not raw.strip():
@@ -92,8 +134,11 @@ def load_text(raw: str, item: InputFile, *, markdown: bool = True) -> Document:
     meta: dict[str, Any] = {}
     body = raw
     if markdown:
+        handler = frontmatter.detect_format(raw, frontmatter.handlers)
+        if isinstance(handler, YAMLHandler):
+            handler = _FRONT_MATTER_YAML  # aliases refused: a few hundred bytes can expand to GBs
         try:
-            post = frontmatter.loads(raw)
+            post = frontmatter.loads(raw, handler=handler)
         except yaml.YAMLError as exc:
             raise SkipFile(f"broken front matter: {_first_line(exc)}") from None
         except ValueError as exc:
@@ -141,7 +186,7 @@ def html_main_text(raw: str, url: str | None = None) -> tuple[str, dict[str, Any
 def load_registry(raw: str, item: InputFile) -> list[Document]:
     """A protocol registry: a list of entries, or a mapping with a `protocols` list."""
     try:
-        data = json.loads(raw) if item.path.suffix.lower() == ".json" else yaml.safe_load(raw)
+        data = json.loads(raw) if item.path.suffix.lower() == ".json" else safe_yaml.load(raw)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise SkipFile(f"unparseable registry: {_first_line(exc)}") from None
     if isinstance(data, dict) and isinstance(data.get("tokens"), list):

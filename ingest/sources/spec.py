@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from app.core.errors import ConfigError
 from app.kb.models import DocType
+from ingest.sources import safe_yaml
 
 Kind = Literal["rss", "web", "files", "protocols", "contracts", "tokenlist"]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -62,7 +63,7 @@ class SourceSpec(BaseModel):
 def load_sources(path: Path) -> list[SourceSpec]:
     """Read sources.yaml; relative paths are relative to the file; errors name the entry."""
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = safe_yaml.load(path.read_text("utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read sources file {path}: {exc}") from None
     entries = data.get("sources") if isinstance(data, dict) else data
