@@ -8,7 +8,7 @@ import numpy as np
 
 from app.kb.embeddings import Embedder
 from app.kb.models import ScoredChunk
-from app.rag.context import Source, sanitise
+from app.rag.context import Source, sanitise, source_numbers
 from app.rag.prompts import Prompts
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n{2,}")
@@ -37,11 +37,11 @@ def extractive_answer(
     """The most relevant sentences of the retrieved chunks, each tied to its source number."""
     if not hits:
         return prompts.render("no_context")
-    index = {s.source: s.index for s in sources}
+    index = source_numbers(sources)  # by document key: same-named files stay apart
     candidates: list[tuple[str, int, int]] = []  # sentence, source number, rank of its chunk
     for rank, hit in enumerate(hits):
         for sentence in split_sentences(hit.chunk.text):
-            candidates.append((sentence, index[hit.chunk.source], rank))
+            candidates.append((sentence, index[hit.chunk.doc_id], rank))
     if not candidates:
         return prompts.render("no_context")
     vectors = np.asarray(embedder.embed_documents([question, *(c[0] for c in candidates)]))
