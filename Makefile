@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 CHAIN_FIXTURES := tests/chain/fixtures
 ANVIL := $(CHAIN_FIXTURES)/node_modules/.bin/anvil
 
-.PHONY: install run test lint typecheck unit bench clean chain-tools
+.PHONY: install run test lint typecheck unit bench clean chain-tools browser
 
 install: $(STAMP)
 
@@ -40,7 +40,16 @@ $(ANVIL): $(CHAIN_FIXTURES)/package-lock.json
 	npm install --prefix $(CHAIN_FIXTURES) --no-audit --no-fund
 	touch $(ANVIL)
 
-test: lint typecheck chain-tools
+# Debian's chromium for the chat page's browser tests (Playwright drives it; Playwright's own
+# browser download is not used), with an emoji font so the 👍/👎 buttons show in screenshots.
+# sudo only when not root.
+browser:
+	@{ test -x /usr/bin/chromium && test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf; } || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y chromium fonts-noto-color-emoji; }
+
+test: lint typecheck chain-tools browser
 	$(BIN)/pytest -q
 
 bench: install chain-tools
