@@ -183,6 +183,9 @@ class ServiceClient:
             raise ServiceBusy(_retry_after(response))
         if status >= 500:
             log.warning("service answered %s %s with %s %s", method, path, status, code)
+            # A gateway error of the service's own (an RPC node down) says what is missing.
+            if status in (502, 503, 504) and code and code != "internal_error":
+                raise ServiceRefused(f"Sorry, the service could not do that: {message[:300]}")
             raise ServiceUnavailable()
         if status == 404 and code == "session_not_found":
             raise _SessionNotFound()

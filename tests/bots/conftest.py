@@ -9,6 +9,7 @@ from typing import NamedTuple
 import pytest
 
 from app.api.app import create_app
+from app.core.settings import ChainSettings
 from app.services import Services
 from tests.conftest import ingest
 from tests.support.fake_llm import FakeLLM, build_app
@@ -43,3 +44,14 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def card_service(
+    services_factory: Callable[..., Services], chain: tuple[str, dict[str, str]]
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The service reading a real local chain, and the fixture contracts' addresses."""
+    rpc, addresses = chain
+    services = services_factory(chains=ChainSettings(rpc_urls={"ethereum": rpc}))
+    with serve(create_app(services.settings, services)) as url:
+        yield url, addresses

@@ -1,0 +1,119 @@
+"""What the Discord bot says: content below 2,000 characters, sources and cards as embeds."""
+
+from __future__ import annotations
+
+import discord
+from discord.utils import escape_markdown
+
+from app.bots.client import ChatReply, SourceRef
+from app.bots.split import split_text
+from app.chain.facts import ContractFacts
+from app.kb.chains import explorer_url, label
+
+# Discord's limit is 2,000 characters per message; the margin keeps a message clear of it.
+LIMIT = 1900
+_DESCRIPTION = 4000  # an embed's description holds 4,096
+_FIELD = 1000  # a field's value holds 1,024
+_TITLE_CHARS = 200
+WARNING_COLOUR = discord.Colour.red()
+SOURCES_COLOUR = discord.Colour.blurple()
+
+HELP = (
+    "Ask me about crypto protocols, contracts and events: `/ask`, `/contract chain address`, "
+    "or mention me with your question."
+)
+
+
+def answer_chunks(reply: ChatReply) -> list[str]:
+    """The answer text in messages below the limit, cut at paragraphs, then lines."""
+    return split_text(reply.answer, LIMIT) or ["(no answer)"]
+
+
+def answer_embeds(reply: ChatReply) -> list[discord.Embed]:
+    """The numbered sources, and the warnings in a colour that stands out."""
+    embeds = []
+    if reply.sources:
+        lines = [f"**{n}.** {_source(s)}" for n, s in enumerate(reply.sources, 1)]
+        embeds.append(
+            discord.Embed(
+                title="Sources", description=_fit(lines, _DESCRIPTION), colour=SOURCES_COLOUR
+            )
+        )
+    if reply.warnings:
+        lines = [f"⚠️ {escape_markdown(w)}" for w in reply.warnings]
+        embeds.append(
+            discord.Embed(
+                title="Warnings", description=_fit(lines, _DESCRIPTION), colour=WARNING_COLOUR
+            )
+        )
+    return embeds
+
+
+def _source(source: SourceRef) -> str:
+    title = escape_markdown(_cap(source.title or source.source, _TITLE_CHARS))
+    url = source.url or ""
+    if url.startswith(("https://", "http://")) and len(url) <= 500:
+        # A masked link breaks at a bare ")" or space in the URL.
+        safe = url.replace(" ", "%20").replace(")", "%29").replace("(", "%28")
+        return f"[{title}]({safe})"
+    name = _cap(source.source, _TITLE_CHARS).replace("`", "'")
+    return f"{title} (`{name}`)"
+
+
+def card_embed(facts: ContractFacts) -> discord.Embed:
+    """The contract card of an address as an embed with a field per fact."""
+    kind = {"contract": "contract", "eoa": "wallet (no code)", "empty": "nothing deployed"}
+    embed = discord.Embed(
+        title=f"{label(facts.chain)} · {facts.address}",
+        url=explorer_url(facts.chain, facts.address),
+        colour=WARNING_COLOUR if facts.warnings else SOURCES_COLOUR,
+    )
+    embed.add_field(name="Kind", value=kind.get(facts.account_type, facts.account_type))
+    if facts.standards:
+        embed.add_field(name="Standards", value=", ".join(s.upper() for s in facts.standards))
+    if facts.token:
+        t = facts.token
+        parts = [f"{escape_markdown(t.name or '?')} ({escape_markdown(t.symbol or '?')})"]
+        if t.decimals is not None:
+            parts.append(f"{t.decimals} decimals")
+        if t.total_supply is not None:
+            parts.append(f"supply {t.total_supply}")
+        embed.add_field(
+            name="Token (as the contract reports it)",
+            value=_cap(" · ".join(parts), _FIELD),
+            inline=False,
+        )
+    if facts.listed:
+        listed = f"{escape_markdown(facts.listed.name)} ({escape_markdown(facts.listed.symbol)})"
+        embed.add_field(name=f"Listed in {facts.listed.list}", value=_cap(listed, _FIELD))
+    if facts.proxy:
+        p = facts.proxy
+        value = p.standard.upper() + (f" ({p.upgrade})" if p.upgrade else "")
+        if p.implementation:
+            value += f" → `{p.implementation}`"
+        embed.add_field(name="Proxy", value=value, inline=False)
+    if facts.owner:
+        embed.add_field(name="Owner", value=f"`{facts.owner}`", inline=False)
+    if facts.protocol:
+        embed.add_field(name="Protocol", value=escape_markdown(facts.protocol.name))
+    if facts.warnings:
+        lines = [f"⚠️ {escape_markdown(w)}" for w in facts.warnings]
+        embed.add_field(name="Warnings", value=_fit(lines, _FIELD), inline=False)
+    embed.set_footer(text=f"Block {facts.block_number}")
+    return embed
+
+
+def _fit(lines: list[str], limit: int) -> str:
+    """Whole lines up to the limit."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line) + 1
+        if size > limit:
+            break
+        out.append(line)
+    return "\n".join(out) or _cap(lines[0], limit)
+
+
+def _cap(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
