@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import os
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
+
+import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "corpus"
+CLI = Path(sys.executable).parent / "cryptorag"
+
+# The rate limit of the apps a benchmark starts: about 16,700 requests/s, far above anything one
+# process on this machine can serve, so it never answers 429 unless a run asks for a lower one.
+UNLIMITED = "1000000/minute"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -30,3 +45,48 @@ def make_corpus(target: Path, copies: int) -> None:
             body = f"{body}\n\nRevision {n}: notes on {doc.stem} kept for benchmark copy {n}.\n"
             out = f"{head}\n---\n{body}" if head else body
             (target / f"{doc.stem}-{n:03d}.md").write_text(out, "utf-8")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve_cli(env: dict[str, str], *args: str) -> Iterator[str]:
+    """`cryptorag serve --seed-sample` in its own process; yields its base URL once /readyz is 200.
+
+    The rate limit is UNLIMITED unless env sets CRYPTORAG_RATE_LIMIT. A server that exits early
+    stops the benchmark at once with the end of its log.
+    """
+    port = free_port()
+    env = {"CRYPTORAG_RATE_LIMIT": UNLIMITED, **env}
+    cmd = [str(CLI), "serve", "--seed-sample", "--port", str(port), *args]
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_ready(server, base, log)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_ready(server: subprocess.Popen[bytes], base: str, log: IO[bytes]) -> None:
+    deadline = time.monotonic() + 300
+    with httpx.Client(base_url=base, timeout=30) as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                log.seek(0)
+                tail = log.read().decode("utf-8", "replace")[-3000:]
+                raise SystemExit(f"server exited with {server.returncode}:\n{tail}")
+            try:
+                if client.get("/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+    raise SystemExit("server did not become ready in 300 s")

@@ -23,7 +23,7 @@ from app.api.app import create_app
 from app.chain.rpc import ChainRpc
 from app.core.settings import AccessSettings, ChainSettings, Settings, StoreSettings
 from app.services import build_services
-from bench.common import percentile
+from bench.common import UNLIMITED, percentile
 from tests.support.anvil import anvil, deploy_fixtures
 from tests.support.server import serve
 
@@ -70,7 +70,7 @@ def run(url: str, addresses: dict[str, str], delay_s: float, unbatched: bool, ro
             chains=ChainSettings.model_validate(
                 {"rpc_urls": {"ethereum": url}, "block_ttl_s": 600}
             ),
-            access=AccessSettings(rate_limit="1000000/minute"),
+            access=AccessSettings(rate_limit=UNLIMITED),
         )
         services = build_services(settings)
         inspector = services.contracts.inspector

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import REPO, percentile
-from bench.search import _free_port, _wait_ready
+from bench.common import REPO, UNLIMITED, free_port, percentile, serve_cli
 
 QUESTIONS = [
     "What happened to TerraUSD?",
@@ -68,12 +67,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument(
         "--rate-limit",
-        default="1000000/minute",
+        default=UNLIMITED,
         help="the service's limit; set it low to see behaviour past it",
     )
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
-    llm_port, api_port = _free_port(), _free_port()
+    llm_port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "FAKE_LLM_DELAY_S": str(args.llm_latency_ms / 1000)}
     llm = subprocess.Popen(
         [
@@ -88,43 +87,35 @@ def main() -> None:
         env=env,
         cwd=REPO,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        env.update(
-            CRYPTORAG_DATA_DIR=tmp,
-            CRYPTORAG_LLM_BASE_URL=f"http://127.0.0.1:{llm_port}/v1",
-            CRYPTORAG_RATE_LIMIT=args.rate_limit,
-            CRYPTORAG_LOG_LEVEL="WARNING",
-        )
-        api = subprocess.Popen(
-            [str(bin_dir / "cryptorag"), "serve", "--seed-sample", "--port", str(api_port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{api_port}"
-            with httpx.Client(base_url=base, timeout=60) as client:
-                _wait_ready(client)
-            print(
-                f"stand-in LLM latency {args.llm_latency_ms:.0f} ms; {args.seconds:.0f} s per level"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env.update(
+                CRYPTORAG_DATA_DIR=tmp,
+                CRYPTORAG_LLM_BASE_URL=f"http://127.0.0.1:{llm_port}/v1",
+                CRYPTORAG_RATE_LIMIT=args.rate_limit,
+                CRYPTORAG_LOG_LEVEL="WARNING",
             )
-            print(
-                f"{'clients':>7} {'requests':>8} {'rps':>6} {'p50 ms':>7} {'p95 ms':>7} "
-                f"{'overhead p50':>12}  statuses"
-            )
-            for clients in (1, 8, 32):
-                lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
-                p50 = percentile(lat, 50)
+            with serve_cli(env) as base:
                 print(
-                    f"{clients:>7} {len(lat):>8} {len(lat) / elapsed:>6.1f} {p50:>7.1f} "
-                    f"{percentile(lat, 95):>7.1f} {p50 - args.llm_latency_ms:>12.1f}  "
-                    f"{dict(codes)}"
+                    f"stand-in LLM latency {args.llm_latency_ms:.0f} ms; "
+                    f"{args.seconds:.0f} s per level"
                 )
-        finally:
-            api.terminate()
-            llm.terminate()
-            api.wait(timeout=30)
-            llm.wait(timeout=30)
+                print(
+                    f"{'clients':>7} {'requests':>8} {'rps':>6} {'p50 ms':>7} {'p95 ms':>7} "
+                    f"{'overhead p50':>12}  statuses"
+                )
+                for clients in (1, 8, 32):
+                    lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
+                    p50 = percentile(lat, 50)
+                    print(
+                        f"{clients:>7} {len(lat):>8} {len(lat) / elapsed:>6.1f} {p50:>7.1f} "
+                        f"{percentile(lat, 95):>7.1f} {p50 - args.llm_latency_ms:>12.1f}  "
+                        f"{dict(codes)}",
+                        flush=True,
+                    )
+    finally:
+        llm.terminate()
+        llm.wait(timeout=30)
 
 
 if __name__ == "__main__":
