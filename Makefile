@@ -55,6 +55,8 @@ test: lint typecheck chain-tools browser
 bench: install chain-tools
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.retrieval
+	$(BIN)/python -m bench.load --seconds 15
 	$(BIN)/python -m bench.contracts
 
 clean:
