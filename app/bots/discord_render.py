@@ -50,7 +50,9 @@ def answer_embeds(reply: ChatReply) -> list[discord.Embed]:
 
 
 def _source(source: SourceRef) -> str:
+    # escape_markdown leaves brackets alone, and a "]" in a title would end the masked link.
     title = escape_markdown(_cap(source.title or source.source, _TITLE_CHARS))
+    title = title.replace("[", "\\[").replace("]", "\\]")
     url = source.url or ""
     if url.startswith(("https://", "http://")) and len(url) <= 500:
         # A masked link breaks at a bare ")" or space in the URL.

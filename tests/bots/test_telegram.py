@@ -252,3 +252,25 @@ def test_feedback_buttons_post_the_rating(
     assert stored.answer == "The knowledge base answers this [1]."
     assert stored.sources and stored.sources[0]["source"].endswith(".md")
     assert stored.session_id
+
+
+def test_contract_card(
+    telegram: tuple[FakeTelegram, str], card_service: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    tg, api = telegram
+    url, a = card_service
+    tg.push_message(508, f"/contract ethereum {a['uups']}")
+    tg.push_message(508, f"/contract ethereum {a['hostile']}")
+    tg.push_message(508, "/contract ethereum")
+    run_bot(api, url, tmp_path / "state.pickle", lambda: len(tg.sent(508)) >= 3)
+
+    by_text = {m["text"].split("\n")[0]: m["text"] for m in tg.sent(508)}
+    proxy = by_text[f"<b>Ethereum</b> · <code>{a['uups']}</code>"]
+    assert "Standards: ERC20" in proxy
+    assert "(PUSD)" in proxy
+    assert f"Proxy: EIP1967 (uups) → <code>{a['impl']}</code>" in proxy
+    assert f'<a href="https://etherscan.io/address/{a["uups"]}">explorer</a>' in proxy
+    hostile = by_text[f"<b>Ethereum</b> · <code>{a['hostile']}</code>"]
+    assert "⚠️ <b>" in hostile
+    assert tags(hostile) <= ALLOWED_TAGS | {"<a>"}
+    assert any(t.startswith("Usage: <code>/contract") for t in by_text)
