@@ -7,9 +7,15 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+MAX_DEPTH = 100
+
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases: nine levels of ten aliases each expand to 10^9 nodes."""
+    """SafeLoader that refuses aliases and deep nesting.
+
+    Nine levels of ten aliases each expand to 10^9 nodes; a line of `[[[[...` costs the
+    scanner time quadratic in its depth. Both are stopped where they start.
+    """
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -21,14 +27,29 @@ class _NoAliasLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _too_deep(self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column: int) -> bool:
+        if len(self.indents) >= MAX_DEPTH:
+            raise _too_deep(self.get_mark())
+        return super().add_indent(column)
+
+
+def _too_deep(mark: yaml.Mark) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(
+        problem=f"YAML nested more than {MAX_DEPTH} levels deep", problem_mark=mark
+    )
+
 
 def load(text: str) -> Any:
     """Parse YAML, refusing aliases; every refusal is a yaml.YAMLError with the reason."""
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass: safe types only
-    except RecursionError:
-        # The composer recurses once per level: `[[[[...` a few hundred deep exhausts the stack.
-        raise yaml.YAMLError("YAML nested too deeply") from None
+    except RecursionError:  # a backstop: the loader stops at MAX_DEPTH levels before this
+        raise yaml.YAMLError(f"YAML nested more than {MAX_DEPTH} levels deep") from None
 
 
 class FrontMatterYAML(YAMLHandler):
