@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from qdrant_client import QdrantClient
 from sqlalchemy import Engine
 
 from app.access.keys import KeyStore
@@ -19,7 +18,7 @@ from app.feedback.store import FeedbackStore
 from app.kb.embeddings import Embedder, build_embedder, vector_name
 from app.kb.retriever import Retriever
 from app.kb.sparse import SparseEncoder
-from app.kb.store import QdrantStore, open_client
+from app.kb.store import Store, open_store
 from app.rag.answer import AnswerService
 from app.rag.llm import build_llm
 from app.rag.onchain import OnchainFacts
@@ -33,8 +32,7 @@ class Services:
 
     settings: Settings
     embedder: Embedder
-    client: QdrantClient
-    store: QdrantStore
+    store: Store
     sparse: SparseEncoder
     retriever: Retriever
     prompts: Prompts
@@ -48,29 +46,16 @@ class Services:
     feedback: FeedbackStore
 
     def close(self) -> None:
-        """Release the store (local mode holds a file lock) and the retriever's thread."""
+        """Release the store (the embedded one locks its folder) and the retriever's thread."""
         self.retriever.close()
-        self.client.close()
+        self.store.close()
         self.engine.dispose()
 
 
 def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
     """Load the model, open the store and wire the chain; embedder may be passed in to share it."""
     embedder = embedder or build_embedder(settings.embedding)
-    client = open_client(settings.store)
-    store = QdrantStore(
-        client,
-        settings.store.collection,
-        vector_name(embedder.name),
-        embedder.dim,
-        sparse_name=SparseEncoder.name,
-        server=settings.store.qdrant_url is not None,
-    )
-    try:
-        store.ensure_collection()
-    except Exception:
-        client.close()
-        raise
+    store = open_store(settings.store, vector_name(embedder.name), embedder.dim, SparseEncoder.name)
     sparse = SparseEncoder()
     retriever = Retriever(store, embedder, sparse)
     contracts = ContractLookup(
@@ -95,7 +80,6 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     return Services(
         settings,
         embedder,
-        client,
         store,
         sparse,
         retriever,

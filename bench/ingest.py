@@ -13,7 +13,7 @@ from pathlib import Path
 from app.core.settings import EmbeddingSettings, StoreSettings
 from app.kb.embeddings import SentenceTransformerEmbedder, vector_name
 from app.kb.sparse import SparseEncoder
-from app.kb.store import QdrantStore, open_client
+from app.kb.store import open_store
 from bench.common import make_corpus
 from ingest.chunking import Chunker
 from ingest.pipeline import Pipeline
@@ -55,19 +55,16 @@ def main() -> None:
             return len(texts) / (time.perf_counter() - start)
 
         raw_before = raw()
-        client = open_client(StoreSettings(data_dir=root / "data"))
-        store = QdrantStore(
-            client,
-            "bench",
+        store = open_store(
+            StoreSettings(data_dir=root / "data", collection="bench"),
             vector_name(embedder.name),
             embedder.dim,
-            sparse_name=SparseEncoder.name,
+            SparseEncoder.name,
         )
-        store.ensure_collection()
         start = time.perf_counter()
         report = Pipeline(store, embedder, chunker, SparseEncoder()).ingest_paths([corpus])
         ingest_rate = report.chunks / (time.perf_counter() - start)
-        client.close()
+        store.close()
         raw_after = raw()
     raw_rate = (raw_before + raw_after) / 2
     print(f"chunks: {len(texts)} (documents: {report.documents})")

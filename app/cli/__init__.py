@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from app.cli import bot, evaluate, ingest, keys, query, serve  # noqa: F401  (they register)
+from app.cli import bot, evaluate, ingest, keys, query, serve, store  # noqa: F401  (they register)
 from app.cli.root import cli
 from app.core.errors import AppError
 from app.core.logging import configure_logging

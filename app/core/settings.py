@@ -37,11 +37,24 @@ class StoreSettings(BaseSettings):
     qdrant_url: AnyHttpUrl | None = None
     qdrant_api_key: str | None = None
     collection: str = Field(default="cryptorag", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # HNSW search breadth; measured against exact search with bench.scale (docs/benchmarks.md).
+    hnsw_ef: int = Field(default=128, ge=4, le=4096)
+    # Points written since the last index build before the embedded store builds HNSW again
+    # (below it, exact search over the new points is fast enough).
+    index_threshold: int = Field(default=20_000, ge=1)
+    # A new collection on a Qdrant cluster: shards and copies of each (unset: server default).
+    shards: int | None = Field(default=None, ge=1, le=1024)
+    replication_factor: int | None = Field(default=None, ge=1, le=16)
 
     @property
     def local_path(self) -> Path:
-        """Folder of the embedded Qdrant store."""
+        """Folder of qdrant-client's local mode (the embedded store before Qdrant Edge)."""
         return self.data_dir / "qdrant"
+
+    @property
+    def edge_path(self) -> Path:
+        """Folder of the embedded Qdrant Edge shard of this collection."""
+        return self.data_dir / "edge" / self.collection
 
 
 class EmbeddingSettings(BaseSettings):

@@ -12,10 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 def _points(services: Services) -> dict[str, str]:
-    records, _ = services.client.scroll(
-        services.store.collection, limit=10_000, with_payload=["source", "text"]
-    )
-    return {str(r.id): str((r.payload or {})["source"]) for r in records}
+    return {pid: str(p["source"]) for pid, p in services.store.scroll_payloads(["source"])}
 
 
 def test_second_run_changes_nothing(

@@ -1,0 +1,381 @@
+"""The embedded store: Qdrant Edge, Qdrant's own engine in-process, under the data dir."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+from qdrant_client import models
+
+from app.core.errors import ConfigError, StoreUnavailable
+from app.kb.models import Chunk, ScoredChunk
+from app.kb.store.base import (
+    DATE_FIELD,
+    KEYWORD_FIELDS,
+    SCROLL_PAGE,
+    HybridWeights,
+    RawPoint,
+    Store,
+    to_chunk,
+)
+from app.kb.store.filters import build_filter, match
+from app.kb.store.rwlock import RWLock
+
+log = logging.getLogger(__name__)
+
+
+def edge_config(vector_name: str, dim: int, sparse_name: str) -> qe.EdgeConfig:
+    """The shard's shape: one named dense vector, one sparse vector with the IDF modifier."""
+    return qe.EdgeConfig(
+        vectors={vector_name: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+        sparse_vectors={sparse_name: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10_000),
+    )
+
+
+def open_shard(path: Path, config: qe.EdgeConfig | None = None) -> qe.EdgeShard:
+    """Load a shard, turning the engine's errors into ones that say what to do."""
+    try:
+        return qe.EdgeShard.load(str(path), config)
+    except Exception as exc:  # the engine raises plain Exception with a message
+        if "WouldBlock" in str(exc):
+            raise StoreUnavailable(
+                f"the embedded store at {path} is in use by another process (a running "
+                "`cryptorag serve`?). Go through that server, or stop it first."
+            ) from exc
+        if "incompatible" in str(exc):
+            raise ConfigError(
+                f"the embedded store at {path} holds other vectors: the embedding model or the "
+                "lexical encoder changed. Use another CRYPTORAG_COLLECTION, or delete that "
+                f"folder and ingest again ({exc})"
+            ) from exc
+        raise
+
+
+class EdgeStore(Store):
+    """Chunks and their vectors in one Qdrant Edge shard (one process owns the folder)."""
+
+    def __init__(
+        self,
+        path: Path,
+        vector_name: str,
+        dim: int,
+        *,
+        sparse_name: str = "lexical-v1",
+        hnsw_ef: int | None = None,
+        index_threshold: int = 20_000,
+        index_quiet_s: float = 10.0,
+    ) -> None:
+        self.path = path
+        self.collection = path.name
+        self.vector_name = vector_name
+        self.dim = dim
+        self.sparse_name = sparse_name
+        self.params = qe.SearchParams(hnsw_ef=hnsw_ef)
+        self.index_threshold = index_threshold
+        self.index_quiet_s = index_quiet_s
+        self.shard: qe.EdgeShard | None = None
+        # Readers share the shard; the index swap takes it alone (see indexing.py).
+        self.lock = RWLock()
+        # Writers are serialised so a copy for indexing sees no half-applied batch.
+        self.write_lock = threading.Lock()
+        self.indexer: Any = None
+
+    def ensure_collection(self) -> None:
+        """Open the shard, creating it with payload indexes on first use."""
+        from app.kb.store.indexing import recover
+
+        if self.shard is not None:
+            return
+        config = edge_config(self.vector_name, self.dim, self.sparse_name)
+        recover(self.path)
+        if (self.path / "edge_config.json").exists():
+            self.shard = open_shard(self.path, config)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.shard = qe.EdgeShard.create(str(self.path), config)
+        for field in KEYWORD_FIELDS:
+            self.shard.update(
+                qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
+            )
+        self.shard.update(
+            qe.UpdateOperation.create_field_index(DATE_FIELD, qe.PayloadSchemaType.Datetime)
+        )
+
+    def start_indexing(self) -> None:
+        """Build the HNSW index in a child process after writes, swapping it in when done."""
+        from app.kb.store.indexing import Indexer
+
+        if self.indexer is None:
+            self.indexer = Indexer(self, self.index_threshold, self.index_quiet_s)
+            self.indexer.poke()
+
+    def upsert(
+        self,
+        chunks: Sequence[Chunk],
+        dense: Sequence[Sequence[float]],
+        sparse: Sequence[models.SparseVector],
+    ) -> None:
+        """Write chunks with their vectors; the same ids overwrite, so reruns are harmless."""
+        self.upsert_raw(
+            [
+                RawPoint(c.id, {self.vector_name: list(d)}, {self.sparse_name: sv}, c.payload())
+                for c, d, sv in zip(chunks, dense, sparse, strict=True)
+            ]
+        )
+
+    def upsert_raw(self, points: Sequence[RawPoint]) -> None:
+        """Write points exactly as another store holds them."""
+        if not points:
+            return
+        edge_points = [
+            qe.Point(
+                id=p.id,
+                vector={
+                    **p.dense,
+                    **{
+                        k: qe.SparseVector(indices=list(v.indices), values=list(v.values))
+                        for k, v in p.sparse.items()
+                    },
+                },
+                payload=p.payload,
+            )
+            for p in points
+        ]
+        self._update(qe.UpdateOperation.upsert_points(edge_points))
+
+    def raw_points(self) -> Iterator[RawPoint]:
+        """Every point with its vectors and payload, page by page."""
+        for record in self._scroll(True, with_vector=True):
+            vectors = record.vector if isinstance(record.vector, dict) else {}
+            yield RawPoint(
+                str(record.id),
+                {k: list(v) for k, v in vectors.items() if isinstance(v, list)},  # type: ignore[arg-type]
+                {
+                    k: models.SparseVector(indices=list(v.indices), values=list(v.values))
+                    for k, v in vectors.items()
+                    if isinstance(v, qe.SparseVector)
+                },
+                record.payload or {},
+            )
+
+    def delete_stale_versions(self, keep: dict[str, str]) -> None:
+        """Remove older versions of documents (doc_id -> hash to keep), in one request."""
+        if keep:
+            self._delete(
+                models.Filter(
+                    must=[match("doc_id", list(keep))],
+                    must_not=[match("doc_hash", list(keep.values()))],
+                )
+            )
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> None:
+        """Remove every chunk of these documents."""
+        if ids := list(doc_ids):
+            self._delete(models.Filter(must=[match("doc_id", ids)]))
+
+    def delete_sources(self, sources: Sequence[str]) -> int:
+        """Remove every chunk whose source is one of these; the number of chunks removed."""
+        if not sources:
+            return 0
+        flt = models.Filter(must=[match("source", list(sources))])
+        with self.lock.read():
+            n = self._shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(flt)))
+        self._delete(flt)
+        return n
+
+    def search(
+        self, vector: list[float], top_k: int, filters: dict[str, Any] | None = None
+    ) -> list[ScoredChunk]:
+        """Nearest chunks to a query vector, within the filters."""
+        request = qe.QueryRequest(
+            limit=top_k,
+            query=qe.Query.Nearest(vector, using=self.vector_name),
+            filter=to_edge_filter(build_filter(filters)),
+            params=self.params,
+            with_payload=True,
+        )
+        with self.lock.read():
+            points = self._shard.query(request)
+        return [
+            ScoredChunk(chunk=to_chunk(p.id, p.payload), score=float(p.score), matched="dense")
+            for p in points
+        ]
+
+    def hybrid(
+        self,
+        dense: list[float],
+        sparse: models.SparseVector,
+        limit: int,
+        filters: dict[str, Any] | None = None,
+        weights: HybridWeights | None = None,
+        keyword: bool = False,
+    ) -> list[ScoredChunk]:
+        """Dense and lexical candidates fused by weighted RRF, as on a server."""
+        w = weights or HybridWeights()
+        base = to_edge_filter(build_filter(filters))
+        depth = max(limit, w.depth)
+        prefetch = [
+            qe.Prefetch(
+                limit=depth,
+                query=qe.Query.Nearest(dense, using=self.vector_name),
+                filter=base,
+                params=self.params,
+            ),
+            qe.Prefetch(
+                limit=depth,
+                query=qe.Query.Nearest(
+                    qe.SparseVector(indices=list(sparse.indices), values=list(sparse.values)),
+                    using=self.sparse_name,
+                ),
+                filter=base,
+                score_threshold=w.sparse_min_score or None,
+            ),
+        ]
+        rrf_weights = w.rrf(keyword)
+        if not sparse.indices:  # a query of stopwords only: nothing lexical to match
+            prefetch, rrf_weights = prefetch[:1], rrf_weights[:1]
+        request = qe.QueryRequest(
+            limit=limit,
+            prefetches=prefetch,
+            query=qe.Fusion.Rrf(k=w.rrf_k, weights=rrf_weights),  # type: ignore[arg-type]
+            with_payload=True,
+        )
+        with self.lock.read():
+            points = self._shard.query(request)
+        return [
+            ScoredChunk(chunk=to_chunk(p.id, p.payload), score=float(p.score), matched="hybrid")
+            for p in points
+        ]
+
+    def by_addresses(
+        self, addresses: list[str], limit: int, filters: dict[str, Any] | None = None
+    ) -> list[Chunk]:
+        """Chunks that mention any of these EIP-55 addresses, matched exactly."""
+        if not addresses:
+            return []
+        flt = build_filter(filters) or models.Filter()
+        flt.must = [*(flt.must or []), match("addresses", addresses)]
+        request = qe.ScrollRequest(limit=limit, filter=to_edge_filter(flt), with_payload=True)
+        with self.lock.read():
+            records, _ = self._shard.scroll(request)
+        return [to_chunk(r.id, r.payload) for r in records]
+
+    def by_ids(self, ids: Sequence[str]) -> list[Chunk]:
+        """The chunks with these ids (missing ones are left out)."""
+        with self.lock.read():
+            records = self._shard.retrieve(list(ids), with_payload=True, with_vector=False)
+        return [to_chunk(r.id, r.payload) for r in records]
+
+    def scroll_payloads(self, fields: list[str] | bool) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(id, payload) of every point, page by page."""
+        for record in self._scroll(fields):
+            yield str(record.id), record.payload or {}
+
+    def count(self) -> int:
+        """Chunks in the store, counted exactly."""
+        with self.lock.read():
+            return self._shard.count(qe.CountRequest(exact=True))
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the shard answers."""
+        try:
+            self.count()
+        except Exception as exc:  # a closed or broken shard means not ready
+            raise StoreUnavailable(f"vector store not readable: {exc}") from exc
+
+    def stats(self) -> dict[str, Any]:
+        """Segments, and whether an index build is under way."""
+        with self.lock.read():
+            info = self._shard.info()
+        out: dict[str, Any] = {"backend": "edge", "segments": info.segments_count}
+        if self.indexer is not None:
+            out.update(self.indexer.stats())
+        return out
+
+    def flush(self) -> None:
+        """Write pending changes to the segments (the WAL already holds them)."""
+        with self.lock.read():
+            self._shard.flush()
+
+    def close(self) -> None:
+        """Stop any index build and release the folder."""
+        if self.indexer is not None:
+            self.indexer.stop()
+        with self.lock.write():
+            if self.shard is not None:
+                self.shard.close()
+                self.shard = None
+
+    @property
+    def _shard(self) -> qe.EdgeShard:
+        if self.shard is None:
+            raise StoreUnavailable("the embedded store is closed")
+        return self.shard
+
+    def _update(self, operation: qe.UpdateOperation) -> None:
+        with self.write_lock:
+            with self.lock.read():
+                self._shard.update(operation)
+            if self.indexer is not None:
+                self.indexer.written(operation)
+
+    def _delete(self, flt: models.Filter) -> None:
+        edge = to_edge_filter(flt)
+        assert edge is not None
+        self._update(qe.UpdateOperation.delete_points_by_filter(edge))
+
+    def _scroll(self, fields: list[str] | bool, with_vector: bool = False) -> Iterator[qe.Record]:
+        offset: Any = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=SCROLL_PAGE, with_payload=fields, with_vector=with_vector
+            )
+            with self.lock.read():
+                records, offset = self._shard.scroll(request)
+            yield from records
+            if offset is None:
+                return
+
+
+def to_edge_filter(flt: models.Filter | None) -> qe.Filter | None:
+    """The same filter in Qdrant Edge's classes (filters are built once, for both backends)."""
+    if flt is None:
+        return None
+    return qe.Filter(must=_conditions(flt.must), must_not=_conditions(flt.must_not))
+
+
+def _conditions(conditions: Any) -> list[Any] | None:
+    if conditions is None:
+        return None
+    items = conditions if isinstance(conditions, list) else [conditions]
+    return [_condition(c) for c in items] or None
+
+
+def _condition(c: Any) -> Any:
+    if isinstance(c, models.Filter):
+        return to_edge_filter(c)
+    if not isinstance(c, models.FieldCondition):
+        raise TypeError(f"no Qdrant Edge form for {type(c).__name__}")
+    if isinstance(c.match, models.MatchValue):
+        return qe.FieldCondition(key=c.key, match=qe.MatchValue(c.match.value))
+    if isinstance(c.match, models.MatchAny):
+        return qe.FieldCondition(key=c.key, match=qe.MatchAny(list(c.match.any)))  # type: ignore[arg-type]
+    if isinstance(c.range, models.DatetimeRange):
+        r = c.range
+        return qe.FieldCondition(
+            key=c.key,
+            range=qe.RangeDateTime(gte=_iso(r.gte), gt=_iso(r.gt), lte=_iso(r.lte), lt=_iso(r.lt)),
+        )
+    raise TypeError(f"no Qdrant Edge form for condition on {c.key}")
+
+
+def _iso(value: datetime | Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)
