@@ -222,7 +222,9 @@
     );
     if (rows.length) card.append(el("dl", {}, ...rows));
     if (f.warnings?.length) {
-      card.append(el("ul", { class: "warnings", role: "alert" }, ...f.warnings.map((w) => el("li", { text: w }))));
+      const list = el("ul", { class: "warnings", role: "alert" }, ...f.warnings.map((w) => el("li", { text: w })));
+      decorate(list, 0, 0, () => f.chain); // a warning may name the canonical token's address
+      card.append(list);
     }
     return card;
   }
@@ -278,6 +280,7 @@
           box.append(el("p", { text: "No language model wrote this answer: it quotes the closest sentences of the sources." }));
         }
         if (notes.length) box.append(el("ul", {}, ...notes.map((w) => el("li", { text: w }))));
+        decorate(box, this.n, 0, (a) => chains.get(a.toLowerCase()) || null);
         bot.append(box);
       }
       for (const facts of response.onchain || []) bot.append(contractCard(facts));
