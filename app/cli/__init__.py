@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from app.cli import bot, evaluate, ingest, keys, query, serve, store  # noqa: F401  (they register)
+from app.cli import (  # noqa: F401  (they register)
+    bot,
+    dataset,
+    evaluate,
+    ingest,
+    keys,
+    query,
+    serve,
+    store,
+)
 from app.cli.root import cli
 from app.core.errors import AppError
 from app.core.logging import configure_logging

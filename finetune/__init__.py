@@ -1,0 +1,1 @@
+"""Fine-tuning: instruction datasets built from the knowledge base (and, later, training)."""

@@ -1,0 +1,110 @@
+"""Fixtures of the dataset tests: one knowledge base (the sample corpus, a few token cards and a
+token list) ingested once, and the stand-in model on loopback."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.settings import APISettings, EmbeddingSettings, LLMSettings, Settings, StoreSettings
+from app.kb.embeddings import SentenceTransformerEmbedder
+from app.services import Services, build_services
+from finetune.generators import Context, Options
+from finetune.kb import KnowledgeBase
+from finetune.llm import LLMRunner
+from finetune.prompts import DatasetPrompts
+from tests.conftest import REPO, SAMPLE, ingest
+from tests.support.fake_llm import FakeLLM, build_app
+from tests.support.server import serve
+
+TOKEN_DOCS = ("1inch-arbitrum-6314c31a.md", "1inch-ethereum-11111111.md", "dai-base-50c57259.md")
+# A token list in the Uniswap schema: ingested as contract cards with the list's data.
+TOKEN_LIST = {
+    "name": "Test List",
+    "tokens": [
+        {
+            "chainId": 10,
+            "address": "0x4200000000000000000000000000000000000006",
+            "name": "Wrapped Ether",
+            "symbol": "WETH",
+            "decimals": 18,
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def kb_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample corpus with three token cards and a token list beside it."""
+    folder = tmp_path_factory.mktemp("kb") / "corpus"
+    shutil.copytree(SAMPLE, folder)
+    for name in TOKEN_DOCS:
+        shutil.copy(REPO / "eval" / "tokens" / "docs" / name, folder / name)
+    (folder / "tokens.json").write_text(json.dumps(TOKEN_LIST), "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def kb_services(
+    kb_folder: Path,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Services]:
+    """Services over that knowledge base, ingested once for every dataset test."""
+    settings = Settings(
+        store=StoreSettings(data_dir=tmp_path_factory.mktemp("data")),
+        embedding=EmbeddingSettings(),
+        llm=LLMSettings(),
+        api=APISettings(),
+    )
+    services = build_services(settings, embedder=embedder)
+    report = ingest(services, kb_folder)
+    assert not report.skipped, report.skipped
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
+def kb(kb_services: Services) -> KnowledgeBase:
+    """The knowledge base as the builder reads it."""
+    return KnowledgeBase.from_store(kb_services.store)
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
+    """The stand-in OpenAI-compatible model on loopback, and its base URL."""
+    state = FakeLLM()
+    with serve(build_app(state)) as url:
+        yield state, url + "/v1"
+
+
+@pytest.fixture
+def make_ctx(kb_services: Services, kb: KnowledgeBase) -> Callable[..., Context]:
+    """A generator context over the shared knowledge base; base_url adds an LLM runner."""
+
+    def _make(base_url: str | None = None, **options: Any) -> Context:
+        runner = None
+        if base_url:
+            from app.rag.llm import build_llm
+
+            llm = build_llm(LLMSettings(base_url=base_url, model="fake-model"))
+            assert llm is not None
+            # One call at a time: the stand-in answers from a queue, in arrival order.
+            runner = LLMRunner(llm, "fake-model", concurrency=1, attempts=2, backoff_s=0.01)
+        return Context(
+            kb=kb,
+            prompts=DatasetPrompts(kb_services.settings.api.prompts_dir),
+            options=Options(progress=False, **options),
+            llm=runner,
+            retriever=kb_services.retriever,
+            service_prompts=kb_services.prompts,
+            feedback=kb_services.feedback,
+            onchain=kb_services.answers.onchain,
+        )
+
+    return _make
