@@ -105,3 +105,32 @@ def chain() -> Iterator[tuple[str, dict[str, str]]]:
 
     with anvil(chain_id=1) as url:
         yield url, deploy_fixtures(url)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random chat model saved like a real base model (tests/support/tiny_model.py)."""
+    from tests.support.tiny_model import tiny_base
+
+    return tiny_base(tmp_path_factory.mktemp("tiny-base"))
+
+
+@pytest.fixture(scope="session")
+def tiny_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
+    """A LoRA run of a few steps on the tiny model; the folder with adapter, curve and config."""
+    from finetune.training.lora import LoraOptions, train
+    from tests.support.tiny_model import chat_dataset
+
+    data = chat_dataset(tmp_path_factory.mktemp("chat-data"))
+    out = tmp_path_factory.mktemp("lora-run")
+    options = LoraOptions(
+        rank=8,
+        alpha=16,
+        epochs=3,
+        learning_rate=5e-3,
+        batch_size=6,
+        max_length=256,
+        modules_to_save=["lm_head"],  # untied head of a random base: lets it learn
+    )
+    train(data, str(tiny_model), out, options)
+    return out

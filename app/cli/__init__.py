@@ -10,6 +10,7 @@ from app.cli import (  # noqa: F401  (they register)
     bot,
     dataset,
     evaluate,
+    finetune,
     ingest,
     keys,
     query,

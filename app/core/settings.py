@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipaddress
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     AnyHttpUrl,
     Field,
     SecretStr,
@@ -69,6 +70,20 @@ class EmbeddingSettings(BaseSettings):
     device: str | None = None
     # all-MiniLM-L6-v2 truncates at 256 word pieces; chunks are sized to fit.
     max_tokens: int = Field(default=256, ge=32, le=8192)
+    # onnx: the model exported to ONNX on first use and run by onnxruntime (docs/benchmarks.md).
+    backend: Literal["torch", "onnx"] = "torch"
+    # int8: dynamic int8 quantization of the ONNX model's matrix multiplications (onnx only).
+    quantize: Literal["none", "int8"] = "none"
+    # Where exported ONNX models are kept (unset: $XDG_CACHE_HOME or ~/.cache, /cryptorag/onnx).
+    cache_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _quantize_needs_onnx(self) -> EmbeddingSettings:
+        if self.quantize != "none" and self.backend != "onnx":
+            raise ValueError(
+                "CRYPTORAG_EMBEDDING_QUANTIZE=int8 needs CRYPTORAG_EMBEDDING_BACKEND=onnx"
+            )
+        return self
 
 
 class LLMSettings(BaseSettings):
@@ -82,11 +97,26 @@ class LLMSettings(BaseSettings):
     timeout_s: float = Field(default=30.0, gt=0, le=600)
     max_tokens: int = Field(default=800, ge=1, le=32_000)
     temperature: float = Field(default=0.1, ge=0, le=2)
+    # "openai": any OpenAI-compatible endpoint; "local": a transformers model (+ LoRA adapter).
+    provider: Literal["openai", "local"] = "openai"
+    local_model: Path | None = Field(
+        default=None, validation_alias=AliasChoices("CRYPTORAG_LOCAL_MODEL", "local_model")
+    )
+    local_adapter: Path | None = Field(
+        default=None, validation_alias=AliasChoices("CRYPTORAG_LOCAL_ADAPTER", "local_adapter")
+    )
+
+    @model_validator(mode="after")
+    def _local_needs_a_model(self) -> LLMSettings:
+        """The local provider cannot start without a model folder."""
+        if self.provider == "local" and self.local_model is None:
+            raise ValueError("CRYPTORAG_LLM_PROVIDER=local needs CRYPTORAG_LOCAL_MODEL (a folder)")
+        return self
 
     @property
     def enabled(self) -> bool:
-        """True when an endpoint is configured."""
-        return self.base_url is not None
+        """True when an endpoint or a local model is configured."""
+        return self.base_url is not None or self.provider == "local"
 
 
 class ChainSettings(BaseSettings):
@@ -263,7 +293,8 @@ def load_settings() -> Settings:
             prefix = str(cls.model_config.get("env_prefix", ""))
             for err in exc.errors():
                 field = str(err["loc"][0]).upper() if err["loc"] else ""
-                problems.append(f"{prefix}{field}: {err['msg']}")
+                # A cross-field check names its variables in its own message.
+                problems.append(f"{prefix}{field}: {err['msg']}" if field else err["msg"])
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return Settings(**built)  # type: ignore[arg-type]

@@ -13,7 +13,13 @@ from app.core.settings import LLMSettings
 
 
 def build_llm(settings: LLMSettings) -> BaseChatModel | None:
-    """A ChatOpenAI client for the configured endpoint, or None for extractive answers."""
+    """The configured chat model: a local model, an OpenAI-compatible endpoint, or None."""
+    if settings.provider == "local" and settings.local_model is not None:
+        from app.rag.local_llm import load_local_model  # torch loads only for this provider
+
+        return load_local_model(
+            settings.local_model, settings.local_adapter, settings.max_tokens, settings.temperature
+        )
     if settings.base_url is None:
         return None
     return ChatOpenAI(

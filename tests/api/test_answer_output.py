@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import base64
 import codecs
-import json
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-import openai
 import pytest
 
 from app.api.app import create_app
 from app.rag.answer import LEAK_REPLACEMENT
 from app.services import Services
 from tests.conftest import ingest
+from tests.support.answer_routes import ROUTES, ask
 from tests.support.fake_llm import FakeLLM
 from tests.support.hang import hanging_server
 from tests.support.server import serve
@@ -30,7 +29,6 @@ pytestmark = pytest.mark.integration
 
 INVENTED = "0x1234567890AbcdEF1234567890aBcdef12345678"
 VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"  # Balancer's Vault, in the sample corpus
-ROUTES = ("chat", "chat-stream", "completions", "completions-stream")
 
 
 @pytest.fixture
@@ -42,43 +40,6 @@ def service(
     ingest(services, corpus)
     with serve(create_app(services.settings, services)) as url:
         yield state, url, services
-
-
-def ask(url: str, route: str, question: str) -> tuple[str, dict[str, object]]:
-    """The text a client receives (all deltas joined when streamed) and the final metadata."""
-    if route == "chat":
-        body = httpx.post(f"{url}/v1/chat", json={"message": question}, timeout=60).json()
-        return body["answer"], body
-    if route == "chat-stream":
-        text, final = "", {}
-        with httpx.stream(
-            "POST", f"{url}/v1/chat", json={"message": question, "stream": True}, timeout=60
-        ) as r:
-            event = ""
-            for line in r.iter_lines():
-                if line.startswith("event: "):
-                    event = line[7:]
-                elif line.startswith("data: ") and event == "delta":
-                    text += json.loads(line[6:])["text"]
-                elif line.startswith("data: ") and event == "answer":
-                    final = json.loads(line[6:])
-        assert final["answer"] == text  # the deltas add up to the answer
-        return text, final
-    client = openai.OpenAI(base_url=f"{url}/v1", api_key="anything")
-    messages = [{"role": "user", "content": question}]
-    if route == "completions":
-        done = client.chat.completions.create(model="cryptorag", messages=messages)  # type: ignore[arg-type]
-        return done.choices[0].message.content or "", done.model_extra or {}
-    text, extra = "", {}
-    for chunk in client.chat.completions.create(
-        model="cryptorag",
-        messages=messages,  # type: ignore[arg-type]
-        stream=True,
-    ):
-        if chunk.choices and chunk.choices[0].delta.content:
-            text += chunk.choices[0].delta.content
-        extra |= chunk.model_extra or {}
-    return text, extra
 
 
 @pytest.mark.parametrize("route", ROUTES)

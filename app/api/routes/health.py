@@ -34,7 +34,9 @@ async def readyz(services: ServicesDep) -> JSONResponse:
     except Exception as exc:
         checks["embedder"] = f"unavailable: {type(exc).__name__}"
     llm = services.settings.llm
-    if llm.base_url is None:
+    if llm.provider == "local":
+        checks["llm"] = services.answers.health.status() or "ok"  # loaded at start
+    elif llm.base_url is None:
         checks["llm"] = "not configured (extractive answers)"
     else:
         # The endpoint's /models can answer while its completions fail: the last calls decide.

@@ -1,0 +1,70 @@
+"""A tiny chat model built from scratch: for tests and the CPU walk-through, never for answers.
+
+No model weights can be downloaded on the machines this project is tested on, so the tests and
+the README's CPU walk-through build their own base: a byte-level BPE tokenizer trained on a
+corpus, wrapped with a chat template, and a randomly initialised Llama of a few hundred thousand
+parameters, saved with `save_pretrained` and loaded back by path like any real base model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+# ChatML, which many instruct models use; the generation prompt opens the assistant turn.
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+SPECIAL = ["<|pad|>", "<|im_start|>", "<|im_end|>"]
+
+
+def corpus_texts(folder: Path) -> Iterable[str]:
+    """Every text file under a folder, for training the tokenizer."""
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in {".md", ".txt", ".yaml", ".json", ".html"} and path.is_file():
+            yield path.read_text("utf-8", errors="ignore")
+
+
+def build_tiny_model(
+    out: Path, texts: Iterable[str], vocab_size: int = 1024, hidden: int = 64, layers: int = 2
+) -> Path:
+    """Train a tokenizer on texts, initialise a tiny Llama, and save both under out."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    core.train_from_iterator(texts, trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=core,
+        pad_token="<|pad|>",
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
+    )
+    tokenizer.chat_template = CHAT_TEMPLATE
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=hidden * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=4096,
+        # Untied, so that LoRA can train the output head on its own (modules_to_save).
+        tie_word_embeddings=False,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    model = LlamaForCausalLM(config)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out
