@@ -119,7 +119,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
     """A LoRA run of a few steps on the tiny model; the folder with adapter, curve and config."""
     from finetune.training.lora import LoraOptions, train
-    from tests.support.tiny_model import chat_dataset
+    from finetune.training.tiny import demo_chat_dataset as chat_dataset
 
     data = chat_dataset(tmp_path_factory.mktemp("chat-data"))
     out = tmp_path_factory.mktemp("lora-run")

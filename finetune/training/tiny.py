@@ -8,6 +8,7 @@ parameters, saved with `save_pretrained` and loaded back by path like any real b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,15 @@ CHAT_TEMPLATE = (
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 SPECIAL = ["<|pad|>", "<|im_start|>", "<|im_end|>"]
+DEMO_SYSTEM = "Answer from the knowledge base and cite it."
+DEMO_FACTS = [
+    ("Does Balancer charge a flash-loan fee?", "Balancer's Vault charges no flash-loan fee [1]."),
+    ("What is Convex Finance?", "Convex boosts Curve rewards for CRV stakers [1]."),
+    ("Why did TerraUSD lose its peg?", "UST lost its peg in May 2022 as LUNA hyperinflated [1]."),
+    ("Who sanctioned Tornado Cash?", "OFAC sanctioned Tornado Cash in August 2022 [1]."),
+    ("What is USDC?", "USDC is a dollar stablecoin issued by Circle [1]."),
+    ("What is WETH?", "WETH is Ether wrapped as an ERC-20 token [1]."),
+]
 
 
 def corpus_texts(folder: Path) -> Iterable[str]:
@@ -68,3 +78,35 @@ def build_tiny_model(
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def demo_chat_dataset(folder: Path, repeats: int = 6) -> Path:
+    """The same facts in the three formats a dataset folder may hold, with a validation file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [(q, a) for _ in range(repeats) for q, a in DEMO_FACTS]
+    openai_rows = [
+        {
+            "messages": [
+                {"role": "system", "content": DEMO_SYSTEM},
+                {"role": "user", "content": q},
+                {"role": "assistant", "content": a},
+            ]
+        }
+        for q, a in rows[: len(rows) // 3]
+    ]
+    alpaca = [
+        {"instruction": q, "input": "", "output": a, "system": DEMO_SYSTEM, "history": []}
+        for q, a in rows[len(rows) // 3 : 2 * len(rows) // 3]
+    ]
+    sharegpt = [
+        {
+            "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": a}],
+            "system": DEMO_SYSTEM,
+        }
+        for q, a in rows[2 * len(rows) // 3 :]
+    ]
+    (folder / "openai_train.jsonl").write_text("\n".join(json.dumps(r) for r in openai_rows))
+    (folder / "alpaca_train.json").write_text(json.dumps(alpaca))
+    (folder / "sharegpt_validation.json").write_text(json.dumps(sharegpt[:6]))
+    (folder / "sharegpt_train.json").write_text(json.dumps(sharegpt[6:]))
+    return folder

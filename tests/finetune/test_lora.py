@@ -12,7 +12,7 @@ from app.cli import cli
 from app.rag.local_llm import load_local_model
 from finetune.training.curve import LossPoint, verdict
 from finetune.training.data import DatasetError, load_folder
-from tests.support.tiny_model import chat_dataset
+from finetune.training.tiny import demo_chat_dataset as chat_dataset
 
 pytestmark = pytest.mark.integration
 
