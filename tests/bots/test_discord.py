@@ -186,7 +186,7 @@ def test_feedback_buttons_post_the_rating(service: Service) -> None:
     other, asker = Interaction(user_id=5), Interaction()
 
     async def handle(bot: DiscordBot) -> None:
-        await bot.ask(interaction, "What is Convex?")
+        await bot.ask(interaction, "What is Convex Finance?")
         view = interaction.followup.send.calls[-1]["view"]
         up = view.children[0]
         await up.callback(other)
@@ -205,9 +205,12 @@ def test_feedback_buttons_post_the_rating(service: Service) -> None:
         + asker.response.edit_message.calls
         + asker.followup.send.calls
     )
-    [stored] = service.services.feedback.list()
-    assert stored.rating == "up" and stored.question == "What is Convex?"
-    assert stored.session_id
+    stored = [
+        f for f in service.services.feedback.list() if f.question == "What is Convex Finance?"
+    ]
+    assert [f.rating for f in stored] == ["up"]
+    assert stored[0].answer == "The knowledge base answers this [1]."
+    assert stored[0].session_id
 
 
 def test_a_service_that_is_down_gets_an_apology(closed_port_url: str) -> None:
