@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -16,6 +17,7 @@ from app.access.limits import RateLimiter
 from app.bots.asker import Asker
 from app.bots.client import ChatReply, Rated, ServiceClient, ServiceError
 from app.bots.discord_render import answer_chunks, answer_embeds, card_embed
+from app.core.errors import ConfigError, UpstreamUnavailable
 from app.core.settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -173,6 +175,8 @@ class DiscordClient(discord.Client):
     """The gateway client: no mention is ever allowed, slash commands synced at start."""
 
     def __init__(self, bot: DiscordBot) -> None:
+        # A text bot: no warning at every start that the voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # Mentions of the bot and DMs carry their content without the privileged intent.
         super().__init__(intents=discord.Intents.default(), allowed_mentions=NO_MENTIONS)
         self.bot = bot
@@ -214,4 +218,10 @@ def run(settings: BotSettings) -> None:
         finally:
             await service.aclose()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except discord.LoginFailure:
+        raise ConfigError("Discord refused CRYPTORAG_DISCORD_TOKEN") from None
+    except (aiohttp.ClientError, OSError) as exc:
+        # Only at login: once connected, discord.py reconnects on its own.
+        raise UpstreamUnavailable(f"cannot reach Discord: {exc}") from None

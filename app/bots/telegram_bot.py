@@ -22,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -40,6 +40,7 @@ from app.bots.asker import Asker
 from app.bots.client import Rated, ServiceClient, ServiceError
 from app.bots.split import split_text
 from app.bots.telegram_render import HELP, LIMIT, answer_messages, card_message, esc, to_plain
+from app.core.errors import ConfigError, UpstreamUnavailable
 from app.core.settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -323,15 +324,21 @@ def run(
     service = ServiceClient(str(settings.bot_service_url), key, settings.bot_timeout_s)
     asker = Asker(service, RateLimiter(settings.bot_user_rate_limit))
     app = build_application(settings, asker, state_dir / "telegram.pickle")
-    if webhook_url is None:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return
-    app.run_webhook(
-        listen=listen,
-        port=port,
-        url_path=urlsplit(webhook_url).path.strip("/"),
-        webhook_url=webhook_url,
-        # Telegram sends it back on every update: a request without it is not Telegram's.
-        secret_token=secrets.token_urlsafe(32),
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    try:
+        if webhook_url is None:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            return
+        app.run_webhook(
+            listen=listen,
+            port=port,
+            url_path=urlsplit(webhook_url).path.strip("/"),
+            webhook_url=webhook_url,
+            # Telegram sends it back on every update: a request without it is not Telegram's.
+            secret_token=secrets.token_urlsafe(32),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    except InvalidToken:
+        raise ConfigError("Telegram refused CRYPTORAG_TELEGRAM_TOKEN") from None
+    except NetworkError as exc:
+        # Only at start: once polling, python-telegram-bot retries on its own.
+        raise UpstreamUnavailable(f"cannot reach the Telegram Bot API: {exc}") from None
