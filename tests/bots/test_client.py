@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from app.api.app import create_app
 from app.bots.client import (
     APOLOGY,
     ServiceBusy,
@@ -16,7 +18,10 @@ from app.bots.client import (
     ServiceRefused,
     ServiceUnavailable,
 )
+from app.core.settings import AccessSettings
+from app.services import Services
 from tests.bots.conftest import Service
+from tests.support.server import serve
 
 
 def _client(handler: Any) -> ServiceClient:
@@ -96,3 +101,30 @@ def test_the_real_service_renews_a_session_it_does_not_know(service: Service) ->
     first, again = asyncio.run(main())
     assert first != "never-issued-by-the-service"
     assert again == first
+
+
+@pytest.mark.integration
+def test_a_chat_key_is_sent_and_its_session_kept(
+    services_factory: Callable[..., Services],
+) -> None:
+    services = services_factory(access=AccessSettings(require_api_key=True))
+    _, secret = services.keys.create("telegram-bot", ["chat"])
+    with serve(create_app(services.settings, services)) as url:
+
+        async def main() -> tuple[str, str, str]:
+            keyed, anonymous = ServiceClient(url, secret), ServiceClient(url)
+            try:
+                first = await keyed.chat("What is Convex?")
+                again = await keyed.chat("And CRV?", first.session_id)
+                with pytest.raises(ServiceRefused) as refused:
+                    await anonymous.chat("What is Convex?")
+                with pytest.raises(ServiceRefused) as no_scope:
+                    await keyed.contract("ethereum", "0x" + "ab" * 20)
+                return first.session_id, again.session_id, f"{refused.value}|{no_scope.value}"
+            finally:
+                await keyed.aclose()
+                await anonymous.aclose()
+
+        first, again, refusals = asyncio.run(main())
+    assert again == first
+    assert refusals == "|".join(["Sorry, this bot is not allowed to ask the service that."] * 2)
