@@ -84,7 +84,10 @@ def _inside(path: Path, root: Path) -> bool:
 
 def real_path(item: InputFile) -> Path:
     """The file a found path leads to; SkipFile when that is outside the ingested folder."""
-    real = item.path.resolve()
+    try:
+        real = item.path.resolve()
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop, 3.13 OSError
+        raise SkipFile("a loop of symbolic links") from None
     root = item.root.resolve()
     if not _inside(real, root):
         # `ln -s /etc/passwd folder/passwd.md` must not publish /etc/passwd.

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.services import Services
+from ingest.sources.files import SkipFile, load_file, walk
 from tests.conftest import ingest
 
 pytestmark = pytest.mark.integration
@@ -87,3 +88,13 @@ def test_a_file_named_on_the_command_line_is_taken_where_it_lives(
 
     assert (report.written, report.skipped) == (1, [])
     assert _sources(services) == {"secret.md"}
+
+
+def test_a_loop_of_links_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "a.md").symlink_to(tmp_path / "b.md")
+    (tmp_path / "b.md").symlink_to(tmp_path / "a.md")
+    items = list(walk(tmp_path))
+    assert [i.source for i in items] == ["a.md", "b.md"]
+    for item in items:
+        with pytest.raises(SkipFile, match="a loop of symbolic links"):
+            load_file(item)
