@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -14,11 +12,12 @@ from pathlib import Path
 
 from rank_bm25 import BM25Okapi
 
-from app.core.settings import Settings, StoreSettings
+from app.core.settings import Settings
 from app.eval.metrics import hit_at, mrr_at, ndcg_at, percentile
+from app.eval.scratch import ingested
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk
-from app.services import Services, build_services
+from app.services import Services
 
 METHODS = ("cryptorag", "bm25", "dense")
 DEPTH = 10
@@ -146,19 +145,8 @@ def run(
     embedder: Embedder | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Ingest the corpora into a temporary store and evaluate every method on the questions."""
-    from ingest.pipeline import Pipeline
-
-    with tempfile.TemporaryDirectory(prefix="cryptorag-eval-") as tmp:
-        scratch = copy.copy(settings)
-        scratch.store = StoreSettings(data_dir=Path(tmp), collection="eval")
-        services = build_services(scratch, embedder=embedder)
-        try:
-            report = Pipeline.from_services(services).ingest_paths(corpora)
-            if report.failed:
-                raise ValueError(f"corpus did not ingest cleanly: {report.skipped[:3]}")
-            return evaluate(services, load_questions(question_files))
-        finally:
-            services.close()
+    with ingested(settings, corpora, embedder) as services:
+        return evaluate(services, load_questions(question_files))
 
 
 def format_table(results: dict[str, dict[str, dict[str, float]]]) -> str:

@@ -15,12 +15,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from app.chain.facts import ContractFacts
 from app.kb.embeddings import Embedder
 from app.kb.retriever import Retrieval, Retriever
+from app.rag.address_answer import address_lead, onchain_prompt
 from app.rag.context import Source, build_context, number_sources
 from app.rag.extractive import extractive_answer
 from app.rag.grounding import known_addresses
 from app.rag.leakguard import LeakGuard
 from app.rag.llm import LLMHealth
-from app.rag.onchain import OnchainFacts, onchain_answer, onchain_block, onchain_sources
+from app.rag.onchain import OnchainFacts, onchain_sources
 from app.rag.output import OutputFilter
 from app.rag.prompts import Prompts
 
@@ -132,7 +133,9 @@ class AnswerService:
         if self.llm is not None:
             messages = self.prompts.chat.format_messages(
                 context=build_context(hits, kb_sources, self.prompts),
-                onchain=onchain_block(facts, chain_sources, self.prompts),
+                onchain=onchain_prompt(
+                    query, retrieval, facts, sources, warnings, filters, self.onchain, self.prompts
+                ),
                 question=question,
                 history=_history_messages(history or []),
                 canary=self.canary,
@@ -170,12 +173,12 @@ class AnswerService:
                     return
                 warnings.append("the language model was unavailable; this answer is extractive")
                 reason = "the language model was unavailable"
-        text = await anyio.to_thread.run_sync(
-            extractive_answer, question, hits, kb_sources, self.embedder, self.prompts, reason
+        lead = address_lead(
+            query, retrieval, facts, sources, warnings, filters, self.onchain, self.prompts
         )
-        if facts:
-            live = onchain_answer(facts, chain_sources, self.prompts)
-            text = live if not hits else f"{live}\n\n{text}"
+        text = await anyio.to_thread.run_sync(
+            extractive_answer, query, hits, kb_sources, self.embedder, self.prompts, reason, lead
+        )
         checked = out.feed(text) + out.finish()
         if out.leaked:  # a stored document carried the prompt: never quote it
             yield LEAK_REPLACEMENT

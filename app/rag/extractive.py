@@ -3,17 +3,100 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
 from app.kb.embeddings import Embedder
-from app.kb.models import ScoredChunk
+from app.kb.models import Chunk, ScoredChunk
 from app.rag.context import Source, sanitise, source_numbers
 from app.rag.prompts import Prompts
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n{2,}")
+# Sentence ends, blank lines, and list items (each item is a statement of its own).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])|\n{2,}|\n(?=[ \t]*[-*] )")
 _MAX_SENTENCES = 3
 _MAX_SENTENCE_CHARS = 600
+# A source is used only when its best sentence scores at least this share of the best source's:
+# a weak fourth source adds noise, not facts (chosen with `cryptorag eval answers`).
+RELEVANCE_RATIO = 0.8
+# Sentences closer than this (cosine) to one already chosen say the same thing again.
+DUPLICATE_SIMILARITY = 0.9
+# Opening words that stand for the document's subject; group "own" marks a possessive.
+_PRONOUN = re.compile(
+    r"^(?:(?P<own>Its)\b|It\b(?!')"
+    r"|(?:The|This) (?:protocol|token|contract|project|platform|exchange)(?P<own2>'s)?\b)"
+)
+# Words a sentence must share with the question to count as lexical evidence.
+_WORD = re.compile(r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]")
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "are",
+        "was",
+        "were",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "why",
+        "when",
+        "where",
+        "does",
+        "did",
+        "is",
+        "its",
+        "it",
+        "this",
+        "that",
+        "with",
+        "from",
+        "into",
+        "about",
+        "token",
+        "tokens",
+        "address",
+        "contract",
+        "on",
+        "of",
+        "in",
+        "to",
+        "a",
+        "an",
+        "be",
+        "by",
+        "can",
+        "do",
+        "has",
+        "have",
+        "there",
+        "their",
+        "they",
+        "them",
+        "than",
+        "then",
+        "will",
+        "would",
+        "should",
+        "could",
+    ]
+)
+LEXICAL_WEIGHT = 0.25
+# With an address block, a question needs this many content words besides the address for
+# sentences of documents other than the address's own to be added.
+_MIN_TERMS = 2
+_ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
+
+
+@dataclass
+class Candidate:
+    """A sentence with its source number and the rank of the chunk it comes from."""
+
+    text: str
+    source: int
+    rank: int
 
 
 def split_sentences(text: str) -> list[str]:
@@ -21,9 +104,61 @@ def split_sentences(text: str) -> list[str]:
     out = []
     for part in _SENTENCE_END.split(text):
         sentence = " ".join(part.split()).lstrip("#-* ").strip()
-        if len(sentence) >= 20:
+        # A line that introduces a list says nothing without it.
+        if len(sentence) >= 20 and not sentence.endswith(":"):
             out.append(sentence[:_MAX_SENTENCE_CHARS])
     return out
+
+
+def subject_name(chunk: Chunk) -> str:
+    """What a document is about, as a sentence subject: its protocol, else its title."""
+    return (chunk.protocol or chunk.title).strip()
+
+
+def _key_terms(chunk: Chunk) -> set[str]:
+    found = terms(chunk.title)
+    for value in (chunk.protocol, chunk.metadata.get("symbol")):
+        if isinstance(value, str) and value.strip():
+            found.add(value.strip().lower())
+    return found
+
+
+def with_subject(sentence: str, chunk: Chunk) -> str:
+    """The sentence with its subject: a leading "It"/"Its"/"The protocol" resolved to the
+    document's subject, or the title prefixed when the sentence names nothing of it."""
+    name = subject_name(chunk)
+    match = _PRONOUN.match(sentence)
+    if match and name:
+        own = match.group("own") or match.group("own2")
+        subject = (name + ("'" if name.endswith("s") else "'s")) if own else name
+        return subject + sentence[match.end() :]
+    words = {w.lower() for w in re.findall(r"[\w.-]+", sentence)}
+    lowered = sentence.lower()
+    if any(t in words or (" " in t and t in lowered) for t in _key_terms(chunk)):
+        return sentence
+    return f"{chunk.title.rstrip(' ?.:')}: {sentence}"
+
+
+def terms(text: str) -> set[str]:
+    """Lower-cased content words of a text, for lexical overlap."""
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOPWORDS}
+
+
+def overlap(question_terms: set[str], sentence: str) -> float:
+    """The share of the question's content words that the sentence contains."""
+    if not question_terms:
+        return 0.0
+    return len(question_terms & terms(sentence)) / len(question_terms)
+
+
+def relevant_sources(best_by_source: dict[int, float], ratio: float | None = None) -> set[int]:
+    """Sources whose best sentence clears the bar set by the best source."""
+    if not best_by_source:
+        return set()
+    ratio = RELEVANCE_RATIO if ratio is None else ratio
+    top = max(best_by_source.values())
+    bar = top * ratio if top > 0 else top
+    return {s for s, score in best_by_source.items() if score >= bar}
 
 
 def extractive_answer(
@@ -33,35 +168,67 @@ def extractive_answer(
     embedder: Embedder,
     prompts: Prompts,
     reason: str,
+    lead: str = "",
 ) -> str:
-    """The most relevant sentences of the retrieved chunks, each tied to its source number."""
+    """The most relevant sentences of the retrieved chunks, each tied to its source number.
+
+    `lead` (the address block) comes first; sentences it already states are not repeated.
+    """
     if not hits:
-        return prompts.render("no_context")
+        return lead or prompts.render("no_context")
     index = source_numbers(sources)  # by document key: same-named files stay apart
-    candidates: list[tuple[str, int, int]] = []  # sentence, source number, rank of its chunk
+    # Documents about an address the question names pass the bar whatever their wording.
+    anchored = {index[h.chunk.doc_id] for h in hits if h.matched == "address" and h.score >= 2.0}
+    said = " ".join(lead.lower().split())
+    stated = {a.lower() for a in _ADDRESS.findall(lead)}
+    if lead:
+        # The address block says what the address is; sentences add what else was asked.
+        question = _ADDRESS.sub(" ", question)
+    asked = terms(question)
+    candidates: list[Candidate] = []
     for rank, hit in enumerate(hits):
         for sentence in split_sentences(hit.chunk.text):
-            candidates.append((sentence, index[hit.chunk.doc_id], rank))
+            named = {a.lower() for a in _ADDRESS.findall(sentence)}
+            if " ".join(sentence.lower().split()) in said or (named and named <= stated):
+                continue
+            text = with_subject(sentence, hit.chunk)
+            candidates.append(Candidate(text, index[hit.chunk.doc_id], rank))
     if not candidates:
-        return prompts.render("no_context")
-    vectors = np.asarray(embedder.embed_documents([question, *(c[0] for c in candidates)]))
+        return lead or prompts.render("no_context")
+    vectors = np.asarray(embedder.embed_documents([question, *(c.text for c in candidates)]))
     similarity = vectors[1:] @ vectors[0]
     # Prefer sentences from higher-ranked chunks when similarity is close: the retriever
     # knows about exact address matches that sentence similarity cannot see.
+    # Exact words of the question (a symbol, an interface id) are evidence embeddings blur.
     scores = [
-        float(s) - 0.02 * rank for s, (_, _, rank) in zip(similarity, candidates, strict=True)
+        float(s) + LEXICAL_WEIGHT * overlap(asked, c.text) - 0.02 * c.rank
+        for s, c in zip(similarity, candidates, strict=True)
     ]
+    best: dict[int, float] = {}
+    for score, c in zip(scores, candidates, strict=True):
+        best[c.source] = max(best.get(c.source, score), score)
+    # "what is 0x...?": nothing beyond the address was asked, so only its documents speak.
+    only_address = bool(lead) and len(asked) < _MIN_TERMS
+    keep = anchored if only_address else relevant_sources(best) | anchored
     order = sorted(range(len(candidates)), key=lambda i: -scores[i])
     chosen: list[int] = []
-    if hits[0].matched == "address":
+    if hits[0].matched == "address" and not lead:
         # The question named this chunk's address: its best sentence leads.
-        lead = next((i for i in order if candidates[i][2] == 0), None)
-        if lead is not None:
-            chosen.append(lead)
+        lead_i = next((i for i in order if candidates[i].rank == 0), None)
+        if lead_i is not None:
+            chosen.append(lead_i)
     for i in order:
         if len(chosen) >= _MAX_SENTENCES:
             break
-        if candidates[i][0] not in {candidates[j][0] for j in chosen}:
-            chosen.append(i)
-    passages = "\n".join(f"- {sanitise(candidates[i][0])} [{candidates[i][1]}]" for i in chosen)
-    return prompts.render("extractive", reason=reason, passages=passages)
+        if candidates[i].source not in keep or i in chosen:
+            continue
+        if any(float(vectors[i + 1] @ vectors[j + 1]) > DUPLICATE_SIMILARITY for j in chosen):
+            continue
+        chosen.append(i)
+    passages = "\n".join(
+        f"- {sanitise(c.text)} [{c.source}]" for c in (candidates[i] for i in chosen)
+    )
+    if not passages:
+        return lead or prompts.render("no_context")
+    body = prompts.render("extractive", reason=reason, passages=passages)
+    return f"{lead}\n\n{body}" if lead else body

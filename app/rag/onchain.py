@@ -7,10 +7,12 @@ from typing import Any
 
 import anyio
 
+from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
 from app.chain.lookup import ContractLookup
 from app.core.errors import AppError
 from app.kb.retriever import Retrieval
+from app.rag.address_kb import describe
 from app.rag.context import Source, sanitise
 from app.rag.prompts import Prompts
 
@@ -18,12 +20,39 @@ log = logging.getLogger(__name__)
 
 
 class OnchainFacts:
-    """Looks up the addresses a question names, on the chain it names or the default one."""
+    """Looks up the addresses a question names, on the chains the question or the knowledge base
+    gives them, else the default one; proxies bring the accounts that can upgrade them."""
 
     def __init__(self, contracts: ContractLookup, default_chain: str, limit: int) -> None:
         self.contracts = contracts
         self.default_chain = default_chain
         self.limit = limit
+
+    @property
+    def canonical(self) -> CanonicalTokens:
+        """The curated token list the inspector checks symbols against."""
+        return self.contracts.inspector.canonical
+
+    def configured(self, chain: str) -> bool:
+        """Whether an RPC URL is configured for this chain."""
+        return chain in self.contracts.inspector.clients
+
+    def chains_for(
+        self, address: str, retrieval: Retrieval, filters: dict[str, Any] | None
+    ) -> list[str]:
+        """The chain the user names, else the chains of the documents about it, else the default.
+
+        An address the knowledge base places on several chains is read on each configured one.
+        """
+        wanted = filters.get("chain") if filters else None
+        named = [wanted] if isinstance(wanted, str) else list(wanted or [])
+        named = [str(c) for c in named] or retrieval.chains
+        if named:
+            return named[:1]
+        known = describe(address, retrieval.hits).chains
+        # Of several chains none of which can be read, the default one is the likeliest asked.
+        known.sort(key=lambda c: c != self.default_chain)
+        return [c for c in known if self.configured(c)] or known[:1] or [self.default_chain]
 
     async def lookup(
         self, retrieval: Retrieval, filters: dict[str, Any] | None
@@ -32,20 +61,42 @@ class OnchainFacts:
         addresses = [a.checksum for a in retrieval.addresses if a.status != "invalid"]
         if not addresses or self.limit == 0:
             return [], []
-        wanted = filters.get("chain") if filters else None
-        chain = str(wanted) if isinstance(wanted, str) else None
-        chain = chain or (retrieval.chains[0] if retrieval.chains else self.default_chain)
+        targets = [(c, a) for a in addresses for c in self.chains_for(a, retrieval, filters)]
         facts: list[ContractFacts] = []
         warnings: list[str] = []
-        for address in addresses[: self.limit]:
+        for chain, address in targets[: self.limit]:
             try:
-                facts.append(await anyio.to_thread.run_sync(self.contracts.lookup, chain, address))
+                found = await anyio.to_thread.run_sync(self.contracts.lookup, chain, address)
             except AppError as exc:
                 log.info("on-chain lookup of %s on %s failed: %s", address, chain, exc.message)
                 warnings.append(
                     f"on-chain state of {address} on {chain} was not read: {exc.message}"
                 )
+                continue
+            facts.append(found)
+            facts.extend(await self._authorities(found, {f.address for f in facts}))
         return facts, warnings
+
+    async def _authorities(self, facts: ContractFacts, seen: set[str]) -> list[ContractFacts]:
+        """The accounts that can upgrade a proxy: its admin or beacon, and their owner."""
+        if facts.proxy is None or facts.proxy.standard == "eip1167":
+            return []  # not a proxy, or a clone, whose target is fixed at creation
+        first = facts.proxy.admin or facts.proxy.beacon or facts.owner
+        out: list[ContractFacts] = []
+        for _ in range(2):  # the admin or beacon, then its owner
+            if first is None or first in seen:
+                break
+            try:
+                found = await anyio.to_thread.run_sync(
+                    self.contracts.inspector.inspect, facts.chain, first
+                )
+            except AppError as exc:
+                log.info("lookup of upgrade authority %s failed: %s", first, exc.message)
+                break
+            out.append(found)
+            seen.add(found.address)
+            first = found.owner if found.is_contract else None
+        return out
 
 
 def onchain_sources(facts: list[ContractFacts], first_index: int) -> list[Source]:

@@ -15,6 +15,9 @@ TEMPLATES = (
     "condense",
     "onchain",
     "onchain_answer",
+    "address_answer",
+    "address_safety",
+    "address_facts",
 )
 
 

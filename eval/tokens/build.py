@@ -78,6 +78,20 @@ def render(token: dict[str, Any], chain: Chain, list_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def address_facts(found: list[tuple[dict[str, Any], Chain]], template: str) -> list[str]:
+    """What an answer about a token's address must say: name, symbol and every chain it is on."""
+    token = found[0][0]
+    facts = [token["name"], token["symbol"], *(c.label for _, c in found)]
+    if "decimals" in template:
+        facts.append(f"{token['decimals']} decimals")
+    return list(dict.fromkeys(facts))
+
+
+def chain_facts(token: dict[str, Any]) -> list[str]:
+    """What an answer about a token on a chain must say: its address there, in EIP-55."""
+    return [to_checksum_address(token["address"])]
+
+
 def write_canonical(data: dict[str, Any]) -> None:
     """The list's tokens on known chains, for symbol-impersonation warnings."""
     tokens = [
@@ -128,8 +142,14 @@ def main(path: str) -> None:
         address = to_checksum_address(token["address"])
         shown = address.lower() if n % 2 else address
         template = ADDRESS_TEMPLATES[n % len(ADDRESS_TEMPLATES)]
+        gold = by_address[address.lower()]
         questions.append(
-            {"q": template.format(a=shown), "gold": by_address[address.lower()], "kind": "address"}
+            {
+                "q": template.format(a=shown),
+                "gold": gold,
+                "kind": "address",
+                "facts": address_facts([cards[g] for g in gold], template),
+            }
         )
     # Token-on-chain questions only where the symbol exists on several chains: the hard case.
     ambiguous = [
@@ -146,6 +166,7 @@ def main(path: str) -> None:
                 "q": template.format(s=token["symbol"], n=token["name"], c=chain.label),
                 "gold": [cid],
                 "kind": "token-chain",
+                "facts": chain_facts(token),
             }
         )
     with (HERE / "questions.jsonl").open("w") as out:

@@ -1,0 +1,260 @@
+"""Answer evaluation: each question asked through the chat path, its answer checked for facts.
+
+Per kind: facts coverage (the share of a question's facts its answer contains), answers with an
+address found in no source (Answer.unverified, which must stay empty), citation validity (every
+[n] points at a listed source) and latency. Several configurations run side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from app.core.settings import Settings, load_settings
+from app.eval.metrics import percentile
+from app.eval.retrieval import doc_key
+from app.eval.scratch import ingested
+from app.kb.embeddings import Embedder
+from app.rag.answer import Answer, History
+from app.services import Services
+
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+@dataclass
+class AnswerQuestion:
+    """A question, the facts a correct answer contains, and the turns before it, if any."""
+
+    q: str
+    facts: list[str]
+    kind: str = "all"
+    history: History = field(default_factory=list)
+    gold: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Graded:
+    """How one answer fared."""
+
+    coverage: float
+    missing: list[str]
+    unverified: list[str]
+    citations_valid: bool
+    latency_ms: float
+    mode: str
+    on_topic: float | None = None  # share of citations that point at a gold document
+
+
+@dataclass
+class Tally:
+    """Figures of one configuration on one group of questions."""
+
+    graded: list[Graded] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        """Means, counts and latency percentiles."""
+        n = len(self.graded)
+        latencies = [g.latency_ms for g in self.graded]
+        topical = [g.on_topic for g in self.graded if g.on_topic is not None]
+        return {
+            "n": n,
+            "facts": round(sum(g.coverage for g in self.graded) / max(n, 1), 4),
+            "complete": round(sum(g.coverage == 1.0 for g in self.graded) / max(n, 1), 4),
+            "unverified": sum(bool(g.unverified) for g in self.graded),
+            "citations_valid": round(sum(g.citations_valid for g in self.graded) / max(n, 1), 4),
+            "on_topic": round(sum(topical) / len(topical), 4) if topical else 0.0,
+            "extractive": sum(g.mode == "extractive" for g in self.graded),
+            "p50_ms": round(percentile(latencies, 50), 1),
+            "p95_ms": round(percentile(latencies, 95), 1),
+        }
+
+
+def load_questions(paths: Sequence[Path]) -> list[AnswerQuestion]:
+    """Questions with facts from JSONL files of {q, facts, kind?, history?}; others skipped.
+
+    `history` lists earlier turns: [role, text] pairs, or plain strings for user turns.
+    """
+    out = []
+    for path in paths:
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not row.get("facts"):
+                continue
+            history: History = [
+                ("user", t) if isinstance(t, str) else (str(t[0]), str(t[1]))
+                for t in row.get("history", [])
+            ]
+            out.append(
+                AnswerQuestion(
+                    row["q"],
+                    list(row["facts"]),
+                    row.get("kind", "all"),
+                    history,
+                    set(row.get("gold", [])),
+                )
+            )
+    return out
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def grade(question: AnswerQuestion, answer: Answer, latency_ms: float) -> Graded:
+    """Facts found (case and spacing ignored), invented addresses and citations of one answer."""
+    text = _flat(answer.answer)
+    missing = [f for f in question.facts if _flat(f) not in text]
+    citations = [int(n) for n in _CITATION.findall(answer.answer)]
+    cited = set(citations)
+    listed = {s.index for s in answer.sources}
+    keys = {s.index: doc_key(s.source) for s in answer.sources}
+    on_topic = (
+        sum(keys.get(n) in question.gold for n in citations) / len(citations)
+        if question.gold and citations
+        else None
+    )
+    return Graded(
+        coverage=1 - len(missing) / len(question.facts),
+        missing=missing,
+        unverified=list(answer.unverified),
+        citations_valid=cited <= listed,
+        latency_ms=latency_ms,
+        mode=answer.mode,
+        on_topic=on_topic,
+    )
+
+
+async def _ask_all(
+    services: Services, questions: list[AnswerQuestion]
+) -> list[tuple[Answer, float]]:
+    """One after another in one event loop, as a client of /v1/chat would see them."""
+    out = []
+    for question in questions:
+        start = time.perf_counter()
+        answer = await services.answers.answer(question.q, history=question.history)
+        out.append((answer, (time.perf_counter() - start) * 1000))
+    return out
+
+
+def evaluate(
+    services: Services, questions: list[AnswerQuestion]
+) -> tuple[dict[str, dict[str, float]], list[dict[str, object]]]:
+    """Summaries per kind and overall, and the failures (a fact missing, an address or a [n])."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    failures: list[dict[str, object]] = []
+    answers = anyio.run(_ask_all, services, questions)
+    for question, (answer, elapsed) in zip(questions, answers, strict=True):
+        graded = grade(question, answer, elapsed)
+        tallies[question.kind].graded.append(graded)
+        tallies["all"].graded.append(graded)
+        if graded.missing or graded.unverified or not graded.citations_valid:
+            failures.append(
+                {
+                    "q": question.q,
+                    "kind": question.kind,
+                    "missing": graded.missing,
+                    "unverified": graded.unverified,
+                    "citations_valid": graded.citations_valid,
+                    "answer": answer.answer,
+                }
+            )
+    kinds = sorted(tallies, key=lambda k: (k == "all", k))
+    return {k: tallies[k].summary() for k in kinds}, failures
+
+
+def parse_config(spec: str) -> tuple[str, dict[str, str]]:
+    """NAME=KEY=VALUE[,KEY=VALUE...] -> (NAME, {KEY: VALUE}); an empty VALUE unsets KEY."""
+    name, _, rest = spec.partition("=")
+    if not name:
+        raise ValueError(f"configuration {spec!r} needs a name: NAME=KEY=VALUE,...")
+    env: dict[str, str] = {}
+    for pair in filter(None, rest.split(",")):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.startswith("CRYPTORAG_"):
+            raise ValueError(f"{pair!r} in {spec!r} is not CRYPTORAG_KEY=VALUE")
+        env[key] = value
+    return name, env
+
+
+@contextmanager
+def environment(overrides: Mapping[str, str]) -> Iterator[None]:
+    """The process environment with these variables set (an empty value unsets one)."""
+    saved = {k: os.environ.get(k) for k in overrides}
+    try:
+        for key, value in overrides.items():
+            if value:
+                os.environ[key] = value
+            else:
+                os.environ.pop(key, None)
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+Results = dict[str, dict[str, dict[str, float]]]
+
+
+def run(
+    configs: Mapping[str, Settings],
+    corpora: Sequence[Path],
+    question_files: Sequence[Path],
+    embedder: Embedder | None = None,
+) -> tuple[Results, dict[str, list[dict[str, object]]]]:
+    """Each configuration over its own temporary store of the corpora: {config: {kind: ...}}."""
+    questions = load_questions(question_files)
+    results: Results = {}
+    failures: dict[str, list[dict[str, object]]] = {}
+    for name, settings in configs.items():
+        with ingested(settings, corpora, embedder) as services:
+            embedder = services.embedder  # loaded once, shared by the next configurations
+            results[name], failures[name] = evaluate(services, questions)
+    return results, failures
+
+
+def configs_from_specs(specs: Sequence[str]) -> dict[str, Settings]:
+    """Settings per named configuration, each read from the environment with its overrides."""
+    if not specs:
+        return {"default": load_settings()}
+    out: dict[str, Settings] = {}
+    for spec in specs:
+        name, env = parse_config(spec)
+        with environment(env):
+            out[name] = load_settings()
+    return out
+
+
+def format_table(results: Results) -> str:
+    """One row per kind and configuration."""
+    kinds = list(dict.fromkeys(k for by_kind in results.values() for k in by_kind))
+    kinds.sort(key=lambda k: (k == "all", k))
+    header = (
+        f"{'kind':<12} {'config':<12} {'n':>4} {'facts':>6} {'complete':>8} {'unverif.':>8} "
+        f"{'cites ok':>8} {'on-topic':>8} {'extract.':>8} {'p50 ms':>7} {'p95 ms':>7}"
+    )
+    lines = [header, "-" * len(header)]
+    for kind in kinds:
+        for name, by_kind in results.items():
+            s = by_kind.get(kind)
+            if s:
+                lines.append(
+                    f"{kind:<12} {name:<12} {int(s['n']):>4} {s['facts']:>6.3f} "
+                    f"{s['complete']:>8.3f} {int(s['unverified']):>8} {s['citations_valid']:>8.3f} "
+                    f"{s['on_topic']:>8.3f} {int(s['extractive']):>8} {s['p50_ms']:>7.1f} "
+                    f"{s['p95_ms']:>7.1f}"
+                )
+    return "\n".join(lines)

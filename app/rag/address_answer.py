@@ -1,0 +1,274 @@
+"""The address block: what an address is, where, its live state and the warnings that matter.
+
+Built from facts only (the retrieved documents about the address, the live lookups and the
+curated token list), so it reads the same with or without a language model: it leads the
+extractive answer, and goes fenced into the hidden prompt for the model to state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.chain.facts import ContractFacts
+from app.kb.chains import label
+from app.kb.retriever import Retrieval
+from app.rag.address_kb import KnownAddress, describe
+from app.rag.context import Source, sanitise
+from app.rag.onchain import OnchainFacts, onchain_block
+from app.rag.prompts import Prompts
+
+# Questions that ask for a verdict the service cannot give.
+_SAFETY = re.compile(
+    r"\b(safe|safety|scam|scams|legit|legitimate|trust|trusted|trustworthy|rug|rugpull|risky?"
+    r"|honeypot|fraud|malicious|dangerous)\b",
+    re.IGNORECASE,
+)
+_MAX_ADDRESSES = 3
+_MAX_SIBLINGS = 5
+_MAX_CLAUSE = 400
+
+
+@dataclass
+class AddressBlock:
+    """The facts about one address, as lines a person reads in a few seconds."""
+
+    address: str
+    chain: str
+    header: str
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def asks_for_verdict(question: str) -> bool:
+    """Whether the question asks if something is safe, a scam or trustworthy."""
+    return bool(_SAFETY.search(question))
+
+
+def _account(facts: ContractFacts | None) -> str:
+    if facts is None:
+        return "not read"
+    if facts.account_type == "eoa":
+        return "an externally owned account: one private key"
+    if facts.account_type == "empty":
+        return "no code: nothing deployed there"
+    return "a contract"
+
+
+def _live_summary(facts: ContractFacts) -> str:
+    """The inspector's sentences without its warnings (those are listed on their own)."""
+    lines = [s for s in facts.summary(with_block=False).splitlines() if not s.startswith("Warning")]
+    return sanitise(" ".join(lines), limit=1200)
+
+
+class AddressFacts:
+    """Builds the address blocks of one answer from its retrieval, lookups and sources."""
+
+    def __init__(self, onchain: OnchainFacts | None, default_chain: str = "ethereum") -> None:
+        self.onchain = onchain
+        self.default_chain = onchain.default_chain if onchain else default_chain
+
+    def blocks(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        facts: list[ContractFacts],
+        sources: list[Source],
+        warnings: list[str],
+        filters: dict[str, Any] | None = None,
+    ) -> list[AddressBlock]:
+        """One block per usable address of the question."""
+        addresses = [a.checksum for a in retrieval.addresses if a.status != "invalid"]
+        # Documents by their key (same-named files stay apart), lookups by chain:address.
+        index = {s.doc_id or s.source: s.index for s in sources}
+        return [
+            self._block(a, retrieval, facts, index, warnings, filters)
+            for a in addresses[:_MAX_ADDRESSES]
+        ]
+
+    def _chains(
+        self,
+        address: str,
+        known: KnownAddress,
+        retrieval: Retrieval,
+        filters: dict[str, Any] | None,
+    ) -> list[str]:
+        if self.onchain is not None:
+            return self.onchain.chains_for(address, retrieval, filters)
+        return retrieval.chains[:1] or known.chains[:1] or [self.default_chain]
+
+    def _block(
+        self,
+        address: str,
+        retrieval: Retrieval,
+        facts: list[ContractFacts],
+        index: dict[str, int],
+        warnings: list[str],
+        filters: dict[str, Any] | None,
+    ) -> AddressBlock:
+        known = describe(address, retrieval.hits)
+        live = [f for f in facts if f.address == address]
+        chains = [f.chain for f in live] or self._chains(address, known, retrieval, filters)
+        chain = chains[0]
+        main = known.main(chain)
+        block = AddressBlock(address, chain, "")
+        where = " and ".join(label(c) for c in chains)
+        cite = ""
+        if main is not None:
+            n = index.get(main.doc_id)
+            cite = f" [{n}]" if n else ""
+            what = sanitise(main.title, limit=200)
+            if main.protocol and main.protocol.lower() not in main.title.lower():
+                what += f", {sanitise(main.protocol, limit=100)}"
+            if not known.subject:
+                what = f"named in {what}"
+            block.header = f"**{address}** on {where}: {what}{cite}"
+            said = known.clause(main)
+            if said:
+                clause = sanitise(said, limit=_MAX_CLAUSE)
+                block.lines.append(f"What the knowledge base says: {clause}{cite}")
+        else:
+            block.header = f"**{address}** on {where}: not in the knowledge base"
+        listed = self._listed(address, chains)
+        if listed and main is None:
+            block.lines.append(listed)
+        others = [
+            f"{label(c)}" + (f" [{index[d.doc_id]}]" if d.doc_id in index else "")
+            for c, d in known.by_chain.items()
+            if c not in chains
+        ]
+        if others:
+            block.lines.append("The knowledge base also puts this address on " + ", ".join(others))
+        for f in live:
+            block.lines.extend(self._live(f, facts, index, block.warnings))
+        if not live:
+            block.lines.append(self._not_read(address, chain, warnings))
+        siblings = [
+            f"{label(m.chain or '')} {m.address} [{index[m.chunk.doc_id]}]"
+            for m in known.siblings[:_MAX_SIBLINGS]
+            if m.chunk.doc_id in index
+        ]
+        if siblings:
+            block.lines.append("The same asset on other chains: " + "; ".join(siblings))
+        if main is None and not listed:
+            block.warnings.append(
+                f"{address} is in neither the knowledge base nor the curated token list"
+                + (f" ({self.onchain.canonical.source})" if self.onchain else "")
+                + ": nothing here says what it is, and a name or symbol it reports proves nothing"
+            )
+        return block
+
+    def _listed(self, address: str, chains: list[str]) -> str | None:
+        if self.onchain is None:
+            return None
+        for chain in chains:
+            token = self.onchain.canonical.lookup(chain, address)
+            if token:
+                return (
+                    f"The {sanitise(self.onchain.canonical.source, limit=100)} token list names "
+                    f"it {sanitise(token.name, limit=100)} ({sanitise(token.symbol, limit=30)}) "
+                    f"on {label(chain)}"
+                )
+        return None
+
+    def _live(
+        self,
+        f: ContractFacts,
+        facts: list[ContractFacts],
+        index: dict[str, int],
+        warnings: list[str],
+    ) -> list[str]:
+        def cite(x: ContractFacts) -> str:
+            n = index.get(f"{x.chain}:{x.address}")
+            return f" [{n}]" if n else ""
+
+        lines = [f"Live on {f.chain}, read at block {f.block_number}{cite(f)}: {_live_summary(f)}"]
+        warnings.extend(sanitise(w, limit=600) for w in f.warnings)
+        if f.proxy is None or f.proxy.standard == "eip1167":
+            return lines
+        by_address = {x.address: x for x in facts if x.chain == f.chain}
+        p = f.proxy
+        first = p.admin or p.beacon or f.owner
+        if first is None:
+            lines.append(
+                "Who can upgrade it: not found (no admin slot, no beacon and no owner()); "
+                "the implementation decides"
+            )
+            return lines
+        role = "proxy admin" if p.admin else "beacon" if p.beacon else "owner"
+        held = by_address.get(first)
+        text = f"Who can upgrade it: the {role} {first}, {_account(held)}"
+        text += cite(held) if held else ""
+        final = held
+        if held is not None and held.is_contract and held.owner:
+            owner = by_address.get(held.owner)
+            text += f", owned by {held.owner}, {_account(owner)}" + (cite(owner) if owner else "")
+            final = owner
+        lines.append(text)
+        if final is not None and final.account_type == "eoa":
+            warnings.append(
+                f"this is an upgradeable proxy and one externally owned account ({final.address}) "
+                "controls its upgrades: whoever holds that key can change the code at any time"
+            )
+        return lines
+
+    @staticmethod
+    def _not_read(address: str, chain: str, warnings: list[str]) -> str:
+        prefix = f"on-chain state of {address} on {chain} was not read: "
+        reason = next((w[len(prefix) :] for w in warnings if w.startswith(prefix)), None)
+        # The first clause says why; the rest (how to configure it) is for the operator.
+        why = reason.split(";")[0] if reason else "no on-chain lookup was made"
+        return (
+            f"Not read live on {label(chain)} ({why}): what is above comes from the knowledge base"
+        )
+
+    def render(self, question: str, blocks: list[AddressBlock], prompts: Prompts) -> str:
+        """The block that leads an extractive answer."""
+        if not blocks:
+            return ""
+        parts = [
+            prompts.render(
+                "address_answer",
+                header=b.header,
+                lines="\n".join(f"- {line}" for line in b.lines),
+                warnings="\n".join(f"- Warning: {w}" for w in dict.fromkeys(b.warnings)),
+            ).strip()
+            for b in blocks
+        ]
+        if asks_for_verdict(question):
+            parts.append(prompts.render("address_safety"))
+        return "\n\n".join(parts)
+
+
+def address_lead(
+    question: str,
+    retrieval: Retrieval,
+    facts: list[ContractFacts],
+    sources: list[Source],
+    warnings: list[str],
+    filters: dict[str, Any] | None,
+    onchain: OnchainFacts | None,
+    prompts: Prompts,
+) -> str:
+    """The address block that leads an extractive answer ("" when the question has none)."""
+    builder = AddressFacts(onchain)
+    blocks = builder.blocks(question, retrieval, facts, sources, warnings, filters)
+    return builder.render(question, blocks, prompts)
+
+
+def onchain_prompt(
+    question: str,
+    retrieval: Retrieval,
+    facts: list[ContractFacts],
+    sources: list[Source],
+    warnings: list[str],
+    filters: dict[str, Any] | None,
+    onchain: OnchainFacts | None,
+    prompts: Prompts,
+) -> str:
+    """The on-chain block of the hidden prompt: the address facts, then each live lookup."""
+    lead = address_lead(question, retrieval, facts, sources, warnings, filters, onchain, prompts)
+    chain_sources = [s for s in sources if any(s.source == f"{f.chain}:{f.address}" for f in facts)]
+    live = onchain_block(facts, chain_sources, prompts)
+    return f"{prompts.render('address_facts', facts=lead)}\n\n{live}" if lead else live
