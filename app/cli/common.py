@@ -34,3 +34,76 @@ def runner(services):  # type: ignore[no-untyped-def]
         retries=f.fetch_retries,
     )
     return SourceRunner(pipeline(services), fetcher, IngestState(services.engine))
+
+
+def ingest_targets(services, targets, progress=False):  # type: ignore[no-untyped-def]
+    """Ingest files, folders, URLs and chain:address refs; one report per kind of target."""
+    from ingest.sources.contracts import is_ref
+
+    refs = [t for t in targets if is_ref(t)]
+    urls = [t for t in targets if "://" in t and not is_ref(t)]
+    paths = [Path(t) for t in targets if t not in refs and t not in urls]
+    pipeline_ = pipeline(services)
+    reports = []
+    if paths:
+        reports.append(pipeline_.ingest_paths(paths, progress=progress))
+    if refs:
+        reports.append(pipeline_.ingest_contracts(refs))
+    if urls:
+        runner_ = runner(services)
+        try:
+            reports += [runner_.ingest_url(u) for u in urls]
+        finally:
+            runner_.fetcher.close()
+    return reports
+
+
+def server():  # type: ignore[no-untyped-def]
+    """The running server that owns this data dir's embedded store, or None."""
+    from app.cli.remote import find
+    from app.core.settings import load_settings
+
+    return find(load_settings().store)
+
+
+def ingest_remote(server, targets: list[str]) -> int:  # type: ignore[no-untyped-def]
+    """Ingest through the owning server, print its reports; the exit status."""
+    import typer
+
+    from app.cli.remote import AdminClient
+
+    # The server resolves paths against its own folder; this one's may differ.
+    absolute = [str(Path(t).resolve()) if Path(t).exists() else t for t in targets]
+    typer.echo(f"ingesting through the server at {server.url} (it owns the store)", err=True)
+    client = AdminClient(server)
+    try:
+        reports = client.ingest(absolute)
+    finally:
+        client.close()
+    for report in reports:
+        for where, reason in report["skipped"]:
+            typer.echo(f"skipped {where}: {reason}", err=True)
+        typer.echo(report["summary"])
+    return 1 if any(r["failed"] for r in reports) else 0
+
+
+def ask_remote(server, question: str):  # type: ignore[no-untyped-def]
+    """One answer from the owning server."""
+    from app.cli.remote import AdminClient
+
+    client = AdminClient(server)
+    try:
+        return client.ask(question)
+    finally:
+        client.close()
+
+
+def stats_remote(server):  # type: ignore[no-untyped-def]
+    """Counts from the owning server."""
+    from app.cli.remote import AdminClient
+
+    client = AdminClient(server)
+    try:
+        return client.stats()
+    finally:
+        client.close()

@@ -24,6 +24,8 @@ def ingest(
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     """Ingest files, folders, URLs and contracts; idempotent, removes what left a folder."""
+    if (server := common.server()) is not None:  # it owns the store: ingest through it
+        raise typer.Exit(common.ingest_remote(server, targets))
     from ingest.sources.contracts import is_ref
 
     refs = [t for t in targets if is_ref(t)]

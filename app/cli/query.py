@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +17,9 @@ def ask(question: Annotated[str, typer.Argument(help="the question")]) -> None:
     """Answer one question in the terminal, with its sources."""
     from app.api.validation import check_question
 
+    if (server := common.server()) is not None:
+        _print_answer(common.ask_remote(server, question))
+        return
     services = common.services()
     try:
         text = check_question(question, services.settings.api.max_question_chars, "question")
@@ -34,10 +37,24 @@ def ask(question: Annotated[str, typer.Argument(help="the question")]) -> None:
 @cli.command()
 def stats() -> None:
     """Print counts of the knowledge base as JSON."""
+    if (server := common.server()) is not None:
+        typer.echo(json.dumps(common.stats_remote(server)))
+        return
     services = common.services()
     try:
         counts = services.store.counts()
+        counts.update(services.store.stats())
     finally:
         services.close()
     counts.update(collection=services.store.collection, vector=services.store.vector_name)
     typer.echo(json.dumps(counts))
+
+
+def _print_answer(result: dict[str, Any]) -> None:
+    typer.echo(result["answer"])
+    for warning in result["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo("\nSources:")
+    for s in result["sources"]:
+        where = s["url"] or s["source"]
+        typer.echo(f"  [{s['index']}] {s['title']} ({where}) score={s['score']:.3f}")

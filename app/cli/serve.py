@@ -1,9 +1,14 @@
-"""`cryptorag serve`: the HTTP API."""
+"""`cryptorag serve`: the HTTP API, and the one process that owns the embedded store."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import signal
+import sys
+import threading
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -20,13 +25,23 @@ def serve(
     seed_sample: Annotated[
         bool, typer.Option(help="ingest the bundled sample corpus when the knowledge base is empty")
     ] = False,
+    sources: Annotated[
+        Path | None,
+        typer.Option(help="sources.yaml: run the worker's sources in this process"),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API."""
+    """Serve the HTTP API; the CLI's ingest, ask and stats go through it while it runs."""
     import uvicorn
 
     from app.api.app import create_app
+    from app.cli import remote
 
+    if (running := common.server()) is not None:
+        typer.echo(f"error: a server already owns this data dir: {running.url}", err=True)
+        raise typer.Exit(2)
     services = common.services()
+    settings = services.settings
+    worker: Any = None
     try:
         if seed_sample and services.store.counts()["chunks"] == 0:
             log.info(
@@ -35,12 +50,58 @@ def serve(
             typer.echo(
                 common.pipeline(services).ingest_paths([common.SAMPLE_CORPUS]).summary(), err=True
             )
-        api = services.settings.api
-        uvicorn.run(
-            create_app(services.settings, services),
-            host=host or api.host,
-            port=port or api.port,
-            log_level="info",
-        )
+        services.store.start_indexing()
+        if sources is not None:
+            worker = _start_sources(services, sources)
+        api = settings.api
+        app = create_app(settings, services)
+        bind_host, bind_port = host or api.host, port or api.port
+        app.state.owner_token = remote.announce(settings.store, bind_host, bind_port)
+        # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python instead
+        # of the default handler lets the finally below remove server.json and close the store.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
     finally:
+        remote.withdraw(settings.store)
+        if worker is not None:
+            worker.stop()
         services.close()
+
+
+class _Sources:
+    """The worker's loop on a thread of this process, sharing the services and their store."""
+
+    def __init__(self, services: Any, path: Path) -> None:
+        from app.api.routes.admin import INGEST_LOCK
+        from ingest.sources.spec import load_sources
+        from ingest.worker import Job, Worker
+
+        self.runner = common.runner(services)
+
+        def locked(spec: Any) -> Any:
+            with INGEST_LOCK:  # admin ingestion and the sources take turns
+                return self.runner.run(spec)
+
+        specs = load_sources(path)
+        self.loop = Worker([Job(s.name, s.interval, partial(locked, s)) for s in specs])
+        self.thread = threading.Thread(target=self._run, name="sources", daemon=True)
+
+    def _run(self) -> None:
+        def report(job: Any, r: Any) -> None:
+            for where, reason in r.skipped:
+                log.warning("%s: skipped %s: %s", job.name, where, reason)
+
+        self.loop.run(on_report=report)
+
+    def stop(self) -> None:
+        """Stop after the current source run."""
+        self.loop.stopping.set()
+        self.thread.join(timeout=60)
+        self.runner.fetcher.close()
+
+
+def _start_sources(services: Any, path: Path) -> _Sources:
+    sources = _Sources(services, path)
+    sources.thread.start()
+    log.info("running %d sources from %s in this process", len(sources.loop.jobs), path)
+    return sources
