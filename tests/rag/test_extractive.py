@@ -1,0 +1,159 @@
+"""Extractive answers: subjects kept, weak sources and repeats left out (hashed embedder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.kb.models import Chunk, ScoredChunk
+from app.rag.context import number_sources
+from app.rag.extractive import (
+    extractive_answer,
+    relevant_sources,
+    split_sentences,
+    with_subject,
+)
+from app.rag.prompts import Prompts
+from tests.support.fakes import HashEmbedder
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def chunk(text: str, title: str = "Aave lending markets", **meta: Any) -> Chunk:
+    doc = meta.pop("doc", title)
+    return Chunk(
+        id=f"{doc}-0",
+        doc_id=f"/kb/{doc}.md",
+        doc_hash="h",
+        index=0,
+        source=f"{doc}.md",
+        title=title,
+        text=text,
+        **meta,
+    )
+
+
+@pytest.fixture(scope="module")
+def prompts() -> Prompts:
+    return Prompts(REPO / "prompts")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Its interest model is called the Quokka curve.",
+            "Aave's interest model is called the Quokka curve.",
+        ),
+        ("It charges a small fee on flash loans.", "Aave charges a small fee on flash loans."),
+        ("The protocol's treasury holds GHO.", "Aave's treasury holds GHO."),
+        ("The protocol launched in 2020.", "Aave launched in 2020."),
+        ("Aave V3 added isolation mode.", "Aave V3 added isolation mode."),
+        (
+            "Suppliers receive interest-bearing aTokens.",
+            "Aave lending markets: Suppliers receive interest-bearing aTokens.",
+        ),
+        # "It's" is "it is", not a possessive: resolved as a subject.
+        ("It's live on nine chains.", "Aave lending markets: It's live on nine chains."),
+    ],
+)
+def test_subject_resolution(sentence: str, expected: str) -> None:
+    assert with_subject(sentence, chunk("x", protocol="Aave")) == expected
+
+
+def test_subject_falls_back_to_title_and_symbol() -> None:
+    card = chunk("x", title="Ocean Protocol (OCEAN) on Arbitrum", metadata={"symbol": "OCEAN"})
+    assert with_subject("It uses 18 decimals.", card) == (
+        "Ocean Protocol (OCEAN) on Arbitrum uses 18 decimals."
+    )
+    # Naming the symbol is naming the subject.
+    assert with_subject("OCEAN trades on many venues.", card) == "OCEAN trades on many venues."
+    news = chunk("x", title="What are flash loans?")
+    expected = "What are flash loans: Aave popularised them."
+    assert with_subject("Aave popularised them.", news) == expected
+
+
+def test_relevance_bar_is_relative_to_the_best_source() -> None:
+    assert relevant_sources({1: 0.6, 2: 0.5, 3: 0.3}, ratio=0.8) == {1, 2}
+    assert relevant_sources({1: 0.6, 2: 0.47}, ratio=0.8) == {1}
+    # The bar moves with the best source: weak everywhere still answers from the best.
+    assert relevant_sources({1: 0.2, 2: 0.17, 3: 0.05}, ratio=0.8) == {1, 2}
+    assert relevant_sources({}) == set()
+
+
+def test_list_items_are_sentences_and_list_intros_are_dropped() -> None:
+    text = (
+        "MASK is a token on Arbitrum.\n\nVersions of this token on other chains:\n"
+        "- Ethereum: 0x69af81e73A73B40adF4f3d4223Cd9b1ECE623074\n- Base: 0x" + "1" * 40
+    )
+    assert split_sentences(text) == [
+        "MASK is a token on Arbitrum.",
+        "Ethereum: 0x69af81e73A73B40adF4f3d4223Cd9b1ECE623074",
+        "Base: 0x" + "1" * 40,
+    ]
+
+
+def test_weak_sources_and_near_duplicates_stay_out(prompts: Prompts) -> None:
+    hits = [
+        ScoredChunk(
+            chunk=chunk(
+                "Aave sets variable borrow rates from the utilisation of each reserve. "
+                "Aave sets variable borrow rates from the utilisation of every reserve. "
+                "Its interest rate model has two slopes around an optimal utilisation.",
+                protocol="Aave",
+                doc="aave",
+            ),
+            score=0.9,
+            matched="hybrid",
+        ),
+        ScoredChunk(
+            chunk=chunk(
+                "SPX6900 (SPX) is a token on Ethereum with 18 decimals.",
+                title="SPX6900 (SPX) on Ethereum",
+                doc="spx",
+            ),
+            score=0.5,
+            matched="hybrid",
+        ),
+    ]
+    sources = number_sources(hits)
+    text = extractive_answer(
+        "How does Aave set borrow rates from utilisation?",
+        hits,
+        sources,
+        HashEmbedder(),  # type: ignore[arg-type]
+        prompts,
+        "no language model is configured",
+    )
+    bullets = [line for line in text.splitlines() if line.startswith("- ")]
+    assert all(b.endswith("[1]") for b in bullets), text  # the unrelated token stays out
+    assert sum("variable borrow rates" in b for b in bullets) == 1, text  # one of the two
+    assert "Aave's interest rate model" in text
+
+
+def test_a_lead_block_is_not_repeated(prompts: Prompts) -> None:
+    address = "0x69af81e73A73B40adF4f3d4223Cd9b1ECE623074"
+    card = chunk(
+        f"Mask Network (MASK) is a token contract on Ethereum at {address}. "
+        "It is listed in the Uniswap Labs Default token list.",
+        title="Mask Network (MASK) on Ethereum",
+        doc="mask",
+        addresses=[address],
+        subject_addresses=[address],
+    )
+    hits = [ScoredChunk(chunk=card, score=2.0, matched="address")]
+    lead = f"**{address}** on Ethereum: Mask Network (MASK) on Ethereum [1]"
+    text = extractive_answer(
+        f"what is {address}",
+        hits,
+        number_sources(hits),
+        HashEmbedder(),  # type: ignore[arg-type]
+        prompts,
+        "no language model is configured",
+        lead,
+    )
+    assert text.startswith(lead)
+    assert text.count(address) == 1, text  # the card's own sentence adds nothing new
+    assert "Mask Network (MASK) on Ethereum is listed in the Uniswap Labs Default" in text
