@@ -5,12 +5,15 @@
   const KEY_STORE = "cryptorag.apiKey";
   // An EVM address on its own, not the start or end of a longer hex string.
   const TOKENS = /\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]|(?<![0-9A-Za-z])(0x[0-9a-fA-F]{40})(?![0-9A-Za-z])/g;
+  // Without the g flag: test() on a global regex moves its lastIndex, which matchAll inherits.
+  const HAS_TOKEN = new RegExp(TOKENS.source);
   const state = {
     sessionId: null, // issued by the server in its first answer; never made up here
     config: { chains: {}, defaultChain: "ethereum", requireKey: false },
     controller: null,
     turns: 0,
     keyWaiters: [],
+    chainPatterns: [], // [regex, chain name] from the registry, to read "on Arbitrum 0x…"
   };
   const $ = (id) => document.getElementById(id);
 
@@ -133,22 +136,25 @@
   // Text nodes only: what the sanitiser let through is never parsed as HTML again.
   function decorate(root, turn, sourceCount, chainOf) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    const nodes = [];
-    while (walker.nextNode()) nodes.push(walker.currentNode);
-    for (const node of nodes) {
-      if (node.parentElement?.closest("a")) continue;
+    const found = [];
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (node.parentElement?.closest("a") || !HAS_TOKEN.test(node.nodeValue)) continue;
+      // The text before the node in its block, read before any widget (with its chain label)
+      // is inserted: "on Arbitrum `0x…`" names the chain of an address in a code span.
+      found.push([node, textBefore(node, root)]);
+    }
+    for (const [node, before] of found) {
       const inCode = Boolean(node.parentElement?.closest("code, pre"));
       const text = node.nodeValue;
-      TOKENS.lastIndex = 0;
-      if (!TOKENS.test(text)) continue;
-      TOKENS.lastIndex = 0;
       const out = document.createDocumentFragment();
       let last = 0;
       for (const match of text.matchAll(TOKENS)) {
         out.append(text.slice(last, match.index));
         last = match.index + match[0].length;
         if (match[2]) {
-          out.append(addressWidget(match[2], chainOf(match[2])));
+          const chain = chainOf(match[2]) || chainNamedBefore(before + text.slice(0, match.index));
+          out.append(addressWidget(match[2], chain));
         } else {
           out.append(citations(match[0], match[1], turn, sourceCount, inCode));
         }
@@ -156,6 +162,46 @@
       out.append(text.slice(last));
       node.replaceWith(out);
     }
+  }
+
+  function textBefore(node, root) {
+    const block = node.parentElement?.closest("p, li, td, th, dd, dt, blockquote, h1, h2, h3, h4, h5, h6");
+    if (!block || !root.contains(block)) return "";
+    const range = document.createRange();
+    range.setStart(block, 0);
+    range.setEnd(node, 0);
+    return range.toString();
+  }
+
+  // The chain an answer names last before an address, within its sentence: "on Base is 0x…".
+  // Ordinary words that are also chain names ("base") count only capitalised, as on the server.
+  function chainNamedBefore(text) {
+    const tail = text.slice(-160);
+    const cut = Math.max(tail.lastIndexOf("\n"), ...[". ", "; ", "! ", "? "].map((s) => tail.lastIndexOf(s)));
+    const sentence = tail.slice(cut + 1);
+    let best = null;
+    let bestAt = -1;
+    for (const [pattern, name] of state.chainPatterns) {
+      for (const match of sentence.matchAll(pattern)) {
+        if (match.index > bestAt) [best, bestAt] = [name, match.index];
+      }
+    }
+    return best;
+  }
+
+  function chainPatterns(chains) {
+    const escape = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const bounded = (words, flags) => new RegExp(`(?<![\\w-])(?:${words.join("|")})(?![\\w-])`, flags);
+    const out = [];
+    for (const c of chains) {
+      if (c.aliases?.length) out.push([bounded(c.aliases.map(escape), "gi"), c.name]);
+      const ambiguous = (c.ambiguous || []).map(escape);
+      if (!ambiguous.length) continue;
+      const words = (c.ambiguous || []).flatMap((w) => [w[0].toUpperCase() + w.slice(1), w.toUpperCase()]);
+      out.push([bounded(words.map(escape), "g"), c.name]);
+      out.push([new RegExp(`(?<=\\b(?:on|in) )(?:${ambiguous.join("|")})(?![\\w-])`, "gi"), c.name]);
+    }
+    return out;
   }
 
   function citations(raw, list, turn, sourceCount, inCode) {
@@ -291,7 +337,13 @@
 
     fail(message, detail) {
       this.settled = true;
-      this.body.querySelector(".typing")?.remove();
+      if (this.text) {
+        // Keep what was written before the failure, drawn now rather than on the next frame.
+        this.body.replaceChildren(renderMarkdown(this.text));
+        decorate(this.body, this.n, 0, () => null);
+      } else {
+        this.body.querySelector(".typing")?.remove();
+      }
       this.body.classList.remove("streaming");
       this.body.append(el("p", { class: "error", role: "alert", text: message }));
       if (detail) this.body.append(el("p", { class: "error-detail", text: detail }));
@@ -479,6 +531,7 @@
       if (!resp.ok) return;
       const body = await resp.json();
       state.config.chains = Object.fromEntries(body.chains.map((c) => [c.name, c]));
+      state.chainPatterns = chainPatterns(body.chains);
       state.config.defaultChain = body.default_chain;
       state.config.requireKey = body.require_api_key;
     } catch (_) {

@@ -421,3 +421,63 @@ def test_unknown_session_starts_a_new_one_and_new_chat_forgets_it(
     _ask(page, "Third question?")
     _answered(page, 1)
     assert "session_id" not in sent[-1]
+
+
+def test_a_failure_inside_the_stream_is_shown(make_site: Callable[..., Site], page: Page) -> None:
+    site = make_site()
+    error = {"error": {"code": "internal_error", "message": "internal error; see the server log"}}
+    body = (
+        f"event: delta\ndata: {json.dumps({'text': 'The first half'})}\n\n"
+        f"event: error\ndata: {json.dumps(error)}\n\nevent: done\ndata: {{}}\n\n"
+    )
+    page.route(
+        "**/v1/chat",
+        lambda route: route.fulfill(status=200, content_type="text/event-stream", body=body),
+    )
+    _open(page, site.url)
+    _ask(page, "Anything?")
+    turn = page.locator('article[data-turn="1"]')
+    expect(turn.locator(".error")).to_have_text(
+        "The answer failed: internal error; see the server log"
+    )
+    expect(turn.locator(".answer-body")).to_contain_text("The first half")
+    expect(page.locator("#send")).to_be_enabled()
+
+
+def test_explorer_links_follow_the_chain_the_answer_names(
+    make_site: Callable[..., Site], page: Page
+) -> None:
+    """A card's chain for looked-up addresses; else the chain named before it; else the default."""
+    site = make_site()
+    arb, base, plain = (
+        "0xaf88d065e77c8cC2239327C5EDb3A432268e5831",
+        "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+        "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+    )
+    answer = (
+        f"{plain} is listed by the knowledge base.\n\n"
+        f"Native USDC on Arbitrum is {arb} and on Base is `{base}`, as the USDC page says [1]."
+    )
+    response = {
+        "answer": answer,
+        "sources": [{"source": "usdc.md", "title": "USDC", "score": 1.0}],
+        "session_id": "s1",
+        "mode": "llm",
+    }
+    body = f"event: answer\ndata: {json.dumps(response)}\n\nevent: done\ndata: {{}}\n\n"
+    page.route(
+        "**/v1/chat",
+        lambda route: route.fulfill(status=200, content_type="text/event-stream", body=body),
+    )
+    _open(page, site.url)
+    _ask(page, "Where is USDC?")
+    bot = _answered(page, 1)
+    links = {
+        address: bot.locator(".addr", has_text=address).locator("a.explorer").get_attribute("href")
+        for address in (arb, base, plain)
+    }
+    assert links == {
+        arb: f"https://arbiscan.io/address/{arb}",
+        base: f"https://basescan.org/address/{base}",
+        plain: f"https://etherscan.io/address/{plain}",  # CRYPTORAG_DEFAULT_CHAIN
+    }

@@ -42,6 +42,9 @@ def test_page_assets_and_chains(services_factory: Callable[..., Services]) -> No
         "label": "Base",
         "chain_id": 8453,
         "explorer": "https://basescan.org",
+        "aliases": [],
+        "ambiguous": ["base"],
         "rpc": True,
     }
+    assert "arbitrum one" in chains["arbitrum"]["aliases"]
     assert "127.0.0.1:9" not in str(body)

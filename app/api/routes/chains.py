@@ -18,6 +18,10 @@ class ChainOut(BaseModel):
     label: str
     chain_id: int | None
     explorer: str | None = Field(description="block explorer base URL; {explorer}/address/{a}")
+    aliases: list[str] = Field(description="how people write it, matched in any case")
+    ambiguous: list[str] = Field(
+        description="ordinary words that name it only when capitalised or after 'on'"
+    )
     rpc: bool = Field(description="whether this service can look addresses up on it")
 
 
@@ -43,6 +47,8 @@ async def chains(services: ServicesDep) -> ChainsResponse:
                 label=c.label,
                 chain_id=c.chain_id,
                 explorer=c.explorer,
+                aliases=list(c.aliases),
+                ambiguous=list(c.ambiguous),
                 rpc=c.name in configured,
             )
             for c in CHAINS
