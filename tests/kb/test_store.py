@@ -177,3 +177,25 @@ def test_local_mode_refused_then_migrated(
     assert store.counts() == old_counts
     assert _scores(store.hybrid(vec, sparse, 10)) == old_scores
     store.close()
+
+
+def test_cluster_collection_gets_shards_and_replicas(monkeypatch: pytest.MonkeyPatch) -> None:
+    created: dict[str, object] = {}
+    client = QdrantClient(":memory:")
+    real_create = client.create_collection
+
+    def create(name: str, **kwargs: object) -> bool:
+        created.update(kwargs)
+        return real_create(name, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "create_collection", create)
+    monkeypatch.setattr("app.kb.store.factory.open_client", lambda settings: client)
+    settings = StoreSettings(
+        qdrant_url="http://qdrant-1:6333",
+        shards=3,
+        replication_factor=2,  # type: ignore[arg-type]
+    )
+    store = open_store(settings, "dense-x", 8, SparseEncoder.name)
+    assert isinstance(store, ServerStore) and store.server
+    assert (created["shard_number"], created["replication_factor"]) == (3, 2)
+    store.close()
