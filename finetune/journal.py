@@ -21,6 +21,8 @@ class Journal:
         self.records: dict[str, list[Record]] = {}
         self.dropped: dict[str, Counter[str]] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            _cut_torn_tail(path)
         if path.exists() and not self._load():
             # Written with other settings (seed, batch size...): its units mean something else.
             path.replace(path.with_suffix(".stale.jsonl"))
@@ -28,7 +30,8 @@ class Journal:
             self._append([{"settings": settings}])
 
     def _load(self) -> bool:
-        pending: dict[tuple[str, str], list[Record]] = {}
+        # Raw until their unit's marker arrives: an unfinished unit's lines are never read.
+        pending: dict[tuple[str, str], list[dict[str, Any]]] = {}
         with self.path.open(encoding="utf-8") as f:
             for n, line in enumerate(f):
                 try:
@@ -41,9 +44,9 @@ class Journal:
                     continue
                 key = (item.get("unit", ""), item.get("attempt", ""))
                 if "record" in item:
-                    pending.setdefault(key, []).append(Record.model_validate(item["record"]))
+                    pending.setdefault(key, []).append(item["record"])
                 elif item.get("done"):
-                    self.records[key[0]] = pending.pop(key, [])
+                    self.records[key[0]] = [Record.model_validate(r) for r in pending.pop(key, [])]
                     self.dropped[key[0]] = Counter(item.get("dropped") or {})
         return True
 
@@ -79,3 +82,12 @@ class Journal:
             records.extend(self.records.get(u, []))
             dropped.update(self.dropped.get(u, Counter()))
         return records, dropped
+
+
+def _cut_torn_tail(path: Path) -> None:
+    """Drop a last line an interruption left without its newline: the next append would
+    otherwise run into it and turn a good line into a broken one."""
+    with path.open("rb+") as f:
+        data = f.read()
+        if data and not data.endswith(b"\n"):
+            f.truncate(data.rfind(b"\n") + 1)

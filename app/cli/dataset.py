@@ -64,6 +64,7 @@ def build(
 ) -> None:
     """Generate records, drop duplicates, invented addresses and evaluation questions, split by
     document and write the formats with dataset_info.json and a card."""
+    from app.core.settings import load_settings
     from finetune.build import BuildConfig, parse_generator
     from finetune.formats import FORMATS
     from finetune.generators import GENERATORS, Options
@@ -89,11 +90,8 @@ def build(
         formats=formats,
         exclude_questions=list(exclude_questions or []),
         validation=validation,
-        command="cryptorag " + shlex.join(sys.argv[1:])
-        if sys.argv[1:2] == ["dataset"]
-        else "cryptorag dataset build",
+        command=_command(),
     )
-
     options = Options(
         seed=seed,
         batch_size=batch_size,
@@ -104,14 +102,14 @@ def build(
         progress=progress and sys.stderr.isatty(),
     )
     needs_llm = [n for n, _ in gens if GENERATORS[n].needs_llm]
+    if needs_llm and not load_settings().llm.enabled:
+        raise typer.BadParameter(
+            f"{', '.join(needs_llm)} need a language model: set CRYPTORAG_LLM_BASE_URL "
+            "(and CRYPTORAG_LLM_MODEL)",
+            param_hint="--generator",
+        )
     services = common.services()
     try:
-        if needs_llm and services.llm is None:
-            raise typer.BadParameter(
-                f"{', '.join(needs_llm)} need a language model: set CRYPTORAG_LLM_BASE_URL "
-                "(and CRYPTORAG_LLM_MODEL)",
-                param_hint="--generator",
-            )
         result = asyncio.run(_build(services, config, options, concurrency, retries, max_tokens))
     finally:
         services.close()

@@ -8,12 +8,13 @@ import random
 from collections import Counter
 from typing import Any, ClassVar
 
+from app.chain.facts import ContractFacts
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
 from app.rag.address_answer import onchain_prompt
 from app.rag.context import Source, build_context, number_sources
 from app.rag.grounding import addresses_in
-from app.rag.onchain import OnchainFacts
+from app.rag.onchain import OnchainFacts, onchain_sources
 from app.rag.prompts import Prompts
 from finetune.generators.base import Context, Work, run_units
 from finetune.journal import Journal
@@ -26,27 +27,32 @@ SOURCES = ("templates", "llm")  # the generators whose question/answer pairs rag
 UNIT = 32
 
 
-def service_messages(
+async def service_messages(
     prompts: Prompts,
     question: str,
     retrieval: Retrieval,
     hits: list[ScoredChunk],
     onchain: OnchainFacts | None = None,
 ) -> tuple[str, str, list[Source]]:
-    """The system and user messages the answer chain builds for these hits (no live on-chain
-    lookups, no history), and the numbered sources."""
-    sources = number_sources(hits)
+    """The system and user messages the answer chain builds for these hits (no history), step
+    by step as app/rag/answer.py does, and the numbered sources."""
     shown = Retrieval(hits=hits, addresses=retrieval.addresses, chains=retrieval.chains)
+    kb_sources = number_sources(hits)
+    warnings = list(shown.warnings)
+    facts: list[ContractFacts] = []
+    if onchain is not None:
+        facts, failed = await onchain.lookup(shown, None)
+        warnings += failed
+        warnings += [f"{f.address}: {w}" for f in facts for w in f.warnings]
+    sources = kb_sources + onchain_sources(facts, len(kb_sources) + 1)
     messages = prompts.chat.format_messages(
-        context=build_context(hits, sources, prompts),
-        onchain=onchain_prompt(
-            question, shown, [], sources, list(retrieval.warnings), None, onchain, prompts
-        ),
+        context=build_context(hits, kb_sources, prompts),
+        onchain=onchain_prompt(question, shown, facts, sources, warnings, None, onchain, prompts),
         question=question,
         history=[],
         canary=CANARY,
     )
-    return messages[0].text, messages[-1].text, sources
+    return messages[0].text, messages[-1].text, kb_sources
 
 
 def cite(answer: str, n: int) -> str:
@@ -75,7 +81,7 @@ class RagWriter:
         self.top_k = ctx.options.top_k
         self.chunks = ctx.kb.by_id
 
-    def write(self, pairs: list[Record]) -> Work:
+    async def write(self, pairs: list[Record]) -> Work:
         """Records for a slice of pairs; the seed fixes where the right chunk lands."""
         out: list[Record] = []
         dropped: Counter[str] = Counter()
@@ -86,12 +92,12 @@ class RagWriter:
                 continue
             rng = random.Random(f"{self.ctx.options.seed}:rag:{pair.id}")
             if rng.random() < self.ctx.options.unanswerable:
-                out.append(self._unanswerable(pair, chunk))
+                out.append(await self._unanswerable(pair, chunk))
             else:
-                out.append(self._answerable(pair, chunk, rng))
+                out.append(await self._answerable(pair, chunk, rng))
         return out, dropped
 
-    def _answerable(self, pair: Record, chunk: Chunk, rng: random.Random) -> Record:
+    async def _answerable(self, pair: Record, chunk: Chunk, rng: random.Random) -> Record:
         question = pair.instruction
         retrieval = self.retriever.retrieve(question, self.top_k)
         hits = list(retrieval.hits)
@@ -101,13 +107,13 @@ class RagWriter:
             hits = hits[: self.top_k - 1]
             hits.insert(rng.randint(0, len(hits)), ScoredChunk(chunk=chunk, score=0.0))
             placed = "inserted"
-        system, user, sources = service_messages(
+        system, user, sources = await service_messages(
             self.prompts, question, retrieval, hits, self.ctx.onchain
         )
         n = next(s.index for s in sources if s.doc_id == chunk.doc_id)
         return self._record(system, user, cite(pair.output, n), hits, chunk, f"{placed} [{n}]")
 
-    def _unanswerable(self, pair: Record, chunk: Chunk) -> Record:
+    async def _unanswerable(self, pair: Record, chunk: Chunk) -> Record:
         question = pair.instruction
         retrieval = self.retriever.retrieve(question, self.top_k * 4)
         named = {a.lower() for a in addresses_in(f"{question}\n{pair.output}")}
@@ -118,7 +124,7 @@ class RagWriter:
             if h.chunk.doc_id != chunk.doc_id
             and not named & {a.lower() for a in h.chunk.addresses + addresses_in(h.chunk.text)}
         ][: self.top_k]
-        system, user, _ = service_messages(
+        system, user, _ = await service_messages(
             self.prompts, question, retrieval, hits, self.ctx.onchain
         )
         answer = self.ctx.prompts.render("dataset_rag_unanswerable")
@@ -163,10 +169,7 @@ class RagGenerator:
         writer = RagWriter(ctx, ctx.retriever, ctx.service_prompts)
 
         def work(part: list[Record]) -> Any:
-            async def run() -> Work:
-                return writer.write(part)
-
-            return run
+            return lambda: writer.write(part)
 
         units = []
         for i in range(0, len(pairs), UNIT):

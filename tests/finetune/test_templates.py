@@ -65,7 +65,7 @@ def test_facts_become_pairs_in_several_phrasings(
 
 def test_split_by_document_and_seeded(make_ctx: Callable[..., Context], tmp_path: Path) -> None:
     a = _build(make_ctx(seed=1), tmp_path / "a", "templates", validation=0.3)
-    b = _build(make_ctx(seed=1), tmp_path / "b", "templates", validation=0.3)
+    _build(make_ctx(seed=1), tmp_path / "b", "templates", validation=0.3)
     c = _build(make_ctx(seed=2), tmp_path / "c", "templates", validation=0.3)
     train = {r.group for r in a if r.split == "train"}
     held = {r.group for r in a if r.split == "validation"}
