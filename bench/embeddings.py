@@ -26,7 +26,7 @@ from ingest.sources.files import load_file, walk
 
 BACKENDS = {
     "torch": {"backend": "torch"},
-    "onnx": {"backend": "onnx"},
+    "onnx": {"backend": "onnx", "quantize": "none"},
     "onnx-int8": {"backend": "onnx", "quantize": "int8"},
 }
 

@@ -87,6 +87,9 @@ def test_export_happens_once_and_settings_select_it(cache: Path, onnx: OnnxEmbed
     assert not list(cache.glob("*/*.tmp"))
 
 
-def test_int8_needs_the_onnx_backend() -> None:
+def test_onnx_int8_is_the_default_and_int8_needs_onnx() -> None:
+    default = EmbeddingSettings()
+    assert (default.backend, default.quantize) == ("onnx", "int8")
+    assert EmbeddingSettings(backend="torch").backend == "torch"
     with pytest.raises(ValidationError, match="needs CRYPTORAG_EMBEDDING_BACKEND=onnx"):
-        EmbeddingSettings(quantize="int8")
+        EmbeddingSettings(backend="torch", quantize="int8")
