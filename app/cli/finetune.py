@@ -33,6 +33,10 @@ def lora(
     max_length: Annotated[int, typer.Option(help="tokens per example, longer cut")] = 1024,
     eval_steps: Annotated[int, typer.Option(help="evaluate every N steps; 0 = once per epoch")] = 0,
     seed: Annotated[int, typer.Option(help="seed of the split and the training")] = 0,
+    data_format: Annotated[
+        str | None,
+        typer.Option("--format", help="openai, sharegpt or alpaca files of a dataset folder"),
+    ] = None,
     merge: Annotated[
         bool, typer.Option(help="also write the adapter merged into the base")
     ] = False,
@@ -56,6 +60,7 @@ def lora(
         eval_steps=eval_steps or None,
         seed=seed,
         merge=merge,
+        data_format=data_format,
     )
     try:
         result = train(data, base_model, out, options)

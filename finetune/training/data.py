@@ -9,6 +9,9 @@ from typing import Any
 
 Message = dict[str, str]
 _SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant"}
+FORMATS = ("openai", "sharegpt", "alpaca")
+# Files a `dataset build` folder keeps beside the data: the registry, the run, the raw records.
+_NOT_DATA = frozenset({"dataset_info.json", "manifest.json", "records.jsonl"})
 _VALIDATION_NAMES = ("validation", "valid", "val", "eval", "dev", "test")
 
 
@@ -61,15 +64,27 @@ def _is_validation(path: Path) -> bool:
     return any(w in _VALIDATION_NAMES for w in words)
 
 
+def data_files(folder: Path, fmt: str | None = None) -> list[Path]:
+    """The files of one format: a `dataset build` folder holds a subfolder per format (the
+    first of openai, sharegpt, alpaca unless fmt names one); a plain folder, its own files."""
+    formats = [f for f in FORMATS if (folder / f).is_dir()]
+    if fmt is not None and fmt not in formats and formats:
+        raise DatasetError(f"{folder}: no {fmt} files (it has {', '.join(formats)})")
+    root = folder / (fmt or formats[0]) if formats else folder
+    return [
+        p
+        for p in sorted(root.iterdir())
+        if p.suffix in {".json", ".jsonl"} and p.name not in _NOT_DATA and p.is_file()
+    ]
+
+
 def load_folder(
-    folder: Path, holdout: float = 0.1, seed: int = 0
+    folder: Path, holdout: float = 0.1, seed: int = 0, fmt: str | None = None
 ) -> tuple[list[dict[str, list[Message]]], list[dict[str, list[Message]]]]:
     """Train and validation examples; without a validation file, a seeded share is held out."""
-    files = [
-        p
-        for p in sorted(folder.rglob("*"))
-        if p.suffix in {".json", ".jsonl"} and p.name != "dataset_info.json" and p.is_file()
-    ]
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: not a folder")
+    files = data_files(folder, fmt)
     train: list[dict[str, list[Message]]] = []
     validation: list[dict[str, list[Message]]] = []
     for path in files:

@@ -32,6 +32,7 @@ class LoraOptions:
     eval_steps: int | None = None  # None: evaluate once per epoch
     seed: int = 0
     merge: bool = False
+    data_format: str | None = None  # openai, sharegpt or alpaca in a `dataset build` folder
 
 
 @dataclass
@@ -67,7 +68,7 @@ def train(data: Path, base_model: str, out: Path, options: LoraOptions) -> Train
     from trl import SFTConfig, SFTTrainer
 
     started = time.perf_counter()
-    train_rows, eval_rows = load_folder(data, seed=options.seed)
+    train_rows, eval_rows = load_folder(data, seed=options.seed, fmt=options.data_format)
     tokenizer = AutoTokenizer.from_pretrained(base_model)
     if tokenizer.chat_template is None:
         raise ValueError(f"{base_model}: the tokenizer has no chat template to render records with")

@@ -87,3 +87,21 @@ def test_verdicts() -> None:
     assert run([3, 2.5, 2, 1.5, 1], [2.5, 2.0, 1.8]).startswith("learning")
     assert run([3, 2.5, 2, 1.5, 1], [2.0, 1.8, 2.4]).startswith("over-fitted")
     assert run([3, 3, 3, 3, 3], [3, 3]).startswith("flat")
+
+
+def test_a_dataset_build_folder_is_read_in_one_format(tmp_path: Path) -> None:
+    """`dataset build` writes a subfolder per format beside records.jsonl: one format is read."""
+    flat = chat_dataset(tmp_path / "flat")
+    built = tmp_path / "built"
+    (built / "openai").mkdir(parents=True)
+    (built / "alpaca").mkdir()
+    (built / "openai" / "train.jsonl").write_text((flat / "openai_train.jsonl").read_text())
+    (built / "alpaca" / "train.json").write_text((flat / "alpaca_train.json").read_text())
+    (built / "records.jsonl").write_text((flat / "openai_train.jsonl").read_text())
+    (built / "dataset_info.json").write_text("{}")
+    train, validation = load_folder(built)  # openai first; a share held out
+    assert len(train) + len(validation) == 12
+    train, validation = load_folder(built, fmt="alpaca")
+    assert len(train) + len(validation) == 12
+    with pytest.raises(DatasetError, match="no sharegpt files"):
+        load_folder(built, fmt="sharegpt")
