@@ -129,7 +129,11 @@ def test_streamed_answer_with_sources_cards_copy_and_follow_up(
         f"{token} is the Fixture Token (FIX), a plain ERC-20 with 18 decimals [1]. "
         f"{proxy} is a beacon proxy whose implementation holds the logic [2]. "
         "Both answers come from the documents and the live lookups listed below, "
-        "so check the cards for the block they were read at."
+        "so check the cards for the block they were read at. "
+        # Long enough to stream for a few seconds past the server's hold-back of output.
+        "A token's name and symbol are whatever its deployer chose: identify a token by its "
+        "chain and address, never by its symbol. The proxy's logic changes when the owner of "
+        "its beacon upgrades it, so read the implementation again before relying on it."
     )
     site.llm.replies += [first_reply]
     sent = chat_requests(page)
@@ -138,13 +142,17 @@ def test_streamed_answer_with_sources_cards_copy_and_follow_up(
         # The hostile token's name reads like instructions: its card must carry a warning.
         _ask(page, f"What are {token.lower()}, {proxy} and {hostile}?")
 
-    # The answer streams: text shows while the model is still writing.
-    streaming = page.locator('article[data-turn="1"] .answer-body.streaming')
-    expect(streaming).to_contain_text("Fixture Token", timeout=ANSWER_TIMEOUT_MS)
-    partial = streaming.inner_text()
+    # The answer streams: text shows while the model is still writing (read in one step).
+    partial = page.wait_for_function(
+        """() => {
+            const body = document.querySelector('article[data-turn="1"] .answer-body.streaming');
+            return body && body.innerText.includes("Fixture Token") && body.innerText;
+        }""",
+        timeout=ANSWER_TIMEOUT_MS,
+    ).json_value()
     bot = _answered(page, 1)
     final = bot.locator(".answer-body").inner_text()
-    assert len(partial) < len(final) and "check the cards" in final
+    assert len(partial) < len(final) and final.rstrip().endswith("before relying on it.")
     answer = _answer_event(first.value.text())
 
     # [n] markers link to the numbered sources; a source with a URL is a link.
