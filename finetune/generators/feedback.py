@@ -19,7 +19,7 @@ def question_key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def pairs_of(ratings: list[Feedback], evidence: dict[str, list[str]]) -> Work:
+def pairs_of(ratings: list[Feedback], evidence: dict[str, list[str]], docs: dict[str, str]) -> Work:
     """Every (up, down) pair for one question, up to the cap; the chosen answer's sources'
     chunks are what its addresses are checked against."""
     ups = [f for f in ratings if f.rating == "up"]
@@ -47,7 +47,8 @@ def pairs_of(ratings: list[Feedback], evidence: dict[str, list[str]]) -> Work:
                     provenance=Provenance(
                         generator=FeedbackGenerator.name,
                         sources=sources,
-                        doc=sources[0] if sources else None,
+                        # The document key, so the split keeps it with its other records.
+                        doc=docs.get(sources[0], sources[0]) if sources else None,
                         doc_source=sources[0] if sources else None,
                         detail=f"chosen {up.id}, rejected {down.id}",
                     ),
@@ -69,12 +70,14 @@ class FeedbackGenerator:
         for f in ctx.feedback.list():
             groups[question_key(f.question)].append(f)
         texts: dict[str, list[str]] = defaultdict(list)
+        docs: dict[str, str] = {}
         for c in ctx.kb.chunks:
             texts[c.source].append(f"{c.text}\n{' '.join(c.addresses)}")
+            docs.setdefault(c.source, c.doc_id)
 
         def work(ratings: list[Feedback]) -> Any:
             async def run() -> Work:
-                return pairs_of(ratings, texts)
+                return pairs_of(ratings, texts, docs)
 
             return run
 

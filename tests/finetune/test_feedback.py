@@ -41,6 +41,7 @@ def test_pairs_from_ratings(
     assert pair.instruction == "What is WETH?" and WETH in pair.output
     assert pair.rejected == "WETH is a stablecoin."
     assert pair.provenance.sources == ["weth.md"]
+    assert pair.provenance.doc is not None and pair.provenance.doc.endswith("/weth.md")
     assert result.stats["dropped"]["feedback"] == {
         "feedback_unpaired_rating": 1,
         "invented_address": 1,
