@@ -16,6 +16,8 @@ from langchain_core.messages import HumanMessage
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from app.core.errors import UpstreamUnavailable
+
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,14 +59,21 @@ class LLMRunner:
         self.stats = CallStats()
 
     async def ask(self, prompt: str) -> str:
-        """The model's reply to one prompt; transport and status errors are retried."""
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential(multiplier=self.backoff_s, max=self.backoff_s * 16),
-            reraise=True,
-        ):
-            with attempt:
-                return await self._call(prompt)
+        """The model's reply to one prompt; transport and status errors are retried, then the
+        run stops with what it wrote kept (a rerun resumes)."""
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.attempts),
+                wait=wait_exponential(multiplier=self.backoff_s, max=self.backoff_s * 16),
+                reraise=True,
+            ):
+                with attempt:
+                    return await self._call(prompt)
+        except Exception as exc:
+            raise UpstreamUnavailable(
+                f"the language model failed {self.attempts} times ({type(exc).__name__}); "
+                "what was written so far is kept: run the same command again to resume"
+            ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _call(self, prompt: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.errors import UpstreamUnavailable
 from finetune.build import BuildConfig, build
 from finetune.card import read_records
 from finetune.generators import Context
@@ -137,3 +138,14 @@ def test_self_instruct_filters_near_duplicates(
     # The second round shows kept machine-written tasks among its examples.
     assert "List the roles that can pause a stablecoin contract." in prompts[3]
     assert all(r.provenance.model == "fake-model" for r in records)
+
+
+def test_model_down_stops_with_a_clear_error(
+    fake_llm: tuple[FakeLLM, str], make_ctx: Callable[..., Context], tmp_path: Path
+) -> None:
+    fake, url = fake_llm
+    fake.fail_status = 500
+    config = BuildConfig(out=tmp_path / "ds", generators=[("llm", 2)])
+    with pytest.raises(UpstreamUnavailable, match="run the same command again to resume"):
+        asyncio.run(build(config, make_ctx(url, batch_size=2)))
+    assert fake.requests and not (tmp_path / "ds" / "records.jsonl").exists()
