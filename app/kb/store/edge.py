@@ -45,8 +45,11 @@ def open_shard(path: Path, config: qe.EdgeConfig | None = None) -> qe.EdgeShard:
     except Exception as exc:  # the engine raises plain Exception with a message
         if "WouldBlock" in str(exc):
             raise StoreUnavailable(
-                f"the embedded store at {path} is in use by another process (a running "
-                "`cryptorag serve`?). Go through that server, or stop it first."
+                f"the embedded store at {path} is in use by another process (a `cryptorag "
+                "serve` or `cryptorag worker`?). One process owns it: while `cryptorag serve` "
+                "runs, `cryptorag ingest`, `ask` and `stats` go through it by themselves, and "
+                "`cryptorag serve --sources sources.yaml` runs the worker's sources inside it. "
+                "Stop the other process, or set CRYPTORAG_QDRANT_URL to share a Qdrant server."
             ) from exc
         if "incompatible" in str(exc):
             raise ConfigError(
