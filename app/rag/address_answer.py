@@ -56,6 +56,14 @@ def _account(facts: ContractFacts | None) -> str:
     return "a contract"
 
 
+def _elsewhere(chain: str, title: str, n: int | None) -> str:
+    """A document about the address on another chain: the same token, or another one."""
+    where = label(chain)
+    name = sanitise(title, limit=200)
+    text = name if where.lower() in title.lower() else f"{where}: {name}"
+    return text + (f" [{n}]" if n else "")
+
+
 def _live_summary(facts: ContractFacts) -> str:
     """The inspector's sentences without its warnings (those are listed on their own)."""
     lines = [s for s in facts.summary(with_block=False).splitlines() if not s.startswith("Warning")]
@@ -134,12 +142,12 @@ class AddressFacts:
         if listed and main is None:
             block.lines.append(listed)
         others = [
-            f"{label(c)}" + (f" [{index[d.doc_id]}]" if d.doc_id in index else "")
+            _elsewhere(c, d.title, index.get(d.doc_id))
             for c, d in known.by_chain.items()
             if c not in chains
         ]
         if others:
-            block.lines.append("The knowledge base also puts this address on " + ", ".join(others))
+            block.lines.append("At the same address on other chains: " + "; ".join(others))
         for f in live:
             block.lines.extend(self._live(f, facts, index, block.warnings))
         if not live:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, ScoredChunk
 from app.rag.context import Source, sanitise, source_numbers
@@ -87,6 +88,7 @@ LEXICAL_WEIGHT = 0.25
 # With an address block, a question needs this many content words besides the address for
 # sentences of documents other than the address's own to be added.
 _MIN_TERMS = 2
+_WHERE = re.compile(r"\b(address|addresses|contract|deployed|where|chains?)\b", re.IGNORECASE)
 _ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
 
 
@@ -97,6 +99,7 @@ class Candidate:
     text: str
     source: int
     rank: int
+    raw: str = ""  # the sentence as the document has it, before its subject was resolved
 
 
 def split_sentences(text: str) -> list[str]:
@@ -151,6 +154,16 @@ def overlap(question_terms: set[str], sentence: str) -> float:
     return len(question_terms & terms(sentence)) / len(question_terms)
 
 
+def bare_address(sentence: str) -> bool:
+    """A list item that is little more than an address ("- Base: 0x...")."""
+    return len(terms(_ADDRESS.sub(" ", sentence))) < 3
+
+
+def asks_where(question: str) -> bool:
+    """Whether a question asks for an address or names a chain."""
+    return bool(_WHERE.search(question) or chains_in(question))
+
+
 def relevant_sources(best_by_source: dict[int, float], ratio: float | None = None) -> set[int]:
     """Sources whose best sentence clears the bar set by the best source."""
     if not best_by_source:
@@ -185,14 +198,17 @@ def extractive_answer(
         # The address block says what the address is; sentences add what else was asked.
         question = _ADDRESS.sub(" ", question)
     asked = terms(question)
+    where = asks_where(question)
     candidates: list[Candidate] = []
     for rank, hit in enumerate(hits):
         for sentence in split_sentences(hit.chunk.text):
             named = {a.lower() for a in _ADDRESS.findall(sentence)}
             if " ".join(sentence.lower().split()) in said or (named and named <= stated):
                 continue
+            if named and not where and bare_address(sentence):
+                continue  # "Base: 0x..." answers where a token is, which was not asked
             text = with_subject(sentence, hit.chunk)
-            candidates.append(Candidate(text, index[hit.chunk.doc_id], rank))
+            candidates.append(Candidate(text, index[hit.chunk.doc_id], rank, sentence))
     if not candidates:
         return lead or prompts.render("no_context")
     vectors = np.asarray(embedder.embed_documents([question, *(c.text for c in candidates)]))
@@ -222,7 +238,12 @@ def extractive_answer(
             break
         if candidates[i].source not in keep or i in chosen:
             continue
-        if any(float(vectors[i + 1] @ vectors[j + 1]) > DUPLICATE_SIMILARITY for j in chosen):
+        if any(
+            float(vectors[i + 1] @ vectors[j + 1]) > DUPLICATE_SIMILARITY
+            # The same words in two documents ("It is listed in ...") say nothing new either.
+            or candidates[i].raw == candidates[j].raw
+            for j in chosen
+        ):
             continue
         chosen.append(i)
     passages = "\n".join(
