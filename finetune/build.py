@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from finetune.card import MANIFEST, RECORDS, render, stats
-from finetune.formats import get_format
+from finetune.formats import Format, get_format
 from finetune.generators import GENERATORS, Context
 from finetune.hygiene import Hygiene, load_questions, split
 from finetune.journal import Journal
@@ -108,7 +108,7 @@ async def build(config: BuildConfig, ctx: Context) -> BuildResult:
 def write(
     config: BuildConfig,
     records: list[Record],
-    formats: list[Any],
+    formats: list[Format],
     dropped: dict[str, Counter[str]],
     ctx: Context,
     model: str | None,

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.store import Store
-from app.rag.grounding import known_addresses
 
 
 @dataclass
@@ -33,10 +32,6 @@ class KnowledgeBase:
         for c in self.chunks:
             out[c.doc_id].append(c)
         return dict(out)
-
-    def addresses(self) -> set[str]:
-        """Every address the knowledge base holds, lower-case."""
-        return known_addresses("", scored(self.chunks), [])
 
 
 def scored(chunks: list[Chunk]) -> list[ScoredChunk]:
