@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shlex
 import sys
 from pathlib import Path
@@ -108,6 +109,10 @@ def build(
             "(and CRYPTORAG_LLM_MODEL)",
             param_hint="--generator",
         )
+    # One line per LLM request and per failed on-chain lookup (a rag record each) would bury
+    # the progress bars; the card counts what matters.
+    for name in ("httpx", "httpx2", "app.rag.onchain"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
     services = common.services()
     try:
         result = asyncio.run(_build(services, config, options, concurrency, retries, max_tokens))
