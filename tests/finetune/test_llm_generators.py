@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from finetune.generators import Context
 from finetune.generators.llm import LLMGenerator
 from finetune.generators.self_instruct import SelfInstructGenerator, load_seeds
 from finetune.journal import Journal
-from tests.support.fake_llm import FakeLLM
+from tests.support.fake_llm import FakeLLM, build_app
+from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 
@@ -149,3 +151,39 @@ def test_model_down_stops_with_a_clear_error(
     with pytest.raises(UpstreamUnavailable, match="run the same command again to resume"):
         asyncio.run(build(config, make_ctx(url, batch_size=2)))
     assert fake.requests and not (tmp_path / "ds" / "records.jsonl").exists()
+
+
+@dataclass
+class Counting(FakeLLM):
+    """The stand-in, noting how many requests were waiting for their reply at once."""
+
+    answered: int = 0
+    most: int = 0
+
+    def next_reply(self) -> str:
+        self.most = max(self.most, len(self.requests) - self.answered)
+        self.answered += 1
+        return super().next_reply()
+
+
+def test_calls_run_concurrently_within_the_limit(
+    make_ctx: Callable[..., Context], tmp_path: Path
+) -> None:
+    questions = [
+        "Who froze the balances of sanctioned addresses?",
+        "How did the stablecoin lose its peg in May 2022?",
+        "What does a flash loan require before its transaction ends?",
+        "Which oracle network publishes the ETH/USD price feed?",
+        "Why can liquid staking tokens trade below the value of staked ether?",
+        "What makes a constant product market maker move its price?",
+        "How were the Ronin validator keys compromised?",
+        "Which standard defines tokenized vault shares?",
+    ]
+    state = Counting(replies=[items((1, q)) for q in questions], delay_s=0.3)
+    with serve(build_app(state)) as url:
+        ctx = make_ctx(url + "/v1", batch_size=1)
+        assert ctx.llm is not None
+        ctx.llm.limit = asyncio.Semaphore(4)
+        records, _ = asyncio.run(LLMGenerator().generate(ctx, Journal(tmp_path / "j", {}), 8))
+    assert len(records) == 8
+    assert 2 <= state.most <= 4
