@@ -212,7 +212,9 @@ def _registry_document(entry: dict[str, Any], item: InputFile) -> Document:
     name = str(entry["name"]).strip()
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     addresses = entry.get("addresses") or []
-    lines = [f"{name} is a {entry.get('category', 'crypto')} protocol."]
+    category = str(entry.get("category", "crypto"))
+    article = "an" if category[:1].lower() in "aeiou" else "a"
+    lines = [f"{name} is {article} {category} protocol."]
     if entry.get("description"):
         lines.append(str(entry["description"]).strip())
     chains = entry.get("chains") or []
