@@ -131,6 +131,10 @@ class AddressFacts:
                 what += f", {sanitise(main.protocol, limit=100)}"
             if not known.subject:
                 what = f"named in {what}"
+            placed = [c for c, d in known.by_chain.items() if d is main]
+            if placed and placed[0] not in chains:
+                # Asked on a chain where no document puts it: say so before the one elsewhere.
+                what = f"no document puts it there; {label(placed[0])}: {what}"
             block.header = f"**{address}** on {where}: {what}{cite}"
             said = known.clause(main)
             if said:
