@@ -4,8 +4,9 @@ Usage (from the repo root):
     .venv/bin/python -m bench.embeddings [--chunks 1000] [--rounds 2]
 
 The chunks are the pipeline's own (copies of the sample corpus, chunked as ingestion does). The
-backends take turns, round after round, so a busy machine slows each alike. Also printed: how
-close each backend's vectors are to torch's (cosine of the same chunk's two vectors).
+backends take turns on each slice of 128 chunks (the order rotating), so a machine whose load
+changes from minute to minute slows each alike; a round covers every chunk once per backend.
+Also printed: how close each backend's vectors are to torch's (cosine of a chunk's two vectors).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bench.common import make_corpus
 from ingest.chunking import Chunker
 from ingest.sources.files import load_file, walk
 
+SLICE = 128
 BACKENDS = {
     "torch": {"backend": "torch"},
     "onnx": {"backend": "onnx", "quantize": "none"},
@@ -64,12 +66,20 @@ def main() -> None:
     vectors: dict[str, np.ndarray] = {}
     for embedder in embedders.values():
         embedder.embed_documents(texts[:128])  # warm-up: first batches allocate
+    names = list(embedders)
     for _ in range(args.rounds):
-        for name, embedder in embedders.items():
-            started = time.perf_counter()
-            vectors[name] = np.array(embedder.embed_documents(texts))
-            rates[name].append(len(texts) / (time.perf_counter() - started))
-            print(f"  {name}: {rates[name][-1]:.1f} chunks/s", flush=True)
+        spent = dict.fromkeys(names, 0.0)
+        parts: dict[str, list[list[float]]] = {name: [] for name in names}
+        for n, start in enumerate(range(0, len(texts), SLICE)):
+            part = texts[start : start + SLICE]
+            for name in names[n % len(names) :] + names[: n % len(names)]:
+                started = time.perf_counter()
+                parts[name].extend(embedders[name].embed_documents(part))
+                spent[name] += time.perf_counter() - started
+        for name in names:
+            vectors[name] = np.array(parts[name])
+            rates[name].append(len(texts) / spent[name])
+        print("  " + "  ".join(f"{n}: {rates[n][-1]:.1f} chunks/s" for n in names), flush=True)
     torch_rate = statistics.median(rates["torch"])
     print(f"{len(texts)} chunks, {args.rounds} rounds; median chunks/s, cosine to torch's vectors")
     print(f"{'backend':10} {'chunks/s':>9} {'vs torch':>9} {'min cos':>8} {'mean cos':>9}")
