@@ -85,6 +85,7 @@ _STOPWORDS = frozenset(
     ]
 )
 LEXICAL_WEIGHT = 0.25
+BARE_ITEM_PENALTY = 0.1
 # With an address block, a question needs this many content words besides the address for
 # sentences of documents other than the address's own to be added.
 _MIN_TERMS = 2
@@ -164,6 +165,11 @@ def asks_where(question: str) -> bool:
     return bool(_WHERE.search(question) or chains_in(question))
 
 
+def answers_where(item: str, asked: bool, chains: set[str]) -> bool:
+    """Whether a "chain: address" item answers the question: where was asked, on its chain."""
+    return asked and (not chains or any(c.name in chains for c in chains_in(item)))
+
+
 def relevant_sources(best_by_source: dict[int, float], ratio: float | None = None) -> set[int]:
     """Sources whose best sentence clears the bar set by the best source."""
     if not best_by_source:
@@ -199,14 +205,23 @@ def extractive_answer(
         question = _ADDRESS.sub(" ", question)
     asked = terms(question)
     where = asks_where(question)
+    named_chains = chains_in(question)
+    on = {c.name for c in named_chains}
+    # What the question asks about besides the chain: the token a "chain: address" item must be of.
+    core = asked - {t for c in named_chains for t in terms(" ".join((c.label, *c.aliases)))}
     candidates: list[Candidate] = []
     for rank, hit in enumerate(hits):
         for sentence in split_sentences(hit.chunk.text):
             named = {a.lower() for a in _ADDRESS.findall(sentence)}
             if " ".join(sentence.lower().split()) in said or (named and named <= stated):
                 continue
-            if named and not where and bare_address(sentence):
-                continue  # "Base: 0x..." answers where a token is, which was not asked
+            # "Base: 0x..." says where a token is: only when asked, there, of that token.
+            if (
+                named
+                and bare_address(sentence)
+                and not (answers_where(sentence, where, on) and core & terms(hit.chunk.title))
+            ):
+                continue
             text = with_subject(sentence, hit.chunk)
             candidates.append(Candidate(text, index[hit.chunk.doc_id], rank, sentence))
     if not candidates:
@@ -216,8 +231,12 @@ def extractive_answer(
     # Prefer sentences from higher-ranked chunks when similarity is close: the retriever
     # knows about exact address matches that sentence similarity cannot see.
     # Exact words of the question (a symbol, an interface id) are evidence embeddings blur.
+    # A bare "chain: address" item tells less than a sentence giving the same address.
     scores = [
-        float(s) + LEXICAL_WEIGHT * overlap(asked, c.text) - 0.02 * c.rank
+        float(s)
+        + LEXICAL_WEIGHT * overlap(asked, c.text)
+        - 0.02 * c.rank
+        - (BARE_ITEM_PENALTY if bare_address(c.raw) else 0.0)
         for s, c in zip(similarity, candidates, strict=True)
     ]
     best: dict[int, float] = {}
@@ -233,6 +252,7 @@ def extractive_answer(
         lead_i = next((i for i in order if candidates[i].rank == 0), None)
         if lead_i is not None:
             chosen.append(lead_i)
+    given: set[str] = {a.lower() for i in chosen for a in _ADDRESS.findall(candidates[i].raw)}
     for i in order:
         if len(chosen) >= _MAX_SENTENCES:
             break
@@ -245,6 +265,10 @@ def extractive_answer(
             for j in chosen
         ):
             continue
+        named = {a.lower() for a in _ADDRESS.findall(candidates[i].raw)}
+        if named and bare_address(candidates[i].raw) and named <= given:
+            continue  # an item giving an address a chosen sentence already gives
+        given |= named
         chosen.append(i)
     passages = "\n".join(
         f"- {sanitise(c.text)} [{c.source}]" for c in (candidates[i] for i in chosen)

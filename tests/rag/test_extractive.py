@@ -10,6 +10,8 @@ import pytest
 from app.kb.models import Chunk, ScoredChunk
 from app.rag.context import number_sources
 from app.rag.extractive import (
+    answers_where,
+    bare_address,
     extractive_answer,
     relevant_sources,
     split_sentences,
@@ -157,3 +159,11 @@ def test_a_lead_block_is_not_repeated(prompts: Prompts) -> None:
     assert text.startswith(lead)
     assert text.count(address) == 1, text  # the card's own sentence adds nothing new
     assert "Mask Network (MASK) on Ethereum is listed in the Uniswap Labs Default" in text
+
+
+def test_a_chain_address_item_answers_only_where_on_its_chain_was_asked() -> None:
+    item = "Unichain: 0x397C1f55FefF63C8947624b0d457a2CA3e3602ab"
+    assert bare_address(item) and not bare_address(f"{item} is the bridge of record for MIM")
+    assert answers_where(item, True, {"unichain"}) and answers_where(item, True, set())
+    assert not answers_where(item, True, {"ethereum"})  # "MIM contract on Ethereum"
+    assert not answers_where(item, False, set())  # "Is MIM still pegged?"
