@@ -14,6 +14,7 @@ from app.chain.untrusted import clean
 from app.core.errors import BadRequest, NotFound, UpstreamError, UpstreamUnavailable
 from app.core.settings import ChainSettings
 from app.kb.addresses import classify
+from app.kb.chains import CHAINS
 from app.kb.chains import resolve as resolve_chain
 
 NAME_LIMIT = 64
@@ -104,9 +105,9 @@ class Inspector:
         if name in self.clients:
             return self.clients[name]
         if resolve_chain(chain.strip()) is None:
-            configured = ", ".join(sorted(self.clients)) or "none"
+            known = ", ".join(c.name for c in CHAINS if c.chain_id is not None)
             raise NotFound(
-                f"unknown chain {chain[:40]!r}; configured: {configured}",
+                f"unknown chain {chain[:40]!r}; known EVM chains: {known} (or a chain id)",
                 code="unknown_chain",
             )
         raise UpstreamUnavailable(

@@ -47,5 +47,13 @@ def configure_logging(level: str | None = None, fmt: str | None = None) -> None:
         else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )
     logging.basicConfig(level=level, handlers=[handler])
-    for noisy in ("httpx", "httpcore", "sentence_transformers", "urllib3", "trafilatura"):
+    # alembic announces its context on every start; migrations that run still log at WARNING.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "sentence_transformers",
+        "urllib3",
+        "trafilatura",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

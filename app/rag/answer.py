@@ -18,6 +18,7 @@ from app.kb.retriever import Retrieval, Retriever
 from app.rag.address_answer import address_lead, onchain_prompt
 from app.rag.context import Source, build_context, number_sources
 from app.rag.extractive import extractive_answer
+from app.rag.followup import is_follow_up
 from app.rag.grounding import known_addresses
 from app.rag.leakguard import LeakGuard
 from app.rag.llm import LLMHealth
@@ -210,7 +211,8 @@ class AnswerService:
         if not history:
             return question
         last_user = next((text for role, text in reversed(history) if role == "user"), "")
-        fallback = f"{last_user} {question}".strip()
+        # Without a model, join only a question that points back; a new topic stands alone.
+        fallback = f"{last_user} {question}".strip() if is_follow_up(question) else question
         if self.llm is None:
             return fallback
         turns = "\n".join(f"{role}: {text[:1000]}" for role, text in history[-6:])

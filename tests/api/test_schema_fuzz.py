@@ -71,7 +71,9 @@ def test_no_input_causes_a_server_error(open_api: schemathesis.BaseSchema) -> No
     assert _run_all(open_api, check) >= 7
 
 
-def test_every_endpoint_but_the_public_ones_needs_a_key(locked_api: schemathesis.BaseSchema) -> None:
+def test_every_endpoint_but_the_public_ones_needs_a_key(
+    locked_api: schemathesis.BaseSchema,
+) -> None:
     def check(case: schemathesis.Case) -> None:
         response = case.call()
         if case.path in PUBLIC:
