@@ -58,6 +58,13 @@ bench: install chain-tools
 	$(BIN)/python -m bench.retrieval
 	$(BIN)/python -m bench.load --seconds 15
 	$(BIN)/python -m bench.contracts
+	$(BIN)/python -m bench.guard
+	$(BIN)/python -m bench.answers --requests 60
+	$(BIN)/python -m bench.embeddings --chunks 300
+	$(BIN)/python -m bench.ingest_large --mb 1
+	$(BIN)/python -m bench.scale --points 10000
+	$(BIN)/python -m bench.dataset
+	$(BIN)/python -m bench.finetune
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(CHAIN_FIXTURES)/node_modules
