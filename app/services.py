@@ -69,6 +69,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         prompts,
         llm,
         top_k=settings.api.chat_top_k,
+        use_retrieval=settings.api.chat_retrieval,
         max_tokens=settings.llm.max_tokens,
         timeout_s=settings.llm.timeout_s,
         onchain=OnchainFacts(

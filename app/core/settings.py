@@ -199,6 +199,9 @@ class APISettings(BaseSettings):
     default_top_k: int = Field(default=5, ge=1, le=50)
     max_top_k: int = Field(default=50, ge=1, le=200)
     chat_top_k: int = Field(default=5, ge=1, le=50)
+    # false: the model answers with no knowledge-base context (closed book), to measure what
+    # retrieval adds (`cryptorag eval answers --compare`); never what a service should run.
+    chat_retrieval: bool = True
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
 
     @model_validator(mode="after")

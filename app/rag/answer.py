@@ -62,6 +62,7 @@ class AnswerService:
         max_tokens: int = 800,
         onchain: OnchainFacts | None = None,
         timeout_s: float = 30.0,
+        use_retrieval: bool = True,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -71,6 +72,7 @@ class AnswerService:
         self.max_tokens = max_tokens
         self.onchain = onchain
         self.timeout_s = timeout_s
+        self.use_retrieval = use_retrieval
         self.health = LLMHealth()
         # A per-process marker inside the hidden prompt: seeing it in a reply is a leak.
         self.canary = secrets.token_hex(8)
@@ -103,9 +105,11 @@ class AnswerService:
         addresses found in no source are marked.
         """
         query = await self.standalone(question, history or [])
-        retrieval: Retrieval = await anyio.to_thread.run_sync(
-            self.retriever.retrieve, query, self.top_k, filters
-        )
+        retrieval = Retrieval([])  # closed book: the model alone, for comparisons
+        if self.use_retrieval:
+            retrieval = await anyio.to_thread.run_sync(
+                self.retriever.retrieve, query, self.top_k, filters
+            )
         hits = retrieval.hits
         kb_sources = number_sources(hits)
         warnings = list(retrieval.warnings)
