@@ -11,12 +11,15 @@ RUN pip install --upgrade pip \
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY ingest ./ingest
+COPY finetune ./finetune
 RUN pip install '.[server]'
 
 COPY prompts ./prompts
 COPY samples ./samples
 COPY sources.yaml ./
-ENV CRYPTORAG_PROMPTS_DIR=/app/prompts
+# The ONNX export of the embedding model is made on first start; keep it on the data volume so
+# a new container reuses it.
+ENV CRYPTORAG_PROMPTS_DIR=/app/prompts CRYPTORAG_EMBEDDING_CACHE_DIR=/data/onnx
 
 RUN useradd --create-home --uid 1000 cryptorag && mkdir -p /data && chown cryptorag /data
 USER cryptorag

@@ -53,9 +53,10 @@ def open_shard(path: Path, config: qe.EdgeConfig | None = None) -> qe.EdgeShard:
             ) from exc
         if "incompatible" in str(exc):
             raise ConfigError(
-                f"the embedded store at {path} holds other vectors: the embedding model or the "
-                "lexical encoder changed. Use another CRYPTORAG_COLLECTION, or delete that "
-                f"folder and ingest again ({exc})"
+                f"the embedded store at {path} holds other vectors: the embedding model, its "
+                "backend or the lexical encoder changed. A store made before the ONNX default "
+                "opens with CRYPTORAG_EMBEDDING_BACKEND=torch; otherwise use another "
+                f"CRYPTORAG_COLLECTION, or delete that folder and ingest again ({exc})"
             ) from exc
         raise
 
