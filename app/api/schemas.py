@@ -48,7 +48,7 @@ class AddressOut(BaseModel):
     input: str
     address: str = Field(description="EIP-55 form")
     checksum: Literal["valid", "unchecked", "invalid"] = Field(
-        description="valid: mixed case, correct; unchecked: one case, nothing to check; "
+        description="valid: mixed case and correct, or no letters to check; unchecked: one case; "
         "invalid: mixed case with a wrong checksum (not looked up)"
     )
 
