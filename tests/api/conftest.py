@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from app.api.app import create_app
+from app.services import Services
+from tests.conftest import ingest
 from tests.support.fake_llm import FakeLLM, build_app
 from tests.support.server import serve
 
@@ -15,3 +19,15 @@ def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
     state = FakeLLM()
     with serve(build_app(state)) as url:
         yield state, url + "/v1"
+
+
+@pytest.fixture
+def service(
+    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
+) -> Iterator[tuple[FakeLLM, str, Services]]:
+    """The service on the sample corpus with the stand-in LLM: (llm, root URL, services)."""
+    state, llm_url = fake_llm
+    services = services_factory(base_url=llm_url, model="fake-model")
+    ingest(services, corpus)
+    with serve(create_app(services.settings, services)) as url:
+        yield state, url, services

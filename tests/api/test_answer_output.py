@@ -10,7 +10,7 @@ import base64
 import codecs
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -29,17 +29,6 @@ pytestmark = pytest.mark.integration
 
 INVENTED = "0x1234567890AbcdEF1234567890aBcdef12345678"
 VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"  # Balancer's Vault, in the sample corpus
-
-
-@pytest.fixture
-def service(
-    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
-) -> Iterator[tuple[FakeLLM, str, Services]]:
-    state, llm_url = fake_llm
-    services = services_factory(base_url=llm_url, model="fake-model")
-    ingest(services, corpus)
-    with serve(create_app(services.settings, services)) as url:
-        yield state, url, services
 
 
 @pytest.mark.parametrize("route", ROUTES)

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import openai
 import pytest
 from langchain_openai import ChatOpenAI
 
-from app.api.app import create_app
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.fake_llm import FakeLLM
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def service(
-    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
-) -> Iterator[tuple[FakeLLM, str, Services]]:
-    """The service with the stand-in LLM behind it, on the sample corpus."""
-    state, llm_url = fake_llm
-    services = services_factory(base_url=llm_url, model="fake-model")
-    ingest(services, corpus)
-    with serve(create_app(services.settings, services)) as url:
-        yield state, url + "/v1", services
 
 
 def test_sdk_plain_completion_with_history_and_sources(
     service: tuple[FakeLLM, str, Services],
 ) -> None:
     state, url, _ = service
+    url += "/v1"
     # The first call rewrites the follow-up with its history, the second answers it.
     state.replies += [
         "Can cvxCRV be turned back into CRV?",
@@ -66,6 +49,7 @@ def test_sdk_plain_completion_with_history_and_sources(
 
 def test_sdk_streaming(service: tuple[FakeLLM, str, Services]) -> None:
     state, url, _ = service
+    url += "/v1"
     state.replies.append("TerraUSD lost its peg in May 2022 and LUNA hyperinflated [1].")
     client = openai.OpenAI(base_url=url, api_key="unused")
     stream = client.chat.completions.create(
@@ -82,6 +66,7 @@ def test_sdk_streaming(service: tuple[FakeLLM, str, Services]) -> None:
 
 def test_streamed_leak_is_cut_before_it_leaves(service: tuple[FakeLLM, str, Services]) -> None:
     state, url, services = service
+    url += "/v1"
     secret = services.prompts.system_static
     state.replies.append("Here you go. " + secret[:600])
     client = openai.OpenAI(base_url=url, api_key="unused")
@@ -102,6 +87,7 @@ def test_langchain_chat_openai_against_the_service(
     service: tuple[FakeLLM, str, Services],
 ) -> None:
     state, url, _ = service
+    url += "/v1"
     state.replies.append("Balancer's Vault offers free flash loans [1].")
     model = ChatOpenAI(base_url=url, api_key="unused", model="cryptorag")  # type: ignore[arg-type]
     reply = model.invoke("Does the Balancer vault charge for flash loans?")
@@ -110,6 +96,7 @@ def test_langchain_chat_openai_against_the_service(
 
 def test_models_and_bad_requests(service: tuple[FakeLLM, str, Services]) -> None:
     _, url, _ = service
+    url += "/v1"
     client = openai.OpenAI(base_url=url, api_key="unused")
     assert [m.id for m in client.models.list()] == ["cryptorag"]
     with pytest.raises(openai.UnprocessableEntityError) as info:
@@ -123,6 +110,7 @@ def test_models_and_bad_requests(service: tuple[FakeLLM, str, Services]) -> None
 
 def test_max_tokens_is_capped(service: tuple[FakeLLM, str, Services]) -> None:
     state, url, services = service
+    url += "/v1"
     client = openai.OpenAI(base_url=url, api_key="unused")
     question = [{"role": "user", "content": "What is Lido?"}]
     client.chat.completions.create(model="cryptorag", messages=question, max_tokens=50)  # type: ignore[arg-type]

@@ -152,7 +152,7 @@ def test_reopen_delete_and_one_owner(tmp_path: Path, embedder: SentenceTransform
 
 def test_other_model_refused(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
     _open(tmp_path, embedder).close()
-    with pytest.raises(ConfigError, match="embedding model or the lexical encoder changed"):
+    with pytest.raises(ConfigError, match="embedding model, its backend or the lexical encoder"):
         open_store(StoreSettings(data_dir=tmp_path), "other-model", 8, SparseEncoder.name)
 
 

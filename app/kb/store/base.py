@@ -10,6 +10,7 @@ from typing import Any
 from qdrant_client import models
 
 from app.kb.models import Chunk, ScoredChunk
+from app.kb.store.filters import match
 
 # Payload fields that filters and exact lookups use; both backends index them.
 KEYWORD_FIELDS = (
@@ -88,17 +89,37 @@ class Store(ABC):
     def raw_points(self) -> Iterator[RawPoint]:
         """Every point with its vectors and payload, page by page."""
 
-    @abstractmethod
     def delete_stale_versions(self, keep: dict[str, str]) -> None:
         """Remove older versions of documents (doc_id -> hash to keep), in one request."""
+        if keep:
+            self._delete(
+                models.Filter(
+                    must=[match("doc_id", list(keep))],
+                    must_not=[match("doc_hash", list(keep.values()))],
+                )
+            )
 
-    @abstractmethod
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         """Remove every chunk of these documents."""
+        if ids := list(doc_ids):
+            self._delete(models.Filter(must=[match("doc_id", ids)]))
 
-    @abstractmethod
     def delete_sources(self, sources: Sequence[str]) -> int:
         """Remove every chunk whose source is one of these; the number of chunks removed."""
+        if not sources:
+            return 0
+        flt = models.Filter(must=[match("source", list(sources))])
+        n = self._count(flt)
+        self._delete(flt)
+        return n
+
+    @abstractmethod
+    def _delete(self, flt: models.Filter) -> None:
+        """Delete the points a filter selects, and wait for it."""
+
+    @abstractmethod
+    def _count(self, flt: models.Filter) -> int:
+        """Points a filter selects, counted exactly."""
 
     @abstractmethod
     def search(

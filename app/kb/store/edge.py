@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -168,30 +168,9 @@ class EdgeStore(Store):
                 record.payload or {},
             )
 
-    def delete_stale_versions(self, keep: dict[str, str]) -> None:
-        """Remove older versions of documents (doc_id -> hash to keep), in one request."""
-        if keep:
-            self._delete(
-                models.Filter(
-                    must=[match("doc_id", list(keep))],
-                    must_not=[match("doc_hash", list(keep.values()))],
-                )
-            )
-
-    def delete_documents(self, doc_ids: Iterable[str]) -> None:
-        """Remove every chunk of these documents."""
-        if ids := list(doc_ids):
-            self._delete(models.Filter(must=[match("doc_id", ids)]))
-
-    def delete_sources(self, sources: Sequence[str]) -> int:
-        """Remove every chunk whose source is one of these; the number of chunks removed."""
-        if not sources:
-            return 0
-        flt = models.Filter(must=[match("source", list(sources))])
+    def _count(self, flt: models.Filter) -> int:
         with self.lock.read():
-            n = self._shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(flt)))
-        self._delete(flt)
-        return n
+            return int(self._shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(flt))))
 
     def search(
         self, vector: list[float], top_k: int, filters: dict[str, Any] | None = None

@@ -136,29 +136,8 @@ class ServerStore(Store):
                 record.payload or {},
             )
 
-    def delete_stale_versions(self, keep: dict[str, str]) -> None:
-        """Remove older versions of documents (doc_id -> hash to keep), in one request."""
-        if keep:
-            self._delete(
-                models.Filter(
-                    must=[match("doc_id", list(keep))],
-                    must_not=[match("doc_hash", list(keep.values()))],
-                )
-            )
-
-    def delete_documents(self, doc_ids: Iterable[str]) -> None:
-        """Remove every chunk of these documents."""
-        if ids := list(doc_ids):
-            self._delete(models.Filter(must=[match("doc_id", ids)]))
-
-    def delete_sources(self, sources: Sequence[str]) -> int:
-        """Remove every chunk whose source is one of these; the number of chunks removed."""
-        if not sources:
-            return 0
-        flt = models.Filter(must=[match("source", list(sources))])
-        n = self.client.count(self.collection, count_filter=flt, exact=True).count
-        self._delete(flt)
-        return n
+    def _count(self, flt: models.Filter) -> int:
+        return self.client.count(self.collection, count_filter=flt, exact=True).count
 
     def search(
         self, vector: list[float], top_k: int, filters: dict[str, Any] | None = None
