@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import socket
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -96,18 +97,19 @@ def test_hostile_markup_is_made_inert(service: tuple[FakeLLM, str, Services], ro
 def test_a_hung_model_costs_one_deadline_then_falls_back(
     services_factory: Callable[..., Services], corpus: Path
 ) -> None:
-    with hanging_server() as hung:
-        services = services_factory(base_url=hung + "/v1", model="m", timeout_s=2)
+    attempts: list[socket.socket] = []
+    with hanging_server(attempts) as hung:
+        services = services_factory(base_url=hung + "/v1", model="m", timeout_s=1)
         ingest(services, corpus)
         with serve(create_app(services.settings, services)) as url:
-            started = time.monotonic()
             body = httpx.post(
                 f"{url}/v1/chat", json={"message": "What is Convex?"}, timeout=60
             ).json()
-            elapsed = time.monotonic() - started
+            time.sleep(3)  # room for the retry the client would make after its own timeout
     assert body["mode"] == "extractive"
-    # The client's own retry would double the wait; one deadline covers it.
-    assert elapsed < 2 * 2, elapsed
+    assert "the language model was unavailable" in " ".join(body["warnings"])
+    # One deadline covers the client's retries: the call is abandoned, not tried again.
+    assert len(attempts) == 1
 
 
 def test_readiness_reports_what_the_last_calls_saw(

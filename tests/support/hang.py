@@ -9,12 +9,13 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def hanging_server() -> Iterator[str]:
-    """Yield the URL of a server that reads requests and never replies."""
+def hanging_server(accepted: list[socket.socket] | None = None) -> Iterator[str]:
+    """Yield the URL of a server that reads requests and never replies; `accepted`, when given,
+    receives every connection it accepts (to count a client's attempts)."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
-    held: list[socket.socket] = []
+    held: list[socket.socket] = accepted if accepted is not None else []
     stop = threading.Event()
 
     def accept() -> None:
