@@ -85,6 +85,12 @@ _STOPWORDS = frozenset(
     ]
 )
 LEXICAL_WEIGHT = 0.25
+# Added to the top document's opening sentence when the question asks what something is.
+DEFINITION_BONUS = 0.2
+_DEFINES = re.compile(
+    r"^\s*(what|who)('s|\s+(is|are|was|were))\s+(an?\s+|the\s+)?[\w$.-]+(\s+[\w$.-]+){0,3}\s*\??\s*$",
+    re.IGNORECASE,
+)
 BARE_ITEM_PENALTY = 0.1
 # With an address block, a question needs this many content words besides the address for
 # sentences of documents other than the address's own to be added.
@@ -170,6 +176,11 @@ def answers_where(item: str, asked: bool, chains: set[str]) -> bool:
     return asked and (not chains or any(c.name in chains for c in chains_in(item)))
 
 
+def defines(question: str) -> bool:
+    """Whether a question asks what something is ("What is Convex?", "who are the Lido DAO?")."""
+    return _DEFINES.match(question) is not None and not _ADDRESS.search(question)
+
+
 def relevant_sources(best_by_source: dict[int, float], ratio: float | None = None) -> set[int]:
     """Sources whose best sentence clears the bar set by the best source."""
     if not best_by_source:
@@ -210,7 +221,10 @@ def extractive_answer(
     # What the question asks about besides the chain: the token a "chain: address" item must be of.
     core = asked - {t for c in named_chains for t in terms(" ".join((c.label, *c.aliases)))}
     candidates: list[Candidate] = []
+    opening: int | None = None  # the top document's first sentence, for "what is X?"
     for rank, hit in enumerate(hits):
+        if rank == 0 and hit.chunk.index == 0 and defines(question):
+            opening = len(candidates)
         for sentence in split_sentences(hit.chunk.text):
             named = {a.lower() for a in _ADDRESS.findall(sentence)}
             if " ".join(sentence.lower().split()) in said or (named and named <= stated):
@@ -239,6 +253,9 @@ def extractive_answer(
         - (BARE_ITEM_PENALTY if bare_address(c.raw) else 0.0)
         for s, c in zip(similarity, candidates, strict=True)
     ]
+    if opening is not None and opening < len(candidates) and candidates[opening].rank == 0:
+        # A document opens by saying what its subject is: the answer to "what is X?".
+        scores[opening] += DEFINITION_BONUS
     best: dict[int, float] = {}
     for score, c in zip(scores, candidates, strict=True):
         best[c.source] = max(best.get(c.source, score), score)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from app.kb.models import Chunk, ScoredChunk
@@ -12,12 +14,15 @@ from app.rag.context import number_sources
 from app.rag.extractive import (
     answers_where,
     bare_address,
+    defines,
     extractive_answer,
     relevant_sources,
     split_sentences,
     with_subject,
 )
 from app.rag.prompts import Prompts
+from app.services import Services
+from tests.conftest import ingest
 from tests.support.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,3 +172,25 @@ def test_a_chain_address_item_answers_only_where_on_its_chain_was_asked() -> Non
     assert answers_where(item, True, {"unichain"}) and answers_where(item, True, set())
     assert not answers_where(item, True, {"ethereum"})  # "MIM contract on Ethereum"
     assert not answers_where(item, False, set())  # "Is MIM still pegged?"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("What is Convex?", True), ("what's Aave", True), ("Who is Circle?", True),
+     ("What is the Curve Wars?", True), ("How did the Beanstalk hack work?", False),
+     ("What is 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2?", False),
+     ("What is the fee Aave charges for flash loans on Ethereum?", False)],
+)  # fmt: skip
+def test_definition_questions(question: str, expected: bool) -> None:
+    assert defines(question) is expected
+
+
+@pytest.mark.integration
+def test_what_is_x_opens_with_what_the_document_says_it_is(
+    services_factory: Callable[..., Services], corpus: Path
+) -> None:
+    services = services_factory()
+    ingest(services, corpus)
+    answer = anyio.run(services.answers.answer, "What is Convex?")
+    first = answer.answer.split("\n- ", 1)[1]
+    assert first.startswith("Convex Finance lets Curve liquidity providers earn boosted CRV")
