@@ -134,3 +134,18 @@ def tiny_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> 
     )
     train(data, str(tiny_model), out, options)
     return out
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """The service's SQL schema, migrated, on SQLite and on the PostgreSQL the machines run."""
+    from sqlalchemy import create_engine
+
+    from app.core.migrations import upgrade
+    from tests.support.backends import database
+
+    with database(request.param, tmp_path / "db") as url:
+        built = create_engine(url)
+        upgrade(built)
+        yield built
+        built.dispose()

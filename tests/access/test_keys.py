@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from app.access.keys import KeyStore
-from app.core.migrations import upgrade
-from tests.support.backends import database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with database(request.param, tmp_path / "db") as url:
-        built = create_engine(url)
-        upgrade(built)
-        yield built
-        built.dispose()
-
-
-def test_keys_verify_until_revoked_and_are_stored_hashed(engine: Engine) -> None:
-    store = KeyStore(engine)
+def test_keys_verify_until_revoked_and_are_stored_hashed(sql_engine: Engine) -> None:
+    store = KeyStore(sql_engine)
     assert not store.any_keys()
     bot, bot_secret = store.create("telegram bot", ["chat", "contracts"])
     ops, ops_secret = store.create("ops", ["admin"])
@@ -44,6 +30,6 @@ def test_keys_verify_until_revoked_and_are_stored_hashed(engine: Engine) -> None
         (bot.key_id, True),
         (ops.key_id, False),
     ]
-    with engine.connect() as conn:
+    with sql_engine.connect() as conn:
         raw = str(conn.execute(text("SELECT * FROM api_keys")).all())
     assert bot.key_id in raw and bot_secret not in raw and ops_secret not in raw

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
-from app.core.migrations import upgrade
 from app.feedback.store import FeedbackStore
-from tests.support.backends import database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with database(request.param, tmp_path / "db") as url:
-        built = create_engine(url)
-        upgrade(built)
-        yield built
-        built.dispose()
-
-
-def test_ratings_come_back_oldest_first_with_everything_they_rate(engine: Engine) -> None:
-    store = FeedbackStore(engine)
+def test_ratings_come_back_oldest_first_with_everything_they_rate(sql_engine: Engine) -> None:
+    store = FeedbackStore(sql_engine)
     before = datetime.now(UTC) - timedelta(seconds=1)
     up = store.add(
         "up",

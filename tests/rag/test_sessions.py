@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, func, select
 
-from app.core.migrations import upgrade
 from app.rag.sessions import SessionNotFound, SessionRow, SessionStore, TurnRow
-from tests.support.backends import database
 
 
 class Clock:
@@ -24,22 +20,13 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with database(request.param, tmp_path / "db") as url:
-        built = create_engine(url)
-        upgrade(built)
-        yield built
-        built.dispose()
-
-
-def _rows(engine: Engine, table: type[SessionRow] | type[TurnRow]) -> int:
-    with engine.connect() as conn:
+def _rows(sql_engine: Engine, table: type[SessionRow] | type[TurnRow]) -> int:
+    with sql_engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def test_a_session_opens_only_for_its_owner(engine: Engine) -> None:
-    store = SessionStore(engine)
+def test_a_session_opens_only_for_its_owner(sql_engine: Engine) -> None:
+    store = SessionStore(sql_engine)
     sid = store.new_id()
     assert len(sid) >= 32 and sid != store.new_id()
     store.append(sid, "key-a", "What is WETH?", "Wrapped ether [1].")
@@ -60,8 +47,8 @@ def test_a_session_opens_only_for_its_owner(engine: Engine) -> None:
     assert len(store.history(sid, "key-a")) == 2
 
 
-def test_anonymous_sessions_are_nobody_elses(engine: Engine) -> None:
-    store = SessionStore(engine)
+def test_anonymous_sessions_are_nobody_elses(sql_engine: Engine) -> None:
+    store = SessionStore(sql_engine)
     sid = store.new_id()
     store.append(sid, None, "q", "a")
     assert store.history(sid, None) == [("user", "q"), ("assistant", "a")]
@@ -69,9 +56,9 @@ def test_anonymous_sessions_are_nobody_elses(engine: Engine) -> None:
         store.history(sid, "some-key")
 
 
-def test_sessions_expire_unless_used(engine: Engine) -> None:
+def test_sessions_expire_unless_used(sql_engine: Engine) -> None:
     clock = Clock()
-    store = SessionStore(engine, ttl_s=3600, clock=clock)
+    store = SessionStore(sql_engine, ttl_s=3600, clock=clock)
     busy, idle = store.new_id(), store.new_id()
     store.append(busy, "k", "q1", "a1")
     store.append(idle, "k", "q1", "a1")
@@ -86,15 +73,15 @@ def test_sessions_expire_unless_used(engine: Engine) -> None:
     assert len(store.history(busy, "k")) == 8
     # A new session purges the expired ones and their turns.
     store.append(store.new_id(), "k", "new", "session")
-    assert _rows(engine, SessionRow) == 2
-    assert _rows(engine, TurnRow) == 8 + 2
+    assert _rows(sql_engine, SessionRow) == 2
+    assert _rows(sql_engine, TurnRow) == 8 + 2
     clock.now += timedelta(hours=2)
     assert store.purge_expired() == 2
-    assert _rows(engine, SessionRow) == _rows(engine, TurnRow) == 0
+    assert _rows(sql_engine, SessionRow) == _rows(sql_engine, TurnRow) == 0
 
 
-def test_only_the_newest_turns_are_kept(engine: Engine) -> None:
-    store = SessionStore(engine, max_turns=3)
+def test_only_the_newest_turns_are_kept(sql_engine: Engine) -> None:
+    store = SessionStore(sql_engine, max_turns=3)
     sid, other = store.new_id(), store.new_id()
     store.append(other, "k", "other q", "other a")
     for n in range(5):
@@ -105,11 +92,11 @@ def test_only_the_newest_turns_are_kept(engine: Engine) -> None:
         for role, letter in (("user", "q"), ("assistant", "a"))
     ]
     assert store.history(other, "k") == [("user", "other q"), ("assistant", "other a")]
-    assert _rows(engine, TurnRow) == 6 + 2
+    assert _rows(sql_engine, TurnRow) == 6 + 2
 
 
-def test_nul_characters_do_not_break_the_store(engine: Engine) -> None:
-    store = SessionStore(engine)
+def test_nul_characters_do_not_break_the_store(sql_engine: Engine) -> None:
+    store = SessionStore(sql_engine)
     sid = store.new_id()
     store.append(sid, None, "a\x00b", "c\x00d")  # PostgreSQL refuses NUL in text
     assert store.history(sid, None) == [("user", "ab"), ("assistant", "cd")]
