@@ -72,7 +72,6 @@ class Store(ABC):
     def ensure_collection(self) -> None:
         """Create the collection, or check that it holds vectors of this model."""
 
-    @abstractmethod
     def upsert(
         self,
         chunks: Sequence[Chunk],
@@ -80,6 +79,12 @@ class Store(ABC):
         sparse: Sequence[models.SparseVector],
     ) -> None:
         """Write chunks with their vectors; the same ids overwrite, so reruns are harmless."""
+        self.upsert_raw(
+            [
+                RawPoint(c.id, {self.vector_name: list(d)}, {self.sparse_name: sv}, c.payload())
+                for c, d, sv in zip(chunks, dense, sparse, strict=True)
+            ]
+        )
 
     @abstractmethod
     def upsert_raw(self, points: Sequence[RawPoint]) -> None:

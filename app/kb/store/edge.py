@@ -119,20 +119,6 @@ class EdgeStore(Store):
             self.indexer = Indexer(self, self.index_threshold, self.index_quiet_s)
             self.indexer.poke()
 
-    def upsert(
-        self,
-        chunks: Sequence[Chunk],
-        dense: Sequence[Sequence[float]],
-        sparse: Sequence[models.SparseVector],
-    ) -> None:
-        """Write chunks with their vectors; the same ids overwrite, so reruns are harmless."""
-        self.upsert_raw(
-            [
-                RawPoint(c.id, {self.vector_name: list(d)}, {self.sparse_name: sv}, c.payload())
-                for c, d, sv in zip(chunks, dense, sparse, strict=True)
-            ]
-        )
-
     def upsert_raw(self, points: Sequence[RawPoint]) -> None:
         """Write points exactly as another store holds them."""
         if not points:
