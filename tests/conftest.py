@@ -149,3 +149,14 @@ def sql_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         upgrade(built)
         yield built
         built.dispose()
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[tuple[Any, str]]:
+    """The stand-in OpenAI-compatible model on loopback (its state), and its base URL."""
+    from tests.support.fake_llm import FakeLLM, build_app
+    from tests.support.server import serve
+
+    state = FakeLLM()
+    with serve(build_app(state)) as url:
+        yield state, url + "/v1"

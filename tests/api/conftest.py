@@ -10,15 +10,8 @@ import pytest
 from app.api.app import create_app
 from app.services import Services
 from tests.conftest import ingest
-from tests.support.fake_llm import FakeLLM, build_app
+from tests.support.fake_llm import FakeLLM
 from tests.support.server import serve
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
-    state = FakeLLM()
-    with serve(build_app(state)) as url:
-        yield state, url + "/v1"
 
 
 @pytest.fixture

@@ -19,8 +19,6 @@ from finetune.kb import KnowledgeBase
 from finetune.llm import LLMRunner
 from finetune.prompts import DatasetPrompts
 from tests.conftest import REPO, SAMPLE, ingest
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
 
 TOKEN_DOCS = ("1inch-arbitrum-6314c31a.md", "1inch-ethereum-11111111.md", "dai-base-50c57259.md")
 # A token list in the Uniswap schema: ingested as contract cards with the list's data.
@@ -73,14 +71,6 @@ def kb_services(
 def kb(kb_services: Services) -> KnowledgeBase:
     """The knowledge base as the builder reads it."""
     return KnowledgeBase.from_store(kb_services.store)
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
-    """The stand-in OpenAI-compatible model on loopback, and its base URL."""
-    state = FakeLLM()
-    with serve(build_app(state)) as url:
-        yield state, url + "/v1"
 
 
 @pytest.fixture
