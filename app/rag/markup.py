@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from app.kb.chains import CHAINS
+from app.rag.grounding import addresses_in
 
 _IMAGE = re.compile(r"!\[([^\]\n]{0,500})\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)\n]*[\"')])?\s*\)")
 _LINK = re.compile(r"\[([^\]\n]{0,500})\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)\n]*[\"')])?\s*\)")
@@ -29,7 +30,6 @@ _DANGEROUS_BLOCK = re.compile(
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?>|<!--.*?(?:-->|\Z)", re.DOTALL)
 _MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _DISCORD_MENTION = re.compile(r"<(@[!&]?|#)(\d{1,25})>")
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _EXPLORER_HOSTS = frozenset(
     urlsplit(c.explorer).hostname or "" for c in CHAINS if c.explorer is not None
 )
@@ -50,8 +50,8 @@ def _allowed(url: str, source_urls: Collection[str], addresses: Collection[str])
     parts = urlsplit(url)
     if parts.scheme != "https" or (parts.hostname or "") not in _EXPLORER_HOSTS:
         return False
-    found = _ADDRESS.search(parts.path)
-    return found is not None and found.group(0).lower() in addresses
+    found = addresses_in(parts.path)
+    return bool(found) and found[0].lower() in addresses
 
 
 def clean(text: str, source_urls: Collection[str]) -> Cleaned:
@@ -59,7 +59,7 @@ def clean(text: str, source_urls: Collection[str]) -> Cleaned:
     changes: Counter[str] = Counter()
     # Addresses the answer names in its words (link targets do not count).
     words = _LINK.sub(lambda m: m.group(1), _IMAGE.sub("", text))
-    addresses = {a.lower() for a in _ADDRESS.findall(words)}
+    addresses = {a.lower() for a in addresses_in(words)}
 
     def count(kind: str, replacement: str) -> str:
         changes[kind] += 1
