@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -103,6 +104,7 @@ class OnnxEmbedder:
         quantize: str = "none",
         batch_size: int = 64,
         max_tokens: int = 256,
+        batch_tokens: int = 1024,
     ) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
@@ -119,30 +121,30 @@ class OnnxEmbedder:
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.name = f"{model_name}@onnx" + ("" if quantize == "none" else f"-{quantize}")
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.max_tokens = min(max_tokens, _max_seq_length(folder, self.tokenizer))
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Vectors for chunks, in order, encoded in batches of similar length (less padding)."""
+        """Vectors for chunks, in order: tokenized once, then run in batches of similar length."""
         import numpy as np
 
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        if not texts:
+            return []
+        enc = self.tokenizer(texts, truncation=True, max_length=self.max_tokens)
+        lengths = [len(ids) for ids in enc["input_ids"]]
+        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
         out: list[list[float]] = [[] for _ in texts]
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            enc = self.tokenizer(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=self.max_tokens,
-                return_tensors="np",
+        for batch in token_batches(order, lengths, self.batch_size, self.batch_tokens):
+            padded = self.tokenizer.pad(
+                {name: [enc[name][i] for i in batch] for name in enc}, return_tensors="np"
             )
-            feed = {name: enc[name].astype(np.int64) for name in self.inputs}
+            feed = {name: padded[name].astype(np.int64) for name in self.inputs}
             states = self.session.run(None, feed)[0]
             if self.pooling == "cls":
                 pooled = states[:, 0]
             else:
-                mask = enc["attention_mask"][..., None].astype(states.dtype)
+                mask = padded["attention_mask"][..., None].astype(states.dtype)
                 pooled = (states * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
             norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
             for i, vector in zip(batch, pooled / norms, strict=True):
@@ -156,6 +158,25 @@ class OnnxEmbedder:
     def count_tokens(self, text: str) -> int:
         """Word pieces the model sees for this text, special tokens included."""
         return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+
+def token_batches(
+    order: list[int], lengths: list[int], max_count: int, max_tokens: int
+) -> Iterator[list[int]]:
+    """Runs of `order` (longest first) whose padded size stays within max_tokens.
+
+    A bounded batch keeps the activations in the CPU's cache: on 2 cores a 256-token x 64
+    batch ran at half the pace per chunk of batches of about a thousand tokens.
+    """
+    batch: list[int] = []
+    for i in order:
+        width = lengths[batch[0]] if batch else lengths[i]
+        if batch and (len(batch) == max_count or (len(batch) + 1) * width > max_tokens):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
 
 
 def _model_dir(model_name: str) -> Path:
@@ -213,6 +234,7 @@ def build_embedder(settings: EmbeddingSettings) -> Embedder:
             quantize=settings.quantize,
             batch_size=settings.batch_size,
             max_tokens=settings.max_tokens,
+            batch_tokens=settings.batch_tokens,
         )
     return SentenceTransformerEmbedder(
         settings.model,

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 # Bump when the export or quantization recipe changes, so old files are not reused.
-RECIPE = "v1"
+# v2: eager attention traced, then onnxruntime's transformer fusions (2x torch with int8, not 1.2x).
+RECIPE = "v2"
 # The files whose content decides the exported graph.
 _FINGERPRINTED = ("config.json", "model.safetensors", "pytorch_model.bin")
 
@@ -63,11 +64,23 @@ def _atomic(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def _export(model_dir: Path, target: Path) -> None:
-    """Trace the transformer (token states out) with torch's ONNX exporter; dynamic batch/length."""
+    """Trace the transformer (token states out), then fuse its attention and norms for CPU."""
+    _trace(model_dir, target)
+    _fuse(model_dir, target)
+    (target.parent / "export.json").write_text(
+        json.dumps({"source": str(model_dir), "recipe": RECIPE}), "utf-8"
+    )
+
+
+def _trace(model_dir: Path, target: Path) -> None:
+    """Torch's ONNX exporter on the model with eager attention; dynamic batch and length.
+
+    Eager, not SDPA: onnxruntime's fusions recognise the graph of the explicit softmax(QK^T)V.
+    """
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    model = AutoModel.from_pretrained(model_dir).eval()
+    model = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     names = list(tokenizer.model_input_names)
     sample = tokenizer(["a", "a longer sample sentence"], padding=True, return_tensors="pt")
@@ -95,23 +108,43 @@ def _export(model_dir: Path, target: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-    (target.parent / "export.json").write_text(
-        json.dumps({"source": str(model_dir), "recipe": RECIPE, "inputs": names}), "utf-8"
-    )
+
+
+def _fuse(model_dir: Path, target: Path) -> None:
+    """Fuse attention, GELU and skip+LayerNorm into onnxruntime's CPU kernels, in place.
+
+    Same vectors (cosine 1.0000 to torch's on the sample corpus); a graph the BERT patterns do
+    not match is left as traced, which is slower but correct.
+    """
+    from onnxruntime.transformers import optimizer
+
+    config = json.loads((model_dir / "config.json").read_text("utf-8"))
+    heads, hidden = config.get("num_attention_heads"), config.get("hidden_size")
+    if not heads or not hidden:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fused = optimizer.optimize_model(
+            str(target), model_type="bert", num_heads=int(heads), hidden_size=int(hidden)
+        )
+    fused.save_model_to_file(str(target))
 
 
 def _quantize(source: Path, target: Path) -> None:
-    """Dynamic int8 quantization of the MatMul weights, per channel.
+    """Dynamic int8 quantization of the MatMul and fused attention weights, per channel.
 
-    Measured on all-MiniLM-L6-v2: per-channel MatMul-only int8 kept cosine >= 0.98 to the fp32
+    Measured on all-MiniLM-L6-v2: per-channel int8 of these kept cosine >= 0.99 to the fp32
     vectors; quantizing every op (embeddings included) dropped some to 0.75.
     """
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(
         source,
         target,
-        op_types_to_quantize=["MatMul"],
+        op_types_to_quantize=["MatMul", "Attention"],
         per_channel=True,
         weight_type=QuantType.QInt8,
+        # Shape inference cannot type the outputs of the fused (com.microsoft) operators.
+        extra_options={"DefaultTensorType": TensorProto.FLOAT},
     )

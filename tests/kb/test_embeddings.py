@@ -13,6 +13,7 @@ from app.kb.embeddings import (
     OnnxEmbedder,
     SentenceTransformerEmbedder,
     build_embedder,
+    token_batches,
     vector_name,
 )
 
@@ -93,3 +94,34 @@ def test_onnx_int8_is_the_default_and_int8_needs_onnx() -> None:
     assert EmbeddingSettings(backend="torch").backend == "torch"
     with pytest.raises(ValidationError, match="needs CRYPTORAG_EMBEDDING_BACKEND=onnx"):
         EmbeddingSettings(backend="torch", quantize="int8")
+
+
+def test_exported_graph_is_fused_for_cpu(cache: Path, onnx: OnnxEmbedder) -> None:
+    import onnx as onnx_lib
+
+    (fp32,) = cache.glob("*/model.onnx")
+    ops = {node.op_type for node in onnx_lib.load(fp32).graph.node}
+    # One fused kernel per attention block and per residual + LayerNorm, not their parts.
+    assert {"Attention", "SkipLayerNormalization"} <= ops
+    assert "Softmax" not in ops
+
+
+def test_batches_of_any_size_give_the_same_vectors(cache: Path, onnx: OnnxEmbedder) -> None:
+    small = OnnxEmbedder(MODEL, cache_dir=cache, batch_tokens=64)
+    together = small.embed_documents(TEXTS)
+    alone = [onnx.embed_documents([t])[0] for t in TEXTS]
+    # Padding beside a longer text must not change a vector. (With int8 the activations'
+    # scale is taken per batch, so there a vector moves with its batch, by cosine < 0.01.)
+    assert _cosines(together, alone).min() > 0.9999
+
+
+def test_token_batches_stay_within_the_budget() -> None:
+    lengths = [256, 250, 120, 119, 60, 60, 60, 9, 3, 2, 1]
+    order = list(range(len(lengths)))  # longest first, as the embedder sorts them
+    batches = list(token_batches(order, lengths, max_count=4, max_tokens=256))
+    assert [i for b in batches for i in b] == order
+    for batch in batches:
+        assert len(batch) <= 4
+        assert len(batch) == 1 or len(batch) * lengths[batch[0]] <= 256
+    assert batches[:3] == [[0], [1], [2, 3]]
+    assert list(token_batches([0], [900], max_count=4, max_tokens=256)) == [[0]]
