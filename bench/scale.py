@@ -4,13 +4,14 @@ Usage: .venv/bin/python -m bench.scale --points 10000,100000 [--backends edge,lo
        [--queries 40] [--local-max-s 60] [--recall] [--out results.json]
 
 Points are synthetic in this project's shape (384-d dense near real embeddings, lexical sparse
-vectors with Zipf-distributed terms, doc_id/source/type/chain/addresses/published_at payloads)
-with the real chunks of the sample corpus, eval/dev/docs and the token cards mixed in. Every
-step of a backend runs in a child process of its own, so RSS is the store's alone: build
-(upsert, then for Edge the HNSW build), then open and query. Query latency is the retriever's
-(address lookup, fused search, chain boost) with the question embedded beforehand. Local mode
-runs up to the size where a step took over --local-max-s. --recall measures HNSW recall@10
-against exact search per hnsw_ef, for the real questions, on the largest Edge store.
+vectors with Zipf-distributed terms of the real chunks' vocabulary, doc_id/source/type/chain/
+addresses/published_at payloads) with the real chunks of the sample corpus, eval/dev/docs and
+the token cards mixed in. Every step of a backend runs in a child process of its own, so RSS is
+the store's alone: build (upsert, then for Edge the HNSW build), then open and query. Query
+latency is the retriever's (address lookup, fused search, chain boost) with the question
+embedded beforehand. Local mode runs up to the size where a step took over --local-max-s.
+--recall measures HNSW recall@10 against exact search per hnsw_ef, for the real questions, on
+the largest Edge store.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +107,24 @@ def prepare(work: Path, n_queries: int) -> Path:
     return out
 
 
+_VOCABULARY: dict[int, list[int]] = {}
+
+
+def _vocabulary(real: Any) -> list[int]:
+    """The real chunks' lexical term ids, most frequent first.
+
+    Synthetic chunks draw their terms from these (Zipf by rank), so a real question's terms hit
+    posting lists as long as they would be in a corpus this size, not an unrelated vocabulary.
+    """
+    key = id(real)
+    if key not in _VOCABULARY:
+        df: Counter[int] = Counter()
+        for p in real:
+            df.update(set(p.sparse["lexical-v1"].indices))
+        _VOCABULARY[key] = [term for term, _ in df.most_common()]
+    return _VOCABULARY[key]
+
+
 def synthetic_batch(start: int, count: int, real: Any, vector_name: str) -> list[Any]:
     """Deterministic synthetic points near the real embeddings, in the project's payload shape."""
     from qdrant_client import models
@@ -112,6 +132,7 @@ def synthetic_batch(start: int, count: int, real: Any, vector_name: str) -> list
     from app.kb.store import RawPoint
 
     rng = np.random.default_rng(start)
+    vocab = _vocabulary(real)
     base = np.array([p.dense[vector_name] for p in real], dtype=np.float32)
     picks = base[rng.integers(0, len(base), count)]
     # Real embeddings plus noise, renormalised: clustered like text embeddings, yet distinct.
@@ -120,8 +141,11 @@ def synthetic_batch(start: int, count: int, real: Any, vector_name: str) -> list
     points = []
     for i in range(count):
         n = start + i
-        terms = np.unique(rng.zipf(1.3, int(rng.integers(20, 60))) % 50_000)
-        ids = [int(t) * 2654435761 % 2**32 for t in terms]
+        # As many distinct terms as a real chunk has, drawn by rank (Zipf, s = 1.1).
+        wanted = len(real[int(rng.integers(0, len(real)))].sparse["lexical-v1"].indices)
+        draws = (rng.zipf(1.1, 4 * wanted) - 1) % len(vocab)
+        ranks = list(dict.fromkeys(draws.tolist()))[:wanted]
+        ids = [vocab[int(r)] for r in ranks]
         doc = f"synthetic/{n // 4}.md"
         payload = {
             **real[0].payload,
