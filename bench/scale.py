@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python -m bench.scale --points 10000,100000 [--backends edge,local]
        [--queries 40] [--local-max-s 60] [--recall] [--out results.json]
+       [--work DIR [--keep] [--reuse]] [--skip-index]
 
 Points are synthetic in this project's shape (384-d dense near real embeddings, lexical sparse
 vectors with Zipf-distributed terms of the real chunks' vocabulary, doc_id/source/type/chain/
@@ -296,7 +297,8 @@ def hnsw_recall(store: Any, d: dict[str, Any]) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     chain = to_edge_filter(build_filter({"chain": "ethereum"}))
-    for label, flt in (("plain", None), ("chain", chain)):
+    news = to_edge_filter(build_filter({"type": "news"}))
+    for label, flt in (("plain", None), ("chain", chain), ("type", news)):
         vecs = [d["vectors"][q] for q in d["questions"]]
         # Exact over the original vectors: quantized ones would make the truth approximate too.
         truth_params = qe.SearchParams(
@@ -342,6 +344,10 @@ def main() -> None:
     parser.add_argument(
         "--skip-index", action="store_true", help="no HNSW build: exact search at every size"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the stores in --work")
+    parser.add_argument(
+        "--reuse", action="store_true", help="query stores kept by --keep instead of building"
+    )
     parser.add_argument("--out", type=Path)
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -369,10 +375,15 @@ def main() -> None:
             if backend in too_slow:
                 continue
             path = work / f"{backend}-{n}"
-            shutil.rmtree(path, ignore_errors=True)
-            path.mkdir(parents=True)
-            skip = "1" if args.skip_index else "0"
-            built, build_s = _child("build", backend, str(path), str(n), str(data), skip)
+            record = work / f"{backend}-{n}.built.json"
+            if args.reuse and record.exists() and path.exists():
+                built, build_s = json.loads(record.read_text()), 0.0
+            else:
+                shutil.rmtree(path, ignore_errors=True)
+                path.mkdir(parents=True)
+                skip = "1" if args.skip_index else "0"
+                built, build_s = _child("build", backend, str(path), str(n), str(data), skip)
+                record.write_text(json.dumps(built))
             last = n == max(sizes)
             queried, query_s = _child(
                 "query", backend, str(path), str(data), "1" if args.recall and last else "0"
@@ -382,7 +393,9 @@ def main() -> None:
             print(json.dumps(row), flush=True)
             if max(build_s, query_s) > args.local_max_s and backend == "local":
                 too_slow.add(backend)  # the baseline stops where a step passes the limit
-            shutil.rmtree(path, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(path, ignore_errors=True)
+                record.unlink(missing_ok=True)
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
     print(table(rows))

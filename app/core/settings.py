@@ -77,7 +77,8 @@ class EmbeddingSettings(BaseSettings):
     backend: Literal["torch", "onnx"] = "onnx"
     # ONNX weights: int8 (dynamic quantization of the matrix multiplications) or none (fp32).
     quantize: Literal["none", "int8"] = "int8"
-    # ONNX: at most this many word pieces in a padded batch (batch_size still caps its rows).
+    # ONNX: word pieces per padded batch; texts join a batch while it stays within this (a
+    # longer text runs alone), and batch_size still caps its rows.
     batch_tokens: int = Field(default=1024, ge=32, le=1_000_000)
     # Where exported ONNX models are kept (unset: $XDG_CACHE_HOME or ~/.cache, /cryptorag/onnx).
     cache_dir: Path | None = None

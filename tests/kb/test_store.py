@@ -199,3 +199,39 @@ def test_cluster_collection_gets_shards_and_replicas(monkeypatch: pytest.MonkeyP
     assert isinstance(store, ServerStore) and store.server
     assert (created["shard_number"], created["replication_factor"]) == (3, 2)
     store.close()
+
+
+def test_payload_indexes_of_an_older_store_are_moved_on_disk(tmp_path: Path) -> None:
+    import qdrant_edge as qe
+
+    path = tmp_path / "old"
+    # The shape the previous version created: indexes in RAM with per-value HNSW links.
+    shard = qe.EdgeShard.create(
+        str(path),
+        qe.EdgeConfig(
+            vectors={"v": qe.EdgeVectorParams(size=4, distance=qe.Distance.Cosine)},
+            sparse_vectors={"lexical-v1": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        ),
+    )
+    for field in ("chain", "doc_id"):
+        shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+    points = [
+        qe.Point(id=i, vector={"v": [1.0, i, 0.0, 1.0]}, payload={"chain": "base", "doc_id": "d"})
+        for i in range(30)
+    ]
+    shard.update(qe.UpdateOperation.upsert_points(points))
+    shard.close()
+
+    store = EdgeStore(path, "v", 4)
+    store.ensure_collection()
+    assert store.shard is not None
+    schema = store.shard.info().payload_schema
+    placement = {
+        f: (getattr(s.params, "memory", None), getattr(s.params, "enable_hnsw", None))
+        for f, s in schema.items()
+    }
+    assert placement["chain"] == (qe.Memory.Cold, True)
+    assert placement["doc_id"] == placement["published_at"] == (qe.Memory.Cold, False)
+    assert schema["chain"].points == 30
+    assert store.count() == 30
+    store.close()

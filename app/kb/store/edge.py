@@ -57,6 +57,29 @@ def edge_config(vector_name: str, dim: int, sparse_name: str) -> qe.EdgeConfig:
     )
 
 
+# Filtered searches on these get HNSW links of their own per value. A chain can be an eighth of
+# the store or less; `type` (four values, a quarter each) and dates are left to the main graph,
+# which holds up at that selectivity, and protocol/source values select few enough points to be
+# searched exactly. (bench.scale --recall measures chain and type filters.)
+SUBGRAPH_FIELDS = ("chain",)
+
+
+def payload_indexes() -> list[tuple[str, Any]]:
+    """Each indexed payload field with its index parameters.
+
+    The indexes are memory-mapped, not rebuilt in RAM at every open (addresses and document ids
+    have a value per chunk); extra HNSW links per value, which cost a graph build per large
+    group, only for SUBGRAPH_FIELDS (at 1M points, four fields with them took 1,135 s to index).
+    """
+    cold = qe.Memory.Cold
+    fields: list[tuple[str, Any]] = [
+        (f, qe.KeywordIndexParams(memory=cold, enable_hnsw=f in SUBGRAPH_FIELDS))
+        for f in KEYWORD_FIELDS
+    ]
+    fields.append((DATE_FIELD, qe.DatetimeIndexParams(memory=cold, enable_hnsw=False)))
+    return fields
+
+
 def open_shard(path: Path, config: qe.EdgeConfig | None = None) -> qe.EdgeShard:
     """Load a shard, turning the engine's errors into ones that say what to do."""
     try:
@@ -119,16 +142,22 @@ class EdgeStore(Store):
         recover(self.path)
         if (self.path / "edge_config.json").exists():
             self.shard = open_shard(self.path, config)
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.shard = qe.EdgeShard.create(str(self.path), config)
-        for field in KEYWORD_FIELDS:
-            self.shard.update(
-                qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword)
-            )
-        self.shard.update(
-            qe.UpdateOperation.create_field_index(DATE_FIELD, qe.PayloadSchemaType.Datetime)
-        )
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.shard = qe.EdgeShard.create(str(self.path), config)
+        self._ensure_payload_indexes()
+
+    def _ensure_payload_indexes(self) -> None:
+        """Create missing payload indexes; re-create those an older version made otherwise."""
+        schema = self._shard.info().payload_schema
+        for field, params in payload_indexes():
+            have = schema.get(field)
+            if have is not None and _same_index(have.params, params):
+                continue
+            if have is not None:
+                log.info("re-creating the payload index on %s with on-disk placement", field)
+                self._shard.update(qe.UpdateOperation.delete_field_index(field))
+            self._shard.update(qe.UpdateOperation.create_field_index(field, params))
 
     def start_indexing(self) -> None:
         """Build the HNSW index in a child process after writes, swapping it in when done."""
@@ -329,6 +358,15 @@ class EdgeStore(Store):
             yield from records
             if offset is None:
                 return
+
+
+def _same_index(have: Any, want: Any) -> bool:
+    """Whether an existing index has the wanted placement and HNSW setting."""
+    return (
+        type(have) is type(want)
+        and getattr(have, "memory", None) == want.memory
+        and getattr(have, "enable_hnsw", None) == want.enable_hnsw
+    )
 
 
 def to_edge_filter(flt: models.Filter | None) -> qe.Filter | None:
