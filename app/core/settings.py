@@ -38,9 +38,10 @@ class StoreSettings(BaseSettings):
     qdrant_url: AnyHttpUrl | None = None
     qdrant_api_key: str | None = None
     collection: str = Field(default="cryptorag", pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    # HNSW search breadth: recall@10 against exact search at 100k points (bench.scale --recall,
-    # docs/benchmarks.md) was 0.91 at 128, 0.99 at 256 and 1.00 at 512, for 1-4 ms a query.
-    hnsw_ef: int = Field(default=512, ge=4, le=4096)
+    # HNSW search breadth, by recall@10 against exact search (bench.scale --recall,
+    # docs/benchmarks.md): 1.00 at 512 with 100k points, but 0.88 at 512 and 0.96 at 1024 with
+    # 1M (3.4 and 5.1 ms a query); the larger store decides.
+    hnsw_ef: int = Field(default=1024, ge=4, le=4096)
     # Points written since the last index build before the embedded store builds HNSW again
     # (below it, exact search over the new points is fast enough).
     index_threshold: int = Field(default=20_000, ge=1)
