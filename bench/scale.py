@@ -271,6 +271,9 @@ def child_query(backend: str, path: Path, data: Path, recall: bool) -> dict[str,
             times.append((time.perf_counter() - t) * 1000)
         out[f"{kind}_p50_ms"] = round(percentile(times, 50), 2)
         out[f"{kind}_p95_ms"] = round(percentile(times, 95), 2)
+    # What a serving process holds after questions, before the scroll and the recall check
+    # below read every payload and every original vector.
+    out["rss_after_queries_mb"] = round(_rss_mb())
     t = time.perf_counter()
     store.document_hashes()
     out["full_scroll_s"] = round(time.perf_counter() - t, 2)
@@ -305,7 +308,7 @@ def hnsw_recall(store: Any, d: dict[str, Any]) -> dict[str, Any]:
             exact=True, quantization=qe.QuantizationSearchParams(ignore=True)
         )
         exact = [top(v, truth_params, flt) for v in vecs]
-        for ef in (16, 32, 64, 128, 256, 512):
+        for ef in (16, 32, 64, 128, 256, 512, 1024):
             times, hits = [], 0
             for v, truth in zip(vecs, exact, strict=True):
                 t = time.perf_counter()
@@ -408,6 +411,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         ("backend", "engine"),
         ("open_s", "open s"),
         ("rss_after_open_mb", "RSS after open MB"),
+        ("rss_after_queries_mb", "RSS after queries MB"),
         ("disk_mb", "disk MB"),
         ("upsert_s_per_1k", "upsert s/1k"),
         ("index_build_s", "HNSW build s"),
