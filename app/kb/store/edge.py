@@ -40,8 +40,8 @@ def edge_config(vector_name: str, dim: int, sparse_name: str) -> qe.EdgeConfig:
 
     Indexed segments keep int8 copies of the dense vectors in RAM for the HNSW walk and leave
     the originals and the payloads on disk (memory-mapped, paged in as read); the sparse index
-    stays in RAM, walked for every question. At 1M points this took RSS after open from 3.4 GB
-    to under 1 GB and the open from 10 s to under 2 s (docs/benchmarks.md).
+    stays in RAM, walked for every question. At 1M points: RSS 0.9 GB after open, open 1.5 s
+    (docs/benchmarks.md).
     """
     int8 = qe.ScalarQuantizationConfig(
         type=qe.ScalarType.Int8, quantile=0.99, memory=qe.Memory.Pinned
@@ -161,7 +161,7 @@ class EdgeStore(Store):
             if have is not None and _same_index(have.params, params):
                 continue
             if have is not None:
-                log.info("re-creating the payload index on %s with on-disk placement", field)
+                log.info("re-creating the payload index on %s with this version's placement", field)
                 self._shard.update(qe.UpdateOperation.delete_field_index(field))
             self._shard.update(qe.UpdateOperation.create_field_index(field, params))
 
