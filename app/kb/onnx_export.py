@@ -14,8 +14,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # Bump when the export or quantization recipe changes, so old files are not reused.
-# v2: eager attention traced, then onnxruntime's transformer fusions (int8 went from 1.23x
-# to 2.35x torch's pace, docs/benchmarks.md).
+# v2: eager attention traced, then onnxruntime's transformer fusions (with batches bounded by
+# tokens, int8 went from 1.23x to 2.35x torch's pace, docs/benchmarks.md).
 RECIPE = "v2"
 # The files whose content decides the exported graph.
 _FINGERPRINTED = ("config.json", "model.safetensors", "pytorch_model.bin")
