@@ -17,18 +17,16 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 import types
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from bench.common import REPO, SAMPLE, UNLIMITED, percentile
+from tests.support.server import serve
 
 QUESTIONS = [
     REPO / "eval" / "dev" / "questions.jsonl",
@@ -47,23 +45,6 @@ def old_module(commit: str, path: str) -> types.ModuleType:
     module = types.ModuleType("bench_old_" + Path(path).stem)
     exec(compile(source, f"{commit}:{path}", "exec"), module.__dict__)
     return module
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """The app on a loopback port in this process (so a path switch reaches it)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def main() -> None:
