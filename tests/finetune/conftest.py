@@ -20,6 +20,17 @@ from finetune.llm import LLMRunner
 from finetune.prompts import DatasetPrompts
 from tests.conftest import REPO, SAMPLE, ingest
 
+# Questions the stand-in LLM "generates", one per reply, for the concurrency and resume tests.
+GENERATED_QUESTIONS = (
+    "Who froze the balances of sanctioned addresses?",
+    "How did the stablecoin lose its peg in May 2022?",
+    "What does a flash loan require before its transaction ends?",
+    "Which oracle network publishes the ETH/USD price feed?",
+    "Why can liquid staking tokens trade below the value of staked ether?",
+    "What makes a constant product market maker move its price?",
+    "How were the Ronin validator keys compromised?",
+    "Which standard defines tokenized vault shares?",
+)
 TOKEN_DOCS = ("1inch-arbitrum-6314c31a.md", "1inch-ethereum-11111111.md", "dai-base-50c57259.md")
 # A token list in the Uniswap schema: ingested as contract cards with the list's data.
 TOKEN_LIST = {

@@ -18,6 +18,7 @@ from finetune.generators import Context
 from finetune.generators.llm import LLMGenerator
 from finetune.generators.self_instruct import SelfInstructGenerator, load_seeds
 from finetune.journal import Journal
+from tests.finetune.conftest import GENERATED_QUESTIONS
 from tests.support.fake_llm import FakeLLM, build_app
 from tests.support.server import serve
 
@@ -169,16 +170,7 @@ class Counting(FakeLLM):
 def test_calls_run_concurrently_within_the_limit(
     make_ctx: Callable[..., Context], tmp_path: Path
 ) -> None:
-    questions = [
-        "Who froze the balances of sanctioned addresses?",
-        "How did the stablecoin lose its peg in May 2022?",
-        "What does a flash loan require before its transaction ends?",
-        "Which oracle network publishes the ETH/USD price feed?",
-        "Why can liquid staking tokens trade below the value of staked ether?",
-        "What makes a constant product market maker move its price?",
-        "How were the Ronin validator keys compromised?",
-        "Which standard defines tokenized vault shares?",
-    ]
+    questions = list(GENERATED_QUESTIONS)
     state = Counting(replies=[items((1, q)) for q in questions], delay_s=0.3)
     with serve(build_app(state)) as url:
         ctx = make_ctx(url + "/v1", batch_size=1)

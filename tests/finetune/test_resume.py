@@ -14,6 +14,7 @@ from finetune.build import WORK, BuildConfig, BuildResult, build
 from finetune.card import read_records
 from finetune.generators import Context
 from finetune.journal import Journal
+from tests.finetune.conftest import GENERATED_QUESTIONS
 from tests.support.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.integration
@@ -23,16 +24,8 @@ class Interrupted(Exception):
     """Stands for a crash or Ctrl-C between two units."""
 
 
-QUESTIONS = (
-    "",
-    "Who froze the balances of sanctioned addresses?",
-    "How did the stablecoin lose its peg in May 2022?",
-    "What does a flash loan require before its transaction ends?",
-    "Which oracle network publishes the ETH/USD price feed?",
-    "Why can liquid staking tokens trade below the value of staked ether?",
-    "What makes a constant product market maker move its price?",
-    "How were the Ronin validator keys compromised?",
-)
+# Unit n (from 1) generates question n; index 0 is unused.
+QUESTIONS = ("", *GENERATED_QUESTIONS[:7])
 
 
 def reply(n: int) -> str:
