@@ -20,6 +20,7 @@ from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, Document
 from app.kb.sparse import SparseEncoder
 from app.kb.store import QdrantStore
+from app.kb.trust import Trust
 from ingest.chunking import Chunker
 from ingest.sources.contracts import CardError, CardWriter, ref_document
 from ingest.sources.files import SkipFile, load_file, walk
@@ -112,7 +113,8 @@ class Pipeline:
         # One scan of what is stored serves both the skip test and the cleanup: every document
         # written in this run is in `seen`, so only keys from before the run can be stale.
         stored = stored_versions(self.store)
-        seen = self.write_documents(documents(), report, stored)
+        # Files come from the operator's own folders, whatever their front matter says.
+        seen = self.write_documents(with_trust(documents(), "operator"), report, stored)
         bar.close()
         scopes = [str(t.resolve()) for t in existing]
         stale = [
@@ -144,7 +146,7 @@ class Pipeline:
                 docs.append(ref_document(ref))
             except ValueError as exc:
                 report.skipped.append((ref, str(exc)))
-        return self.ingest_documents(docs, report)
+        return self.ingest_documents(with_trust(docs, "operator"), report)
 
     def _filled(
         self, docs: Iterable[Document], report: IngestReport, failed: list[str]
@@ -270,6 +272,12 @@ def stored_versions(store: QdrantStore) -> dict[str, set[str]]:
         if n != last[key] + 1:
             hashes[key].add(INCOMPLETE)
     return hashes
+
+
+def with_trust(docs: Iterable[Document], trust: Trust) -> Iterator[Document]:
+    """Documents stamped with the trust level of where they came from."""
+    for doc in docs:
+        yield doc.model_copy(update={"trust": trust})
 
 
 def _under_any(doc_id: str, scopes: Iterable[str]) -> bool:

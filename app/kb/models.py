@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from app.kb.trust import Trust
+
 DocType = Literal["protocol", "contract", "news", "blog", "other"]
 DOC_TYPES: tuple[str, ...] = ("protocol", "contract", "news", "blog", "other")
 VOLATILE_METADATA = ("block_number",)
@@ -28,6 +30,9 @@ class SourceMeta(BaseModel):
     chain: str | None = None
     published_at: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # Set by ingestion from where the document came from, never by the document itself: the
+    # least trusted level unless the operator's own folder or list is the origin.
+    trust: Trust = "fetched"
 
 
 class Document(SourceMeta):

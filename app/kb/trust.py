@@ -1,0 +1,27 @@
+"""How far a source is trusted: the curated token list, the operator's folders, fetched pages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+# "onchain" is a live read from the operator's own RPC endpoints.
+Trust = Literal["curated", "operator", "onchain", "fetched"]
+TRUST_LEVELS: tuple[Trust, ...] = ("curated", "operator", "onchain", "fetched")
+# Higher is more trusted; an unknown value (a stored payload from before trust) ranks lowest.
+RANK: dict[str, int] = {"curated": 3, "operator": 2, "onchain": 2, "fetched": 1}
+LABELS: dict[str, str] = {
+    "curated": "curated token list",
+    "operator": "operator's folder",
+    "onchain": "live on-chain read",
+    "fetched": "fetched feed or page",
+}
+
+
+def rank(trust: str) -> int:
+    """The order of a trust level: curated > operator and on-chain > fetched."""
+    return RANK.get(trust, 0)
+
+
+def label(trust: str) -> str:
+    """A trust level as a reader sees it."""
+    return LABELS.get(trust, LABELS["fetched"])
