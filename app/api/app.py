@@ -11,6 +11,7 @@ from fastapi_offline import FastAPIOffline
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimit, RequestContext
 from app.api.routes import admin, chains, chat, contracts, feedback, health, openai_compat, search
+from app.core.nesting import pin_recursion_limit
 from app.core.settings import Settings, load_settings
 from app.services import Services, build_services
 from app.web import install_page
@@ -18,6 +19,7 @@ from app.web import install_page
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """An app whose lifespan builds the services, unless they are passed in (tests share them)."""
+    pin_recursion_limit()
     config = settings or (services.settings if services else load_settings())
 
     @asynccontextmanager

@@ -1,4 +1,4 @@
-"""ASGI middleware: a request id on every response and log line, and a request-body limit."""
+"""ASGI middleware: a request id on every response and log line, and request-body limits."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id
+from app.core.nesting import MAX_JSON_DEPTH, NestingError, check_json_depth
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -41,11 +42,12 @@ class RequestContext:
 
 
 class BodyLimit:
-    """Refuses request bodies over the limit with 413 before the app parses them."""
+    """Refuses bodies over the size limit (413) or nested too deep (400) before any parsing."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int = MAX_JSON_DEPTH) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +55,9 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(
+                send, 413, "body_too_large", f"request body exceeds {self.max_bytes} bytes"
+            )
             return
         # Bodies are small JSON: read up to the limit, then replay them to the app.
         chunks: list[bytes] = []
@@ -66,11 +70,19 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(
+                    send, 413, "body_too_large", f"request body exceeds {self.max_bytes} bytes"
+                )
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        # JSON parsers recurse once per level: a deep body is refused before one sees it.
+        try:
+            check_json_depth(body, self.max_depth, what="request body")
+        except NestingError as exc:
+            await self._refuse(send, 400, "body_too_deep", str(exc))
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -82,18 +94,13 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        payload: dict[str, Any] = {
-            "error": {
-                "code": "body_too_large",
-                "message": f"request body exceeds {self.max_bytes} bytes",
-            }
-        }
+    async def _refuse(self, send: Send, status: int, code: str, message: str) -> None:
+        payload: dict[str, Any] = {"error": {"code": code, "message": message}}
         raw = json.dumps(payload).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(raw)).encode()),

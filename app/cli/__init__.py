@@ -20,6 +20,7 @@ from app.cli import (  # noqa: F401  (they register)
 from app.cli.root import cli
 from app.core.errors import AppError
 from app.core.logging import configure_logging
+from app.core.nesting import pin_recursion_limit
 
 __all__ = ["cli", "main"]
 
@@ -27,6 +28,7 @@ __all__ = ["cli", "main"]
 def main() -> None:
     """Entry point: configuration and store errors become one clear line and exit status 2."""
     configure_logging()
+    pin_recursion_limit()
     try:
         cli()
     except AppError as exc:
