@@ -59,6 +59,7 @@ bench: install chain-tools
 	$(BIN)/python -m bench.load --seconds 15
 	$(BIN)/python -m bench.contracts
 	$(BIN)/python -m bench.guard
+	$(BIN)/python -m bench.attacks
 	$(BIN)/python -m bench.answers --requests 60
 	$(BIN)/python -m bench.embeddings --chunks 300
 	$(BIN)/python -m bench.ingest_large --mb 1
