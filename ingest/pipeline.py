@@ -67,8 +67,10 @@ class Pipeline:
         sparse: SparseEncoder,
         batch_chunks: int = 256,
         cards: CardWriter | None = None,
+        allow_hard_links: bool = False,
     ) -> None:
         self.store = store
+        self.allow_hard_links = allow_hard_links
         self.sparse = sparse
         self.embedder = embedder
         self.chunker = chunker
@@ -80,7 +82,14 @@ class Pipeline:
         """The pipeline over the services' store and encoders, chunked for their model."""
         chunker = Chunker(services.embedder.count_tokens, services.embedder.max_tokens)
         cards = CardWriter(services.contracts.inspector)
-        return cls(services.store, services.embedder, chunker, services.sparse, cards=cards)
+        return cls(
+            services.store,
+            services.embedder,
+            chunker,
+            services.sparse,
+            cards=cards,
+            allow_hard_links=services.settings.ingest.ingest_allow_hard_links,
+        )
 
     def ingest_paths(self, targets: Iterable[Path], progress: bool = False) -> IngestReport:
         """Ingest files and folders; documents that left an ingested folder are removed."""
@@ -98,11 +107,10 @@ class Pipeline:
         def documents() -> Iterator[Document]:
             for item in items:
                 try:
-                    yield from self._filled(load_file(item), report, failed)
-                except (SkipFile, OSError) as exc:
-                    reason = (
-                        str(exc) if isinstance(exc, SkipFile) else f"unreadable: {exc.strerror}"
-                    )
+                    loaded = load_file(item, allow_hard_links=self.allow_hard_links)
+                    yield from self._filled(loaded, report, failed)
+                except Exception as exc:  # one bad file skips that file, never the run
+                    reason = _reason(exc)
                     log.warning("skipped %s: %s", item.path, reason)
                     report.skipped.append((str(item.path), reason))
                     if not isinstance(exc, SkipFile) or exc.keep_stored:
@@ -178,12 +186,18 @@ class Pipeline:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") as writer:
             for doc in docs:
                 report.documents += 1
-                seen.add(doc.doc_id)
-                digest = doc.fingerprint()
-                if stored.get(doc.doc_id) == {digest}:
-                    report.unchanged += 1
+                seen.add(doc.doc_id)  # a document that fails below keeps its stored version
+                try:
+                    digest = doc.fingerprint()
+                    if stored.get(doc.doc_id) == {digest}:
+                        report.unchanged += 1
+                        continue
+                    chunks = self.chunker.split(doc, digest)
+                except Exception as exc:  # one bad document skips that document, never the run
+                    log.warning("skipped %s: %s", doc.source, _reason(exc))
+                    report.skipped.append((doc.source, _reason(exc)))
                     continue
-                queue.add(doc.doc_id, digest, self.chunker.split(doc, digest))
+                queue.add(doc.doc_id, digest, chunks)
                 while len(queue.chunks) >= self.batch_chunks:
                     batch, done = queue.take(self.batch_chunks)
                     writing = self._flush(batch, done, stored, report, writer, writing)
@@ -278,6 +292,15 @@ def with_trust(docs: Iterable[Document], trust: Trust) -> Iterator[Document]:
     """Documents stamped with the trust level of where they came from."""
     for doc in docs:
         yield doc.model_copy(update={"trust": trust})
+
+
+def _reason(exc: Exception) -> str:
+    """Why an input was skipped: a SkipFile's own reason, or what went wrong, in one line."""
+    if isinstance(exc, SkipFile):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"unreadable: {exc.strerror}"
+    return f"failed: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 def _under_any(doc_id: str, scopes: Iterable[str]) -> bool:

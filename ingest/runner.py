@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from typing import Any
 
@@ -11,9 +10,11 @@ from app.kb.models import Document
 from ingest.fetch.client import Fetched, Fetcher, FetchFailed
 from ingest.fetch.guard import FetchRefused
 from ingest.pipeline import IngestReport, Pipeline
+from ingest.sources import safe_json
 from ingest.sources.contracts import tokenlist_documents
 from ingest.sources.remote import (
     FEED_TYPES,
+    MAX_FEED_ITEMS,
     PAGE_TYPES,
     Unparseable,
     feed_documents,
@@ -30,10 +31,17 @@ GONE = {404, 410}
 class SourceRunner:
     """Ingests sources; a refused or failed fetch is reported and the run goes on."""
 
-    def __init__(self, pipeline: Pipeline, fetcher: Fetcher, state: IngestState) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        fetcher: Fetcher,
+        state: IngestState,
+        feed_max_items: int = MAX_FEED_ITEMS,
+    ) -> None:
         self.pipeline = pipeline
         self.fetcher = fetcher
         self.state = state
+        self.feed_max_items = feed_max_items
 
     def run(self, spec: SourceSpec) -> IngestReport:
         """One pass over a source."""
@@ -88,10 +96,12 @@ class SourceRunner:
             return report
         report.fetched = 1
         try:
-            docs = self._documents(got, meta, kind, spec)
-        except Unparseable as exc:
-            report.skipped.append((url, str(exc)))
-            self.state.save_error(key, str(exc))
+            docs = self._documents(got, meta, kind, spec, report)
+        except Exception as exc:  # a hostile body skips this source, never the run
+            reason = str(exc) if isinstance(exc, Unparseable) else _failure(exc)
+            log.warning("%s skipped: %s", url, reason)
+            report.skipped.append((url, reason))
+            self.state.save_error(key, reason)
             return report
         self.pipeline.ingest_documents(docs, report)
         # Validators are saved only now, after the store has the documents.
@@ -101,18 +111,24 @@ class SourceRunner:
         return report
 
     def _documents(
-        self, got: Fetched, meta: dict[str, Any], kind: str, spec: SourceSpec | None
+        self,
+        got: Fetched,
+        meta: dict[str, Any],
+        kind: str,
+        spec: SourceSpec | None,
+        report: IngestReport,
     ) -> list[Document]:
         if kind == "tokenlist":
             try:
-                data = json.loads(got.content)
-            except ValueError as exc:
-                raise Unparseable(f"token list is not JSON: {exc}") from None
+                data = safe_json.load(got.content, "token list")
+            except safe_json.UnreadableJSON as exc:
+                raise Unparseable(str(exc)) from None
             if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
                 raise Unparseable("not a token list (no tokens array)")
             return tokenlist_documents(data, got.url)
         if kind == "rss" or (kind == "auto" and _looks_like_feed(got)):
-            docs = feed_documents(got.content, got.url, meta)
+            docs, skipped = feed_documents(got.content, got.url, meta, self.feed_max_items)
+            report.skipped += skipped
             if spec is not None and spec.follow_links:
                 docs = [self._full_article(d, meta) for d in docs]
             return docs
@@ -125,7 +141,7 @@ class SourceRunner:
         try:
             got = self.fetcher.fetch(item.url, PAGE_TYPES)
             page = page_document(got.content, got.content_type, got.url, meta)
-        except (FetchRefused, FetchFailed, Unparseable) as exc:
+        except Exception as exc:  # a refused, failed or hostile page: the summary stays
             log.info("kept the summary of %s: %s", item.url, exc)
             return item
         return item.model_copy(update={"text": page.text})
@@ -144,6 +160,11 @@ def _looks_like_feed(got: Fetched) -> bool:
         return True
     head = got.content[:512].lstrip().lower()
     return head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
+
+
+def _failure(exc: Exception) -> str:
+    """A reason for an unexpected failure, short enough for a report line."""
+    return f"failed: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 def _merge(into: IngestReport, other: IngestReport) -> None:

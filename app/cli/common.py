@@ -33,7 +33,12 @@ def runner(services):  # type: ignore[no-untyped-def]
         host_delay_s=f.fetch_host_delay_s,
         retries=f.fetch_retries,
     )
-    return SourceRunner(pipeline(services), fetcher, IngestState(services.engine))
+    return SourceRunner(
+        pipeline(services),
+        fetcher,
+        IngestState(services.engine),
+        feed_max_items=services.settings.ingest.feed_max_items,
+    )
 
 
 def ingest_targets(services, targets, progress=False):  # type: ignore[no-untyped-def]

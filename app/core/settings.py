@@ -191,6 +191,17 @@ class FetchSettings(BaseSettings):
         return nets
 
 
+class IngestSettings(BaseSettings):
+    """What one ingestion run takes in."""
+
+    model_config = _config()
+
+    # Items taken from one feed; a feed that publishes more is cut here, with the reason.
+    feed_max_items: int = Field(default=200, ge=1, le=100_000)
+    # Files with more than one hard link are refused: another name may lie outside the folder.
+    ingest_allow_hard_links: bool = False
+
+
 class APISettings(BaseSettings):
     """HTTP service limits and defaults."""
 
@@ -280,6 +291,7 @@ class Settings:
         llm: LLMSettings | None = None,
         chains: ChainSettings | None = None,
         fetch: FetchSettings | None = None,
+        ingest: IngestSettings | None = None,
         api: APISettings | None = None,
         access: AccessSettings | None = None,
     ) -> None:
@@ -288,6 +300,7 @@ class Settings:
         self.llm = llm or LLMSettings()
         self.chains = chains or ChainSettings()
         self.fetch = fetch or FetchSettings()
+        self.ingest = ingest or IngestSettings()
         self.api = api or APISettings()
         self.access = access or AccessSettings()
 
@@ -318,6 +331,7 @@ _CONCERNS: dict[str, type[BaseSettings]] = {
     "llm": LLMSettings,
     "chains": ChainSettings,
     "fetch": FetchSettings,
+    "ingest": IngestSettings,
     "api": APISettings,
     "access": AccessSettings,
 }

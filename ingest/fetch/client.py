@@ -19,6 +19,7 @@ from tenacity import (
 )
 
 from app.core.settings import FetchSettings
+from ingest.fetch.deadline import Deadline, transport
 from ingest.fetch.guard import FetchRefused, Guard, Target
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,10 @@ class FetchFailed(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class DeadlineExceeded(FetchFailed):
+    """A fetch that took longer than its timeout, however the server paced its bytes."""
 
 
 class _Retryable(Exception):
@@ -74,11 +79,15 @@ class Fetcher:
         retries: int = 3,
     ) -> None:
         self.guard = Guard(settings)
+        self.timeout_s = timeout_s
         self.max_bytes = max_bytes
         self.host_delay_s = host_delay_s
         self.retries = retries
+        # timeout_s bounds a whole fetch (redirects, retries, the body), not each read.
+        self._deadline = Deadline()
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            transport=transport(self._deadline),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
             trust_env=False,  # a proxy would connect by name and undo the address pinning
@@ -110,9 +119,12 @@ class Fetcher:
         @retry(
             retry=retry_if_exception_type(_Retryable),
             stop=stop_after_attempt(self.retries + 1),
-            wait=lambda rs: max(
-                wait_exponential(multiplier=0.5, max=8)(rs),
-                getattr(rs.outcome.exception(), "delay", 0.0) if rs.outcome else 0.0,
+            wait=lambda rs: min(
+                max(
+                    wait_exponential(multiplier=0.5, max=8)(rs),
+                    getattr(rs.outcome.exception(), "delay", 0.0) if rs.outcome else 0.0,
+                ),
+                self._deadline.left(),  # no wait outlasts the fetch
             ),
             reraise=True,
         )
@@ -120,7 +132,8 @@ class Fetcher:
             return self._follow(url, headers, accept)
 
         try:
-            return attempt()
+            with self._deadline.within(self.timeout_s):
+                return attempt()
         except _Retryable as exc:
             raise FetchFailed(str(exc)) from None
 
@@ -131,16 +144,19 @@ class Fetcher:
         if origin not in self._robots:
             parser: urllib.robotparser.RobotFileParser | None = None
             try:
-                got = self._follow(origin + "/robots.txt", {}, ("text/plain",), check_type=False)
+                with self._deadline.within(self.timeout_s):
+                    got = self._follow(
+                        origin + "/robots.txt", {}, ("text/plain",), check_type=False
+                    )
                 if got.status == 200:
                     parser = urllib.robotparser.RobotFileParser()
                     parser.parse(got.content.decode("utf-8", "replace").splitlines())
-            except (FetchFailed, FetchRefused):
-                parser = None  # no robots.txt (4xx): everything is allowed
-            except _Retryable:
+            except (_Retryable, DeadlineExceeded):
                 # RFC 9309: an unreachable robots.txt (5xx, timeout) means assume complete disallow.
                 parser = urllib.robotparser.RobotFileParser()
                 parser.parse(["User-agent: *", "Disallow: /"])
+            except (FetchFailed, FetchRefused):
+                parser = None  # no robots.txt (4xx): everything is allowed
             self._robots[origin] = parser
         parser = self._robots[origin]
         return parser is None or parser.can_fetch(USER_AGENT, url)
@@ -165,6 +181,8 @@ class Fetcher:
     def _get(self, target: Target, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
         """One request to the vetted address, with Host and SNI of the name: no second lookup."""
         self._polite(target.host)
+        if self._deadline.expired():
+            raise self._late(target.url)
         parts = urlsplit(target.url)
         ip = f"[{target.ip}]" if target.ip.version == 6 else str(target.ip)
         netloc = f"{ip}:{target.port}"
@@ -178,6 +196,8 @@ class Fetcher:
         try:
             response = self.client.send(request, stream=True)
         except httpx.TimeoutException:
+            if self._deadline.expired():
+                raise self._late(target.url) from None
             raise _Retryable(f"timed out fetching {target.url}") from None
         except httpx.TransportError as exc:
             raise _Retryable(f"network error fetching {target.url}: {type(exc).__name__}") from None
@@ -197,11 +217,18 @@ class Fetcher:
                 body.extend(chunk)
                 if len(body) > self.max_bytes:
                     raise FetchFailed(f"{target.url} is larger than {self.max_bytes} bytes")
+                if self._deadline.expired():  # bytes that keep coming do not extend the fetch
+                    raise self._late(target.url)
         except httpx.TimeoutException:
+            if self._deadline.expired():
+                raise self._late(target.url) from None
             raise _Retryable(f"timed out reading {target.url}") from None
         finally:
             response.close()
         return response.status_code, response.headers, bytes(body)
+
+    def _late(self, url: str) -> DeadlineExceeded:
+        return DeadlineExceeded(f"{url} was not fetched within {self.timeout_s:g}s")
 
     def _result(
         self,

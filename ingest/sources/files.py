@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -13,12 +12,12 @@ from typing import Any
 
 import frontmatter
 import yaml
-from frontmatter.default_handlers import YAMLHandler
+from frontmatter.default_handlers import JSONHandler, YAMLHandler
 
 from app.kb.addresses import normalise_all
 from app.kb.chains import resolve as resolve_chain
 from app.kb.models import DOC_TYPES, Document
-from ingest.sources import safe_yaml
+from ingest.sources import safe_json, safe_yaml
 from ingest.sources.contracts import parse_list, tokenlist_documents
 
 log = logging.getLogger(__name__)
@@ -31,6 +30,7 @@ SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | REGISTRY_SUFFIXES | CONTRACT_LIST_SU
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _KNOWN_KEYS = {"title", "type", "protocol", "chain", "addresses", "url", "published_at"}
 _FRONT_MATTER_YAML = safe_yaml.FrontMatterYAML()
+_FRONT_MATTER_JSON = safe_json.FrontMatterJSON()
 
 
 class SkipFile(Exception):
@@ -102,13 +102,22 @@ def real_path(item: InputFile) -> Path:
     return real
 
 
-def load_file(item: InputFile) -> list[Document]:
+def load_file(item: InputFile, *, allow_hard_links: bool = False) -> list[Document]:
     """Documents in one file; raise SkipFile with the reason when it has none."""
     real = real_path(item)
     suffix = item.path.suffix.lower()
     if suffix not in SUPPORTED:
         raise SkipFile(f"unsupported file type {suffix or '(none)'!r}")
-    size = real.stat().st_size
+    stat = real.stat()
+    if stat.st_nlink > 1 and not allow_hard_links:
+        # A hard link's other names may lie outside the folder (`ln /etc/passwd folder/a.md`),
+        # and no path tells which: the file is refused unless the operator allows them.
+        raise SkipFile(
+            f"a file with {stat.st_nlink} hard links, which may lead out of the folder; not "
+            "ingested (CRYPTORAG_INGEST_ALLOW_HARD_LINKS=true allows it)",
+            keep_stored=False,
+        )
+    size = stat.st_size
     if size == 0:
         raise SkipFile("empty file")
     if size > MAX_FILE_BYTES:
@@ -140,6 +149,8 @@ def load_text(raw: str, item: InputFile, *, markdown: bool = True) -> Document:
         handler = frontmatter.detect_format(raw, frontmatter.handlers)
         if isinstance(handler, YAMLHandler):
             handler = _FRONT_MATTER_YAML  # aliases refused: a few hundred bytes can expand to GBs
+        elif isinstance(handler, JSONHandler):
+            handler = _FRONT_MATTER_JSON  # nesting checked before the recursive parser
         try:
             post = frontmatter.loads(raw, handler=handler)
         except yaml.YAMLError as exc:
@@ -189,8 +200,11 @@ def html_main_text(raw: str, url: str | None = None) -> tuple[str, dict[str, Any
 def load_registry(raw: str, item: InputFile) -> list[Document]:
     """A protocol registry: a list of entries, or a mapping with a `protocols` list."""
     try:
-        data = json.loads(raw) if item.path.suffix.lower() == ".json" else safe_yaml.load(raw)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        if item.path.suffix.lower() == ".json":
+            data = safe_json.load(raw, "registry")
+        else:
+            data = safe_yaml.load(raw)
+    except (safe_json.UnreadableJSON, yaml.YAMLError) as exc:
         raise SkipFile(f"unparseable registry: {_first_line(exc)}") from None
     if isinstance(data, dict) and isinstance(data.get("tokens"), list):
         docs = tokenlist_documents(data, str(item.path))

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "application/pdf", "text/plain")
 MAX_PDF_PAGES = 200
+MAX_FEED_ITEMS = 200
 
 
 class Unparseable(Exception):
@@ -37,38 +38,59 @@ def check_xml(raw: bytes) -> None:
         raise Unparseable(f"feed is not well-formed XML: {exc}") from None
 
 
-def feed_documents(raw: bytes, feed_url: str, meta: dict[str, Any]) -> list[Document]:
-    """One document per feed item with a link; meta (tags, type) applies to every item."""
+def feed_documents(
+    raw: bytes, feed_url: str, meta: dict[str, Any], max_items: int = MAX_FEED_ITEMS
+) -> tuple[list[Document], list[tuple[str, str]]]:
+    """One document per feed item with a link (at most max_items), and the items skipped, why.
+
+    meta (tags, type) applies to every item.
+    """
     check_xml(raw)
     # A stream, never a string: feedparser fetches strings that look like URLs.
     parsed = feedparser.parse(io.BytesIO(raw), sanitize_html=True, resolve_relative_uris=True)
     feed_title = str(parsed.feed.get("title") or feed_url)
-    docs = []
-    for entry in parsed.entries:
+    docs: list[Document] = []
+    skipped: list[tuple[str, str]] = []
+    entries = parsed.entries
+    if len(entries) > max_items:
+        # A 400 KB feed can hold thousands of items: a feed is news, not a corpus.
+        skipped.append(
+            (feed_url, f"{len(entries) - max_items} items over the cap of {max_items} per feed")
+        )
+        entries = entries[:max_items]
+    for entry in entries:
         link = entry.get("link")
         if not link:
             continue
-        body = ""
-        if entry.get("content"):
-            body = entry.content[0].get("value", "")
-        body = body or entry.get("summary", "")
-        text = fragment_text(body)
-        title = fragment_text(entry.get("title", "")) or link
-        if not text:
-            text = title
-        tags = [str(t.get("term")) for t in entry.get("tags", []) if t.get("term")]
-        item_meta: dict[str, Any] = {
-            "type": "news",
-            **meta,
-            "url": link,
-            "published_at": _date(entry),
-            "feed": feed_title,
-            "tags": sorted({*meta.get("tags", []), *tags}),
-        }
-        if entry.get("author"):
-            item_meta["author"] = str(entry.author)[:200]
-        docs.append(make_document(f"feed:{link}", link, title, text, item_meta))
-    return docs
+        try:
+            docs.append(_item_document(entry, str(link), feed_title, meta))
+        except Exception as exc:  # one broken item skips that item, never the feed
+            skipped.append((str(link), f"unreadable item: {type(exc).__name__}: {exc}"))
+    return docs, skipped
+
+
+def _item_document(entry: Any, link: str, feed_title: str, meta: dict[str, Any]) -> Document:
+    """The document of one feed item."""
+    body = ""
+    if entry.get("content"):
+        body = entry.content[0].get("value", "")
+    body = body or entry.get("summary", "")
+    text = fragment_text(body)
+    title = fragment_text(entry.get("title", "")) or link
+    if not text:
+        text = title
+    tags = [str(t.get("term")) for t in entry.get("tags", []) if t.get("term")]
+    item_meta: dict[str, Any] = {
+        "type": "news",
+        **meta,
+        "url": link,
+        "published_at": _date(entry),
+        "feed": feed_title,
+        "tags": sorted({*meta.get("tags", []), *tags}),
+    }
+    if entry.get("author"):
+        item_meta["author"] = str(entry.author)[:200]
+    return make_document(f"feed:{link}", link, title, text, item_meta)
 
 
 def page_document(raw: bytes, content_type: str, url: str, meta: dict[str, Any]) -> Document:
@@ -92,13 +114,15 @@ def page_document(raw: bytes, content_type: str, url: str, meta: dict[str, Any])
 def pdf_text(raw: bytes) -> tuple[str, str | None]:
     """Text of a PDF's pages (at most MAX_PDF_PAGES) and its title."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(raw))
         pages = [p.extract_text() or "" for p in reader.pages[:MAX_PDF_PAGES]]
         title = reader.metadata.title if reader.metadata else None
-    except (PdfReadError, ValueError, KeyError) as exc:
+    except LimitReachedError as exc:  # a small stream that inflates past pypdf's bounds
+        raise Unparseable(f"PDF refused: {exc}") from None
+    except (PyPdfError, ValueError, KeyError) as exc:
         raise Unparseable(f"unreadable PDF: {exc}") from None
     return "\n\n".join(p.strip() for p in pages if p.strip()), title
 

@@ -17,6 +17,10 @@ class _NoAliasLoader(yaml.SafeLoader):
     scanner time quadratic in its depth. Both are stopped where they start.
     """
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
@@ -25,7 +29,18 @@ class _NoAliasLoader(yaml.SafeLoader):
                 "without bound",
                 problem_mark=event.start_mark,
             )
-        return super().compose_node(parent, index)
+        # The composer recurses once per level. The scanner's checks below bound block and flow
+        # levels each on its own; this bounds them together (`- - [[`), whatever the form.
+        opens = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
+        if opens:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _too_deep(self.peek_event().start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if opens:
+                self._depth -= 1
 
     def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:
         if self.flow_level >= MAX_DEPTH:
@@ -50,6 +65,8 @@ def load(text: str) -> Any:
         return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass: safe types only
     except RecursionError:  # a backstop: the loader stops at MAX_DEPTH levels before this
         raise yaml.YAMLError(f"YAML nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:  # int() refuses more than 4,300 digits, a hostile registry's trick
+        raise yaml.YAMLError(f"unreadable value: {str(exc).split(';')[0]}") from None
 
 
 class FrontMatterYAML(YAMLHandler):
