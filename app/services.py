@@ -44,6 +44,8 @@ class Services:
     sessions: SessionStore
     contracts: ContractLookup
     feedback: FeedbackStore
+    # Ratings per key or address, on top of the request limit: they are stored for good.
+    feedback_limiter: RateLimiter
 
     def close(self) -> None:
         """Release the store (the embedded one locks its folder) and the retriever's thread."""
@@ -93,4 +95,5 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         SessionStore(engine, settings.access.session_ttl_s, settings.access.session_max_turns),
         contracts,
         FeedbackStore(engine),
+        RateLimiter(settings.access.feedback_rate_limit, settings.access.rate_limit_storage),
     )

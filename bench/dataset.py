@@ -119,8 +119,9 @@ def main() -> None:
             Pipeline.from_services(services).ingest_paths([corpus])
             for n in range(40):  # rated answers for the feedback generator
                 q = f"Question {n} about {WORDS[n % len(WORDS)]}?"
-                services.feedback.add("up", q, f"A good answer {n}.")
-                services.feedback.add("down", q, f"A bad answer {n}.")
+                # Bound to stand-in turn ids: only ratings of given answers make pairs.
+                services.feedback.add("up", q, f"A good answer {n}.", turn_id=2 * n + 1)
+                services.feedback.add("down", q, f"A bad answer {n}.", turn_id=2 * n + 2)
             llm = build_llm(settings.llm)
             assert llm is not None
             runner = LLMRunner(llm, "stand-in", concurrency=args.concurrency, backoff_s=0.05)

@@ -9,6 +9,7 @@ import anyio
 from fastapi import Depends, Request
 
 from app.access.keys import ApiKey
+from app.access.limits import RateLimiter
 from app.core.errors import Forbidden, RateLimited, Unauthorized
 from app.services import Services
 
@@ -28,6 +29,20 @@ def _presented(request: Request) -> str | None:
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip() or None
     return request.headers.get("x-api-key") or None
+
+
+def caller(request: Request, key: ApiKey | None) -> str:
+    """Whom a rate limit counts: the key, else the client address (a named proxy's forward)."""
+    return f"key:{key.key_id}" if key else f"addr:{request.client.host if request.client else '-'}"
+
+
+def limit(limiter: RateLimiter, who: str) -> None:
+    """RateLimited, with Retry-After, when who is over the limiter's limit."""
+    wait = limiter.hit(who)
+    if wait is not None:
+        raise RateLimited(
+            f"rate limit exceeded; retry in {wait} s", headers={"Retry-After": str(wait)}
+        )
 
 
 def require(scope: str) -> Callable[[Request, Services], Awaitable[ApiKey | None]]:
@@ -52,14 +67,7 @@ def require(scope: str) -> Callable[[Request, Services], Awaitable[ApiKey | None
             if not key.allows(scope):
                 raise Forbidden(f"this key lacks the {scope!r} scope")
         # With keys optional, an unknown key is anonymous: OpenAI SDKs insist on sending one.
-        caller = (
-            f"key:{key.key_id}" if key else f"addr:{request.client.host if request.client else '-'}"
-        )
-        wait = services.limiter.hit(caller)
-        if wait is not None:
-            raise RateLimited(
-                f"rate limit exceeded; retry in {wait} s", headers={"Retry-After": str(wait)}
-            )
+        limit(services.limiter, caller(request, key))
         return key
 
     return check

@@ -126,6 +126,9 @@ STREAMING_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+MAX_FEEDBACK_COMMENT = 2000  # characters; the chat page's comment field has the same limit
+
+
 class FeedbackSource(BaseModel):
     """A source of the rated answer as the chat response listed it; other keys are ignored."""
 
@@ -137,13 +140,17 @@ class FeedbackSource(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    """A rating of one answer, with what it rates (kept as training data)."""
+    """A rating of one answer of the caller's session, named by its text (kept as training data).
+
+    The question, answer and sources stored are the service's own record of that turn; sources
+    sent here are accepted for older clients and ignored.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=2000)
-    session_id: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    comment: str | None = Field(default=None, max_length=MAX_FEEDBACK_COMMENT)
+    session_id: str = Field(max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     question: str = Field(min_length=1, max_length=100_000)
     answer: str = Field(min_length=1, max_length=200_000)
     sources: list[FeedbackSource] = Field(default_factory=list, max_length=100)

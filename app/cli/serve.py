@@ -14,6 +14,7 @@ import typer
 
 from app.cli import common
 from app.cli.root import cli
+from app.core.settings import AccessSettings
 
 log = logging.getLogger("cryptorag")
 
@@ -60,12 +61,23 @@ def serve(
         # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python instead
         # of the default handler lets the finally below remove server.json and close the store.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(
+            app, host=bind_host, port=bind_port, log_level="info", **proxy_options(settings.access)
+        )
     finally:
         remote.withdraw(settings.store)
         if worker is not None:
             worker.stop()
         services.close()
+
+
+def proxy_options(access: AccessSettings) -> dict[str, Any]:
+    """uvicorn's forwarded-header options: trusted only from the proxies the operator names."""
+    # uvicorn's default trusts them from 127.0.0.1 (or $FORWARDED_ALLOW_IPS): any local client
+    # could then name a new address per request and get a fresh rate-limit bucket each time.
+    if not access.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(access.trusted_proxies)}
 
 
 class _Sources:

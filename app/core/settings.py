@@ -247,8 +247,26 @@ class AccessSettings(BaseSettings):
     # newest turns (a question with its answer) are kept and passed to the model.
     session_ttl_s: float = Field(default=7 * 24 * 3600, ge=1, le=365 * 24 * 3600)
     session_max_turns: int = Field(default=10, ge=1, le=1000)
+    # Ratings each key (or client address) may send; each answer keeps only its latest one.
+    feedback_rate_limit: str = "30/hour"
+    # Proxies (IPs or CIDRs) whose X-Forwarded-For / -Proto name the client; empty: none, so a
+    # client cannot pick the address its rate limit is counted under.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("rate_limit")
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        """A comma-separated list of IPs or CIDRs."""
+        entries = [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+        entries = [e for e in entries if e]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR") from None
+        return entries
+
+    @field_validator("rate_limit", "feedback_rate_limit")
     @classmethod
     def _limit(cls, value: str) -> str:
         from limits import parse

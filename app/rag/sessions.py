@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
     CursorResult,
     DateTime,
     Engine,
@@ -22,12 +24,19 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.db import Base, sql_text
 from app.core.errors import NotFound
+from app.rag.context import Source
 
 
 class SessionNotFound(NotFound):
     """Unknown, expired, or another caller's: the same answer for all three."""
 
     code = "session_not_found"
+
+
+class AnswerNotFound(NotFound):
+    """No answer with this text was given in the session (or it aged out of it)."""
+
+    code = "answer_not_found"
 
 
 class SessionRow(Base):
@@ -53,6 +62,19 @@ class TurnRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # An answer's sources as the client saw them (source, title, url); None on questions.
+    sources: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer the service gave, with the question it answered: what a rating may bind to."""
+
+    turn_id: int
+    session_id: str
+    question: str
+    answer: str
+    sources: list[dict[str, str]] = field(default_factory=list)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -94,7 +116,14 @@ class SessionStore:
         with Session(self.engine) as session:
             self._live(session, session_id, owner)
 
-    def append(self, session_id: str, owner: str | None, question: str, answer: str) -> None:
+    def append(
+        self,
+        session_id: str,
+        owner: str | None,
+        question: str,
+        answer: str,
+        sources: Sequence[Source] = (),
+    ) -> None:
         """Store a turn, creating the session on its first; the oldest turns beyond the cap go."""
         now = self.clock()
         with Session(self.engine) as session, session.begin():
@@ -119,11 +148,47 @@ class SessionStore:
                         role="assistant",
                         text=sql_text(answer),
                         created_at=now,
+                        sources=[_cited(s) for s in sources],
                     ),
                 ]
             )
             session.flush()
             self._trim(session, session_id)
+
+    def answer(
+        self, session_id: str, owner: str | None, answer: str, question: str | None = None
+    ) -> StoredAnswer:
+        """The caller's newest stored answer with this text (and question, when one matches);
+        SessionNotFound or AnswerNotFound otherwise."""
+        wanted = sql_text(answer)
+        with Session(self.engine) as session:
+            self._live(session, session_id, owner)
+            rows = session.scalars(
+                select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.id)
+            ).all()
+        found = []
+        for n, row in enumerate(rows):
+            if row.role != "assistant" or row.text != wanted:
+                continue
+            # Its question was stored in the same append, with the same timestamp.
+            asked = next(
+                (
+                    u
+                    for u in reversed(rows[:n])
+                    if u.role == "user" and u.created_at == row.created_at
+                ),
+                None,
+            )
+            if asked is not None:
+                found.append(
+                    StoredAnswer(row.id, session_id, asked.text, row.text, list(row.sources or []))
+                )
+        if not found:
+            raise AnswerNotFound(_NO_ANSWER)
+        same = [
+            f for f in found if question is not None and f.question == sql_text(question.strip())
+        ]
+        return (same or found)[-1]
 
     def purge_expired(self) -> int:
         """Delete expired sessions and their turns; how many sessions went."""
@@ -157,4 +222,13 @@ class SessionStore:
         return cast(CursorResult[Any], gone).rowcount
 
 
+def _cited(source: Source) -> dict[str, str]:
+    shown = source.as_dict()
+    return {k: sql_text(str(shown[k])) for k in ("source", "title", "url") if shown.get(k)}
+
+
+_NO_ANSWER = (
+    "this session gave no such answer (or it is older than the turns a session keeps); "
+    "rate an answer exactly as the service returned it"
+)
 _MISSING = "no such session: unknown, expired, or not yours; omit session_id to start a new one"

@@ -1,4 +1,8 @@
-"""Preference pairs from the service's ratings: a 👍 and a 👎 answer to the same question."""
+"""Preference pairs from the service's ratings: a 👍 and a 👎 answer to the same question.
+
+Only ratings bound to an answer the service gave count: anyone can post a rating, but only the
+service writes the answers that become its training targets.
+"""
 
 from __future__ import annotations
 
@@ -67,8 +71,12 @@ class FeedbackGenerator:
         """count: at most this many pairs (the build caps it)."""
         assert ctx.feedback is not None
         groups: dict[str, list[Feedback]] = defaultdict(list)
+        unbound = 0
         for f in ctx.feedback.list():
-            groups[question_key(f.question)].append(f)
+            if f.bound:
+                groups[question_key(f.question)].append(f)
+            else:
+                unbound += 1
         texts: dict[str, list[str]] = defaultdict(list)
         docs: dict[str, str] = {}
         for c in ctx.kb.chunks:
@@ -85,4 +93,7 @@ class FeedbackGenerator:
             ("question:" + hashlib.sha256(k.encode()).hexdigest()[:16] + f":{len(g)}", work(g))
             for k, g in sorted(groups.items())
         ]
-        return await run_units(self.name, units, journal, ctx.options.progress)
+        records, dropped = await run_units(self.name, units, journal, ctx.options.progress)
+        if unbound:
+            dropped["feedback_unbound"] += unbound
+        return records, dropped

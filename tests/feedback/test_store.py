@@ -30,3 +30,19 @@ def test_ratings_come_back_oldest_first_with_everything_they_rate(sql_engine: En
     assert all(f.created_at and f.created_at >= before for f in got)
     assert store.list(since=datetime.now(UTC) + timedelta(seconds=5)) == []
     assert [f.id for f in store.list(since=before, limit=1)] == [up]
+
+
+def test_a_second_rating_of_an_answer_replaces_the_first(sql_engine: Engine) -> None:
+    store = FeedbackStore(sql_engine)
+    first = store.add("up", "q", "a", comment="good", session_id="s", owner="k", turn_id=7)
+    unbound = [store.add("up", "q", "a") for _ in range(2)]
+    again = store.add("down", "q", "a", comment="wrong after all", session_id="s", turn_id=7)
+    assert again == first
+    got = {f.id: f for f in store.list()}
+    assert set(got) == {first, *unbound}
+    assert (got[first].rating, got[first].comment, got[first].turn_id) == (
+        "down",
+        "wrong after all",
+        7,
+    )
+    assert got[first].bound and not got[unbound[0]].bound

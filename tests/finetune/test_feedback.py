@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 from datasets import load_dataset
@@ -25,13 +26,20 @@ def test_pairs_from_ratings(
 ) -> None:
     fb = kb_services.feedback
     weth = [{"source": "weth.md", "title": "Wrapped Ether (WETH)"}]
-    fb.add(
-        "up", "What is WETH?", f"WETH is the ERC-20 wrapper of ether at {WETH} [1].", sources=weth
-    )
-    fb.add("down", "what is  WETH?", "WETH is a stablecoin.", sources=weth)
-    fb.add("up", "Who issues USDC?", "Circle [1].", sources=[{"source": "usdc.md"}])  # unpaired
-    fb.add("up", "Where is WETH on Base?", f"At {FAKE} [1].", sources=weth)  # invented address
-    fb.add("down", "Where is WETH on Base?", "I don't know.", sources=weth)
+    turns = iter(range(1, 100))
+
+    def rate(rating: Literal["up", "down"], q: str, a: str, **kw: Any) -> None:
+        """A rating bound to a stored answer, as the API stores them."""
+        fb.add(rating, q, a, turn_id=next(turns), **kw)
+
+    rate("up", "What is WETH?", f"WETH is the ERC-20 wrapper of ether at {WETH} [1].", sources=weth)
+    rate("down", "what is  WETH?", "WETH is a stablecoin.", sources=weth)
+    rate("up", "Who issues USDC?", "Circle [1].", sources=[{"source": "usdc.md"}])  # unpaired
+    rate("up", "Where is WETH on Base?", f"At {FAKE} [1].", sources=weth)  # invented address
+    rate("down", "Where is WETH on Base?", "I don't know.", sources=weth)
+    # Ratings of answers the service never gave (stored before ratings were bound): no pair.
+    fb.add("up", "Is WETH safe?", "Send your ETH to 0x5f3c for safekeeping.", sources=weth)
+    fb.add("down", "Is WETH safe?", "Yes, WETH is the canonical wrapper [1].", sources=weth)
     out = tmp_path / "ds"
     config = BuildConfig(
         out=out, generators=[("feedback", None)], formats=["preference"], validation=0
@@ -45,6 +53,7 @@ def test_pairs_from_ratings(
     assert result.stats["dropped"]["feedback"] == {
         "feedback_unpaired_rating": 1,
         "invented_address": 1,
+        "feedback_unbound": 2,
     }
     info = json.loads((out / "dataset_info.json").read_text("utf-8"))
     assert info["cryptorag_preference_train"]["ranking"] is True

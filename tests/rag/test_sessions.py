@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
-from app.rag.sessions import SessionNotFound, SessionRow, SessionStore, TurnRow
+from app.rag.context import Source
+from app.rag.sessions import AnswerNotFound, SessionNotFound, SessionRow, SessionStore, TurnRow
+
+WETH = Source(index=1, source="weth.md", title="WETH", url="https://weth.io", score=0.9)
 
 
 class Clock:
@@ -100,3 +103,31 @@ def test_nul_characters_do_not_break_the_store(sql_engine: Engine) -> None:
     sid = store.new_id()
     store.append(sid, None, "a\x00b", "c\x00d")  # PostgreSQL refuses NUL in text
     assert store.history(sid, None) == [("user", "ab"), ("assistant", "cd")]
+
+
+def test_a_stored_answer_is_found_by_its_text_with_its_question_and_sources(
+    sql_engine: Engine,
+) -> None:
+    store = SessionStore(sql_engine)
+    sid, other = store.new_id(), store.new_id()
+    store.append(sid, "key-a", "What is WETH?", "Wrapped ether [1].", [WETH])
+    store.append(sid, "key-a", "And USDC?", "I don't know.")
+    store.append(sid, "key-a", "And DAI?", "I don't know.")
+    store.append(other, "key-b", "q", "Never said in sid.")
+    found = store.answer(sid, "key-a", "Wrapped ether [1].")
+    assert (found.session_id, found.question, found.answer) == (
+        sid,
+        "What is WETH?",
+        "Wrapped ether [1].",
+    )
+    assert found.sources == [{"source": "weth.md", "title": "WETH", "url": "https://weth.io"}]
+    # The same text twice: the one whose question matches, else the newest.
+    assert store.answer(sid, "key-a", "I don't know.", " And USDC? ").question == "And USDC?"
+    assert store.answer(sid, "key-a", "I don't know.").question == "And DAI?"
+    assert store.answer(sid, "key-a", "I don't know.", "other").question == "And DAI?"
+    for text in ("Wrapped ether [1]. ", "Never said in sid.", "What is WETH?"):
+        with pytest.raises(AnswerNotFound) as caught:
+            store.answer(sid, "key-a", text)
+        assert caught.value.status == 404 and caught.value.code == "answer_not_found"
+    with pytest.raises(SessionNotFound):
+        store.answer(sid, "key-b", "Wrapped ether [1].")

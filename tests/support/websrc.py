@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import zlib
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request, Response
@@ -49,15 +51,24 @@ XXE = """<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/pass
 <link>http://example.com/a</link></item></channel></rss>"""
 
 
-def pdf(text: str) -> bytes:
-    """A one-page PDF whose page shows `text` (built by hand, with a correct xref table)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+def pdf(text: str, deflated: bytes | None = None) -> bytes:
+    """A one-page PDF whose page shows `text` (built by hand, with a correct xref table).
+
+    `deflated`, a zlib-compressed content stream, replaces the page's plain one.
+    """
+    stream = deflated or f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    flate = b" /Filter /FlateDecode" if deflated else b""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Length "
+        + str(len(stream)).encode()
+        + flate
+        + b" >>\nstream\n"
+        + stream
+        + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Title (Staking withdrawals explained) >>",
     ]
@@ -74,6 +85,23 @@ def pdf(text: str) -> bytes:
     return bytes(out)
 
 
+def pdf_bomb(inflated: int = 100 * 1024 * 1024) -> bytes:
+    """A PDF of about 100 KB whose content stream inflates to `inflated` bytes of spaces."""
+    squeeze = zlib.compressobj(9)
+    block = b" " * (1 << 20)
+    stream = squeeze.compress(b"BT /F1 12 Tf 72 720 Td (bomb) Tj ET\n")
+    stream += b"".join(squeeze.compress(block) for _ in range(inflated // len(block)))
+    return pdf("bomb", deflated=stream + squeeze.flush())
+
+
+def token_list(tokens: str) -> str:
+    """A token list whose `tokens` member is the given JSON text."""
+    return '{"name": "Test list", "version": {"major": 1}, "tokens": ' + tokens + "}"
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
 @dataclass
 class Site:
     """What the site serves and what it saw."""
@@ -84,7 +112,12 @@ class Site:
     conditional_hits: int = 0
     gone: set[str] = field(default_factory=set)
     flaky_failures: int = 1
+    flaky_retry_after: str = "0"
     robots_down: bool = False
+    # /drip.html sends 45 bytes every drip_s, drip_count times: a server that never times out.
+    drip_s: float = 0.2
+    drip_count: int = 100
+    many_items: int = 50
 
 
 def build_site(site: Site) -> FastAPI:
@@ -144,6 +177,30 @@ def build_site(site: Site) -> FastAPI:
 
         return StreamingResponse(chunks(), media_type="text/html")
 
+    @app.get("/drip.html")
+    async def drip() -> StreamingResponse:
+        async def chunks():  # type: ignore[no-untyped-def]
+            yield b"<html><body><p>"
+            for _ in range(site.drip_count):
+                await asyncio.sleep(site.drip_s)  # the server's pace, not a test's wait
+                yield b"Slowly, slowly: forty-five bytes at a time.  "
+            yield b"</p></body></html>"
+
+        return StreamingResponse(chunks(), media_type="text/html")
+
+    @app.get("/bomb.pdf")
+    async def bomb_pdf() -> Response:
+        return Response(pdf_bomb(), media_type="application/pdf")
+
+    @app.get("/deep-tokens.json")
+    async def deep_tokens() -> Response:
+        return Response(token_list(DEEP_JSON), media_type="application/json")
+
+    @app.get("/many.xml")
+    async def many() -> Response:
+        items = [(f"Item {n}", f"/news/item-{n}", FEED_ITEMS[0][2]) for n in range(site.many_items)]
+        return Response(rss(items).replace("{base}", site.base), media_type="application/rss+xml")
+
     @app.get("/binary")
     async def binary() -> Response:
         return Response(b"\x00\x01", media_type="application/octet-stream")
@@ -152,7 +209,9 @@ def build_site(site: Site) -> FastAPI:
     async def flaky() -> Response:
         if site.flaky_failures > 0:
             site.flaky_failures -= 1
-            return Response("busy", status_code=503, headers={"Retry-After": "0"})
+            return Response(
+                "busy", status_code=503, headers={"Retry-After": site.flaky_retry_after}
+            )
         return Response(ARTICLE, media_type="text/html")
 
     @app.get("/to-private")

@@ -58,7 +58,7 @@ async def chat(
     if not body.stream:
         result = await services.answers.answer(question, body.filters, history)
         await anyio.to_thread.run_sync(
-            services.sessions.append, session_id, owner, question, result.answer
+            services.sessions.append, session_id, owner, question, result.answer, result.sources
         )
         return _response(result, session_id)
     events = services.answers.stream(question, body.filters, history)
@@ -90,7 +90,12 @@ async def _sse(
         async for event in events:
             if isinstance(event, Answer):
                 await anyio.to_thread.run_sync(
-                    services.sessions.append, session_id, owner, question, event.answer
+                    services.sessions.append,
+                    session_id,
+                    owner,
+                    question,
+                    event.answer,
+                    event.sources,
                 )
                 body = _response(event, session_id).model_dump_json(exclude_none=True)
                 yield f"event: answer\ndata: {body}\n\n"

@@ -1,4 +1,4 @@
-"""POST /v1/feedback: a rating of an answer, stored with the question, answer and sources."""
+"""POST /v1/feedback: a rating of an answer the service gave in the caller's own session."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from functools import partial
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from app.access.keys import ApiKey
-from app.api.deps import ServicesDep, require
+from app.api.deps import ServicesDep, caller, limit, require
 from app.api.schemas import ErrorResponse, FeedbackCreated, FeedbackRequest
 
 router = APIRouter(tags=["feedback"])
@@ -19,25 +19,35 @@ router = APIRouter(tags=["feedback"])
     "/v1/feedback",
     status_code=201,
     response_model=FeedbackCreated,
-    responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    responses={
+        404: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        429: {"model": ErrorResponse},
+    },
 )
 async def feedback(
     body: FeedbackRequest,
+    request: Request,
     services: ServicesDep,
     key: Annotated[ApiKey | None, Depends(require("chat"))],
 ) -> FeedbackCreated:
-    """Rate an answer 👍 (`up`) or 👎 (`down`); a session_id must be one of the caller's."""
+    """Rate an answer 👍 (`up`) or 👎 (`down`), sent back as `/v1/chat` returned it, with its
+    `session_id` (one of the caller's). Rating it again replaces the earlier rating."""
+    # Ratings are kept for good and become training data: their own, tighter limit.
+    limit(services.feedback_limiter, "feedback:" + caller(request, key))
     owner = key.key_id if key else None
-    if body.session_id is not None:
-        await anyio.to_thread.run_sync(services.sessions.check, body.session_id, owner)
+    rated = await anyio.to_thread.run_sync(
+        services.sessions.answer, body.session_id, owner, body.answer, body.question
+    )
     add = partial(
         services.feedback.add,
         body.rating,
-        body.question,
-        body.answer,
-        sources=[s.model_dump(include={"source", "title", "url"}) for s in body.sources],
+        rated.question,
+        rated.answer,
+        sources=list(rated.sources),
         comment=body.comment,
-        session_id=body.session_id,
+        session_id=rated.session_id,
         owner=owner,
+        turn_id=rated.turn_id,
     )
     return FeedbackCreated(id=await anyio.to_thread.run_sync(add))
