@@ -1,163 +1,227 @@
-"""Recognises the hidden system prompt in model output, however it is spelled or encoded.
+"""Recognises the hidden system prompt in model output, however it is rewritten or encoded.
 
-Every reply is read through several channels at once: the plain text, the text read through
-ROT13, and the bytes decoded from runs that look like base64 (each of the four alignments), hex
-(both alignments) or percent-encoding. Each channel reduces what it reads to a canonical form
-(NFKC, case-folded, letters and digits only), so spacing, zero-width characters, punctuation
-between words or letters, and cutting into pieces all vanish. A window of that form which also
-occurs in the system prompt's canonical form, forwards or backwards, is a leak, and so is the
-per-process canary. Work per character is constant (a window slice and a set lookup per
-channel), so a reply costs time linear in its length, and memory is one window per channel.
+General rather than a list of decoders: the prompt is rewritten once, at start, many cheap
+ways (app/rag/leakforms.py), and every reply is read a few ways at once and compared with all
+of them (app/rag/leakmatch.py):
+
+- letters and digits, folded (case, width, look-alike scripts): exact 20-symbol windows of the
+  prompt, reversed, words in reverse order, each word or line reversed, every second or third
+  character, the words' initials, pig latin; and the repetition pattern, which a substitution
+  (Caesar, ROT13, Atbash, leetspeak, look-alike letters) keeps;
+- consonant skeletons (vowels and leetspeak dropped, doubled letters once);
+- the first letter of each word (the NATO alphabet, acrostics) and of each line;
+- tokens cut at spaces and at any non-alphanumeric character (Morse, NATO, character codes in
+  any base, HTML entities) and the non-space characters (symbol alphabets): repetition patterns;
+- the text unescaped (entities, percent, backslash, quoted-printable), and long runs decoded as
+  base64, base32, base85, ascii85 and hex at every alignment.
+
+Every match charges the prompt positions it stands for. A reply leaks when a reading matches a
+long enough run, when it carries the per-process canary, or when the positions it matched, with
+those its session was already sent, join into JOINED characters in a row or TOTAL in all.
+Phrases the prompt tells the model to say ("say that ...") are left out of every index. Work
+per character is a fixed number of slices and lookups, so the cost per streamed token does not
+grow with the reply.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import codecs
-import contextlib
-import unicodedata
-from collections.abc import Callable
+import re
 
-# Canonical characters that make a leak: long enough that ordinary prose about the same topic
-# does not share a window with the prompt, short enough to catch a sentence of it.
-WINDOW = 40
-_B64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
-_HEX = frozenset(b"0123456789abcdefABCDEF")
-# Characters a model may sprinkle inside an encoded run without ending it.
-_SKIP_IN_RUN = frozenset(b" \t\r\n=")
+from app.rag.leakforms import (
+    canonical,
+    collapse,
+    exact_forms,
+    fold,
+    pattern_streams,
+    said,
+    skeleton,
+    skeleton_forms,
+)
+from app.rag.leakmatch import (
+    Account,
+    ExactMatcher,
+    PatternMatcher,
+    Span,
+    Tally,
+    exact_index,
+    pattern_index,
+)
+from app.rag.leakread import BlobReader, Splitter, Unescaper
 
-
-def canonical(text: str) -> str:
-    """Letters and digits only, compatibility-folded and lower case."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
-
-
-def rot13(text: str) -> str:
-    """ROT13 of ASCII letters; other characters unchanged."""
-    return codecs.encode(text, "rot13")
+WINDOW = 40  # canonical characters in a row that make a leak in the plain reading
+EXACT_K = 20  # window of the exact index; WINDOW - EXACT_K + 1 hits in a row make a leak
+SKELETON_K, SKELETON_RUN = 16, 24  # consonants
+INITIALS_K, WORD_INITIALS_RUN, LINE_INITIALS_RUN = 12, 16, 12
+PATTERN_K, PATTERN_HORIZON = 20, 10
+# Hits in a row: 48 symbols, so that a verbatim stretch just under WINDOW that the pattern
+# happens to extend by a few letters is not a leak.
+PATTERN_NEED = WINDOW + 8 - PATTERN_K - PATTERN_HORIZON + 1
+# Canonical prompt characters a reply, with what its session was already sent, may show: in one
+# stretch joined from pieces, and in all.
+JOINED = 64
+TOTAL = 200
+_SEPARATOR_TOKENS = frozenset({"/", "|", "//", "\\"})
+_NON_ALNUM = re.compile(r"[\W_]+")
 
 
 class LeakGuard:
-    """The windows of one system prompt, and scanners that look for them in replies."""
+    """The indexes of one system prompt, and scanners that look for it in replies."""
 
     def __init__(self, system_prompt: str, canary: str | None = None) -> None:
-        flat = canonical(system_prompt)
-        windows: set[str] = set()
-        for form in (flat, flat[::-1]):
-            windows.update(form[i : i + WINDOW] for i in range(max(len(form) - WINDOW, 0) + 1))
-        self.windows = frozenset(windows)
+        exact = exact_forms(system_prompt)
+        plain = ["".join(f.symbols) for f in exact]
+        self.exact = exact_index(zip(plain, (f.origins for f in exact), strict=True), EXACT_K)
+        self.initials = exact_index(
+            zip(plain[:2], (f.origins for f in exact[:2]), strict=True), INITIALS_K
+        )
+        self.initial_prefixes = frozenset(
+            s[i : i + 4] for s in plain[:2] for i in range(len(s) - 3)
+        )
+        skel = skeleton_forms(system_prompt)
+        self.skeleton = exact_index((("".join(f.symbols), f.origins) for f in skel), SKELETON_K)
+        self.patterns: dict[str, Span] = pattern_index(
+            ((f.symbols, f.origins) for f in pattern_streams(system_prompt)),
+            PATTERN_K,
+            PATTERN_HORIZON,
+        )
         self.canary = canonical(canary) if canary else None
+        self.size = len(canonical(system_prompt))
+        allowed = said(system_prompt)
+        for index in (self.exact, self.initials, self.skeleton, self.patterns):
+            for key in [k for k, span in index.items() if _inside(span, allowed)]:
+                del index[key]
 
-    def scanner(self) -> LeakScanner:
-        """A fresh scanner for one reply."""
-        return LeakScanner(self)
+    def scanner(self, prior: Account = Account()) -> LeakScanner:
+        """A fresh scanner for one reply; prior is what its session was already sent."""
+        return LeakScanner(self, prior)
 
-    def leaks(self, text: str) -> bool:
-        """Whether a whole text contains the prompt or the canary."""
-        scan = self.scanner()
+    def leaks(self, text: str, prior: Account = Account()) -> bool:
+        """Whether a whole text shows the prompt."""
+        scan = self.scanner(prior)
         scan.feed(text)
+        scan.finish()
         return scan.leaked
-
-
-class _Channel:
-    """Canonical characters of one reading of the reply, checked window by window."""
-
-    def __init__(self, guard: LeakGuard) -> None:
-        self.guard = guard
-        self.tail = ""
-        self.hit = False
-
-    def push(self, text: str) -> None:
-        windows, canary = self.guard.windows, self.guard.canary
-        keep = max(WINDOW, len(canary) if canary else 0)
-        for ch in canonical(text):
-            self.tail = (self.tail + ch)[-keep:]
-            if self.tail[-WINDOW:] in windows or (canary and self.tail.endswith(canary)):
-                self.hit = True
-
-
-class _Decoder:
-    """Bytes decoded from runs of one alphabet, at one alignment, fed to a channel."""
-
-    def __init__(
-        self,
-        channel: _Channel,
-        alphabet: frozenset[int],
-        group: int,
-        offset: int,
-        decode: Callable[[bytes], bytes],
-    ) -> None:
-        self.channel = channel
-        self.alphabet = alphabet
-        self.group = group
-        self.skip = offset  # characters dropped at the start of each run, for alignment
-        self.offset = offset
-        self.pending = bytearray()
-        self.decode = decode
-
-    def push(self, text: str) -> None:
-        out = bytearray()
-        for byte in text.encode("utf-8", "ignore"):
-            if byte in self.alphabet:
-                if self.skip:
-                    self.skip -= 1
-                    continue
-                self.pending.append(byte)
-                if len(self.pending) == self.group:
-                    with contextlib.suppress(binascii.Error, ValueError):
-                        out += self.decode(bytes(self.pending))
-                    self.pending.clear()
-            elif byte not in _SKIP_IN_RUN:
-                self.pending.clear()  # the run ended: the next one starts aligned afresh
-                self.skip = self.offset
-        if out:
-            self.channel.push(out.decode("utf-8", "ignore"))
-
-
-def _b64(quad: bytes) -> bytes:
-    return base64.b64decode(quad.replace(b"-", b"+").replace(b"_", b"/"), validate=True)
-
-
-class _Percent:
-    """%XX sequences decoded, other characters passed through, to a channel."""
-
-    def __init__(self, channel: _Channel) -> None:
-        self.channel = channel
-        self.carry = ""
-
-    def push(self, text: str) -> None:
-        from urllib.parse import unquote
-
-        text = self.carry + text
-        cut = text.rfind("%", max(len(text) - 2, 0))
-        self.carry, text = (text[cut:], text[:cut]) if cut != -1 else ("", text)
-        self.channel.push(unquote(text))
 
 
 class LeakScanner:
     """Reads one reply as it streams; `leaked` turns true once the prompt shows in any reading."""
 
-    def __init__(self, guard: LeakGuard) -> None:
-        self.plain = _Channel(guard)
-        self.rot = _Channel(guard)
-        self.decoded = [_Channel(guard) for _ in range(7)]
-        self.readers: list[_Decoder | _Percent] = [
-            *(_Decoder(self.decoded[i], _B64, 4, i, _b64) for i in range(4)),
-            *(_Decoder(self.decoded[4 + i], _HEX, 2, i, binascii.unhexlify) for i in range(2)),
-            _Percent(self.decoded[6]),
-        ]
+    def __init__(self, guard: LeakGuard, prior: Account = Account()) -> None:
+        self.tally = tally = Tally(prior, JOINED, TOTAL)
+        need = WINDOW - EXACT_K + 1
+
+        def exact(name: str) -> ExactMatcher:
+            return ExactMatcher(name, guard.exact, EXACT_K, need, tally, guard.canary)
+
+        def pattern(name: str) -> PatternMatcher:
+            return PatternMatcher(
+                name, guard.patterns, PATTERN_K, PATTERN_HORIZON, PATTERN_NEED, tally
+            )
+
+        self.plain = exact("letters")
+        self.substituted = pattern("letters substituted")
+        self.symbols = pattern("symbols substituted")
+        self.consonants = ExactMatcher(
+            "consonants", guard.skeleton, SKELETON_K, SKELETON_RUN - SKELETON_K + 1, tally
+        )
+        self.word_initials = ExactMatcher(
+            "word initials",
+            guard.initials,
+            INITIALS_K,
+            WORD_INITIALS_RUN - INITIALS_K + 1,
+            tally,
+            hold="span",
+        )
+        self.line_initials = ExactMatcher(
+            "line initials",
+            guard.initials,
+            INITIALS_K,
+            LINE_INITIALS_RUN - INITIALS_K + 1,
+            tally,
+            hold="prefix",
+            prefixes=guard.initial_prefixes,
+        )
+        self.words = pattern("words substituted")
+        self.spaced = pattern("space-separated codes")
+        self.unescaped = Unescaper(exact("unescaped"))
+        self.blobs = BlobReader(exact)
+        self.word_split = Splitter(r"[\W_]+")
+        self.space_split = Splitter(r"\s+")
+        self.line_split = Splitter(r"\n")
+        self.last_consonant = ""
+        self.offset = 0
 
     def feed(self, text: str) -> bool:
         """Read more of the reply; true once a leak has been seen."""
-        self.plain.push(text)
-        self.rot.push(rot13(text))
-        for reader in self.readers:
-            reader.push(text)
+        offset, self.offset = self.offset, self.offset + len(text)
+        folded = fold(text)
+        letters = _NON_ALNUM.sub("", folded)
+        self.plain.push(letters, offset)
+        self.substituted.push(letters, offset)
+        self.symbols.push([ch for ch in folded if not ch.isspace()], offset)
+        consonants = collapse(skeleton(folded), self.last_consonant)
+        if consonants:
+            self.last_consonant = consonants[-1]
+        self.consonants.push(consonants, offset)
+        self._words(*self.word_split.push(folded, offset))
+        self._spaced(*self.space_split.push(folded, offset))
+        self._lines(*self.line_split.push(folded, offset))
+        self.unescaped.push(text, offset)
+        self.blobs.push(text, offset)
         return self.leaked
+
+    def finish(self) -> bool:
+        """The end of the reply: tokens still open are read; true if a leak has been seen."""
+        self._words(*self.word_split.flush())
+        self._spaced(*self.space_split.flush())
+        self._lines(*self.line_split.flush())
+        self.unescaped.push("", self.offset, final=True)
+        self.blobs.flush()
+        return self.leaked
+
+    def _words(self, tokens: list[str], offset: int) -> None:
+        self.words.push(tokens, offset)
+        self.word_initials.push("".join(t[0] for t in tokens), offset)
+
+    def _spaced(self, tokens: list[str], offset: int) -> None:
+        self.spaced.push([t for t in tokens if t not in _SEPARATOR_TOKENS], offset)
+
+    def _lines(self, lines: list[str], offset: int) -> None:
+        firsts = (_NON_ALNUM.sub("", line)[:1] for line in lines)
+        self.line_initials.push("".join(firsts), offset)
 
     @property
     def leaked(self) -> bool:
-        """Whether any reading has matched the prompt."""
-        return self.plain.hit or self.rot.hit or any(c.hit for c in self.decoded)
+        """Whether any reading has shown the prompt."""
+        return bool(self.tally.reasons)
+
+    @property
+    def reasons(self) -> list[str]:
+        """What showed it (the first reading to see it)."""
+        return self.tally.reasons
+
+    @property
+    def across_turns(self) -> bool:
+        """Whether the leak showed only together with what earlier turns were sent."""
+        return self.tally.across_turns
+
+    @property
+    def covered(self) -> int:
+        """Canonical prompt positions this reply matched, as a bit mask."""
+        return self.tally.covered
+
+    def held_from(self) -> int | None:
+        """The raw offset from which text must be held: a reading may still be matching it."""
+        marks = [
+            m.held_from
+            for m in (self.word_initials, self.line_initials, self.words, self.spaced)
+            if m.held_from is not None
+        ]
+        return min(marks) if marks else None
+
+
+def _inside(span: Span, mask: int) -> bool:
+    """Whether every position of a span is in a mask."""
+    start, end = span
+    bits = ((1 << (end - start)) - 1) << start
+    return bits & mask == bits

@@ -10,11 +10,13 @@ sent half-checked and the prompt is recognised before any window of it leaves.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from app.rag.grounding import mark_unverified
 from app.rag.leakguard import WINDOW, LeakGuard
+from app.rag.leakledger import LeakLedger
+from app.rag.leakmatch import Account
 from app.rag.markup import clean, describe, open_construct
 
 # Raw characters held behind the model: room for an encoded window of the prompt (hex and
@@ -43,9 +45,17 @@ class OutputFilter:
     """One answer's output: fed raw text, releases checked text."""
 
     def __init__(
-        self, guard: LeakGuard, known_addresses: set[str], source_urls: Collection[str]
+        self,
+        guard: LeakGuard,
+        known_addresses: set[str],
+        source_urls: Collection[str],
+        prior: Account = Account(),
+        whole: bool = False,
     ) -> None:
-        self.scanner = guard.scanner()
+        # prior: prompt positions the session was already sent; whole: release nothing until
+        # the model has finished, so a leak seen late replaces the whole reply.
+        self.scanner = guard.scanner(prior)
+        self.whole = whole
         self.known = known_addresses
         self.urls = source_urls
         self.raw = ""
@@ -60,9 +70,12 @@ class OutputFilter:
     def feed(self, text: str) -> str:
         """Take more raw text; return checked text that may be sent now ("" while holding)."""
         self.raw += text
-        if self.scanner.feed(text):
+        if self.scanner.feed(text) or self.whole:
             return ""
         limit = len(self.raw) - HOLD_BACK
+        held = self.scanner.held_from()  # a reading of codes or initials may be mid-match
+        if held is not None:
+            limit = min(limit, held)
         if limit <= self.cut:
             return ""
         end = self._safe_cut(limit)
@@ -70,7 +83,15 @@ class OutputFilter:
 
     def finish(self) -> str:
         """Everything still held, checked; call once the model has finished."""
+        self.scanner.finish()
         return "" if self.leaked else self._release(len(self.raw))
+
+    def charge(self, ledger: LeakLedger, keys: Sequence[str]) -> None:
+        """Record in the ledger what this answer sent, or joined up with if it was cut."""
+        if not self.leaked:
+            ledger.charge(keys, self.scanner.covered)
+        elif self.scanner.across_turns:
+            ledger.charge(keys, self.scanner.covered, refused=True)
 
     def _safe_cut(self, limit: int) -> int:
         """The last whitespace at or before limit that is outside an unfinished construct."""
