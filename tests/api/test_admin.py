@@ -68,3 +68,25 @@ def test_ingest_stats_delete_and_ask(
         assert answer["answer"] and any(s["source"] == "curve.md" for s in answer["sources"])
         bad = http.post("/v1/admin/ingest", json={"targets": []})
         assert bad.status_code == 422 and "error" in bad.json()
+
+
+def test_a_registry_with_a_huge_integer_is_skipped_not_a_500(
+    services_factory: Callable[..., Services], tmp_path: Path
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "huge.yaml").write_text(f"- name: Curve\n  tvl: {'9' * 5000}\n")
+    (folder / "huge.json").write_text(f'[{{"name": "Curve", "tvl": {"9" * 5000}}}]')
+    (folder / "weth.md").write_text("# WETH\n\nWrapped Ether is an ERC-20 token for ETH.\n")
+    services = services_factory()
+    app = create_app(services.settings, services)
+    app.state.owner_token = TOKEN
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with serve(app) as url, httpx.Client(base_url=url, headers=auth, timeout=300) as http:
+        answer = http.post("/v1/admin/ingest", json={"targets": [str(folder)]})
+        assert answer.status_code == 200, answer.text
+        (report,) = answer.json()["reports"]
+    assert report["failed"] and report["written"] == 1
+    skipped = {Path(where).name: reason for where, reason in report["skipped"]}
+    assert set(skipped) == {"huge.json", "huge.yaml"}
+    assert all("Exceeds the limit (4300 digits)" in r for r in skipped.values())
