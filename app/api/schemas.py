@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.chain.facts import ContractFacts
+from app.kb.trust import Trust
 from app.rag.context import Source
 
 
@@ -86,6 +87,11 @@ class SourceOut(BaseModel):
     title: str
     url: str | None = None
     score: float
+    trust: Trust = Field(
+        default="fetched",
+        description="curated (the token list), operator (the operator's folders), onchain "
+        "(a live read) or fetched (a feed or web page); a lower level never overrides a higher",
+    )
 
 
 def sources_out(sources: list[Source]) -> list[SourceOut]:

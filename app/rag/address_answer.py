@@ -13,8 +13,10 @@ from typing import Any
 
 from app.chain.facts import ContractFacts
 from app.kb.chains import label
+from app.kb.models import Chunk
 from app.kb.retriever import Retrieval
 from app.rag.address_kb import KnownAddress, describe
+from app.rag.authority import Review, by_trust
 from app.rag.context import Source, sanitise
 from app.rag.onchain import OnchainFacts, onchain_block
 from app.rag.prompts import Prompts
@@ -73,9 +75,16 @@ def _live_summary(facts: ContractFacts) -> str:
 class AddressFacts:
     """Builds the address blocks of one answer from its retrieval, lookups and sources."""
 
-    def __init__(self, onchain: OnchainFacts | None, default_chain: str = "ethereum") -> None:
+    def __init__(
+        self,
+        onchain: OnchainFacts | None,
+        default_chain: str = "ethereum",
+        review: Review | None = None,
+    ) -> None:
         self.onchain = onchain
         self.default_chain = onchain.default_chain if onchain else default_chain
+        # What documents say against the curated token list: reported, never followed.
+        self.review = review
 
     def blocks(
         self,
@@ -119,7 +128,7 @@ class AddressFacts:
         live = [f for f in facts if f.address == address]
         chains = [f.chain for f in live] or self._chains(address, known, retrieval, filters)
         chain = chains[0]
-        main = known.main(chain)
+        main = self._main(known, chain)
         block = AddressBlock(address, chain, "")
         where = " and ".join(label(c) for c in chains)
         cite = ""
@@ -142,6 +151,9 @@ class AddressFacts:
                 block.lines.append(f"What the knowledge base says: {clause}{cite}")
         else:
             block.header = f"**{address}** on {where}: not in the knowledge base"
+        contradicted = self.review is not None and self._against_list(
+            block, address, chains, index, self.review
+        )
         listed = self._listed(address, chains)
         if listed and main is None:
             block.lines.append(listed)
@@ -156,20 +168,60 @@ class AddressFacts:
             block.lines.extend(self._live(f, facts, index, block.warnings))
         if not live:
             block.lines.append(self._not_read(address, chain, warnings))
+        disputed = self.review.disputed if self.review else set()
         siblings = [
             f"{label(m.chain or '')} {m.address} [{index[m.chunk.doc_id]}]"
             for m in known.siblings[:_MAX_SIBLINGS]
-            if m.chunk.doc_id in index
+            if m.chunk.doc_id in index and m.address.lower() not in disputed
         ]
         if siblings:
             block.lines.append("The same asset on other chains: " + "; ".join(siblings))
-        if main is None and not listed:
+        if main is None and not listed and not contradicted:
             block.warnings.append(
                 f"{address} is in neither the knowledge base nor the curated token list"
                 + (f" ({self.onchain.canonical.source})" if self.onchain else "")
                 + ": nothing here says what it is, and a name or symbol it reports proves nothing"
             )
         return block
+
+    def _main(self, known: KnownAddress, chain: str) -> Chunk | None:
+        """The document the block rests on: the most trusted that does not contradict the list."""
+        main = known.main(chain)
+        if self.review is None or main is None:
+            return main
+        ordered = by_trust([main, *known.subject, *known.mentions], self.review)
+        return ordered[0] if ordered else None
+
+    def _against_list(
+        self,
+        block: AddressBlock,
+        address: str,
+        chains: list[str],
+        index: dict[str, int],
+        review: Review,
+    ) -> bool:
+        """The list leads where a document contradicts it on this address; True when one does."""
+        where = " and ".join(label(c) for c in chains)
+        against = review.against(address)
+        if against:
+            # A document gives this address to a listed token: the list says it is not that.
+            token = against[0].token
+            block.header = (
+                f"**{address}** on {where}: not {sanitise(token.symbol, limit=30)} by the "
+                f"curated token list; {review.identity(token)}"
+            )
+            block.lines = []
+        listed = (
+            next((t for c in chains if (t := self.onchain.canonical.lookup(c, address))), None)
+            if self.onchain
+            else None
+        )
+        disputes = against + (review.of_token(listed) if listed else [])
+        if listed and disputes and not against:
+            block.lines.insert(0, review.identity(listed))
+        unique = {d.key: d for d in disputes}.values()
+        block.warnings.extend(review.warning(d, index) for d in unique)
+        return bool(disputes)
 
     def _listed(self, address: str, chains: list[str]) -> str | None:
         if self.onchain is None:
@@ -262,9 +314,10 @@ def address_lead(
     filters: dict[str, Any] | None,
     onchain: OnchainFacts | None,
     prompts: Prompts,
+    review: Review | None = None,
 ) -> str:
     """The address block that leads an extractive answer ("" when the question has none)."""
-    builder = AddressFacts(onchain)
+    builder = AddressFacts(onchain, review=review)
     blocks = builder.blocks(question, retrieval, facts, sources, warnings, filters)
     return builder.render(question, blocks, prompts)
 
@@ -278,9 +331,12 @@ def onchain_prompt(
     filters: dict[str, Any] | None,
     onchain: OnchainFacts | None,
     prompts: Prompts,
+    review: Review | None = None,
 ) -> str:
     """The on-chain block of the hidden prompt: the address facts, then each live lookup."""
-    lead = address_lead(question, retrieval, facts, sources, warnings, filters, onchain, prompts)
+    lead = address_lead(
+        question, retrieval, facts, sources, warnings, filters, onchain, prompts, review
+    )
     chain_sources = [s for s in sources if any(s.source == f"{f.chain}:{f.address}" for f in facts)]
     live = onchain_block(facts, chain_sources, prompts)
     return f"{prompts.render('address_facts', facts=lead)}\n\n{live}" if lead else live

@@ -16,6 +16,7 @@ from app.chain.facts import ContractFacts
 from app.kb.embeddings import Embedder
 from app.kb.retriever import Retrieval, Retriever
 from app.rag.address_answer import address_lead, onchain_prompt
+from app.rag.authority import TokenAuthority
 from app.rag.context import Source, build_context, number_sources
 from app.rag.extractive import extractive_answer
 from app.rag.followup import is_follow_up
@@ -77,6 +78,10 @@ class AnswerService:
         # A per-process marker inside the hidden prompt: seeing it in a reply is a leak.
         self.canary = secrets.token_hex(8)
         self.guard = LeakGuard(prompts.system_static.replace("{canary}", self.canary), self.canary)
+        # The curated token list outranks every document on which address a token has.
+        self.authority = (
+            TokenAuthority(onchain.canonical, onchain.default_chain) if onchain else None
+        )
 
     async def answer(
         self,
@@ -120,10 +125,16 @@ class AnswerService:
             warnings += [f"{f.address}: {w}" for f in facts for w in f.warnings]
         chain_sources = onchain_sources(facts, len(kb_sources) + 1)
         sources = kb_sources + chain_sources
+        review = self.authority.review(question, hits, filters, query) if self.authority else None
+        listed = review.cite(len(sources) + 1) if review else None
+        sources += [listed] if listed else []
+        numbers = {s.doc_id: s.index for s in kb_sources}
+        warnings += review.warnings(numbers) if review else []
         prompt_tokens = self.embedder.count_tokens(question)
+        known = known_addresses(question, hits, facts, query)
         out = OutputFilter(
             self.guard,
-            known_addresses(question, hits, facts, query),
+            review.ground(known) if review else known,
             [s.url for s in sources if s.url],
         )
 
@@ -138,8 +149,17 @@ class AnswerService:
         if self.llm is not None:
             messages = self.prompts.chat.format_messages(
                 context=build_context(hits, kb_sources, self.prompts),
-                onchain=onchain_prompt(
-                    query, retrieval, facts, sources, warnings, filters, self.onchain, self.prompts
+                onchain=(review.prompt(numbers, self.prompts) if review else "")
+                + onchain_prompt(
+                    query,
+                    retrieval,
+                    facts,
+                    sources,
+                    warnings,
+                    filters,
+                    self.onchain,
+                    self.prompts,
+                    review,
                 ),
                 question=question,
                 history=_history_messages(history or []),
@@ -160,6 +180,9 @@ class AnswerService:
                     if ready:
                         yield ready
                 rest = out.finish()
+                correction = review.note(out.result.text, numbers) if review else ""
+                if correction:  # the model named a disputed address, or was asked about its token
+                    rest += out.feed(correction) + out.finish()
                 if rest:
                     yield rest
                 self.health.succeeded()
@@ -179,11 +202,22 @@ class AnswerService:
                 warnings.append("the language model was unavailable; this answer is extractive")
                 reason = "the language model was unavailable"
         lead = address_lead(
-            query, retrieval, facts, sources, warnings, filters, self.onchain, self.prompts
+            query, retrieval, facts, sources, warnings, filters, self.onchain, self.prompts, review
         )
+        skip = review.contradicts if review else None
         text = await anyio.to_thread.run_sync(
-            extractive_answer, query, hits, kb_sources, self.embedder, self.prompts, reason, lead
+            extractive_answer,
+            query,
+            hits,
+            kb_sources,
+            self.embedder,
+            self.prompts,
+            reason,
+            lead,
+            skip,
         )
+        if review and review.asked:  # the token asked for: the list's address leads
+            text = f"{review.lead(numbers, self.prompts)}\n\n{text}"
         checked = out.feed(text) + out.finish()
         if out.leaked:  # a stored document carried the prompt: never quote it
             yield LEAK_REPLACEMENT

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from app.kb.models import ScoredChunk
+from app.kb.trust import Trust
 from app.rag.prompts import Prompts
 
 MAX_CHUNK_CHARS = 4000
@@ -28,6 +29,8 @@ class Source:
     # The stored document's key (its absolute path or URL): two files with the same relative
     # path from different folders are two sources. Empty for on-chain lookups.
     doc_id: str = ""
+    # The curated token list, the operator's folders, a live read, or a fetched feed or page.
+    trust: Trust = "fetched"
 
     def as_dict(self) -> dict[str, object]:
         """The API shape: url only when known."""
@@ -35,6 +38,7 @@ class Source:
             "source": self.source,
             "title": self.title,
             "score": round(self.score, 4),
+            "trust": self.trust,
         }
         if self.url:
             out["url"] = self.url
@@ -61,7 +65,7 @@ def number_sources(hits: list[ScoredChunk]) -> list[Source]:
         # By document key, not by `source`: that is relative to the folder it was ingested from.
         if c.doc_id not in sources:
             sources[c.doc_id] = Source(
-                len(sources) + 1, c.source, c.title, c.url, hit.score, doc_id=c.doc_id
+                len(sources) + 1, c.source, c.title, c.url, hit.score, c.doc_id, c.trust
             )
     return list(sources.values())
 
@@ -83,6 +87,7 @@ def build_context(hits: list[ScoredChunk], sources: list[Source], prompts: Promp
                 ("chain", c.chain),
                 ("protocol", c.protocol),
                 ("published_at", c.published_at),
+                ("trust", c.trust),
             )
             if v
         )

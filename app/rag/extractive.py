@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,10 +200,13 @@ def extractive_answer(
     prompts: Prompts,
     reason: str,
     lead: str = "",
+    skip: Callable[[str, Chunk], bool] | None = None,
 ) -> str:
     """The most relevant sentences of the retrieved chunks, each tied to its source number.
 
     `lead` (the address block) comes first; sentences it already states are not repeated.
+    `skip` names sentences never quoted: a document's claims against the curated token list,
+    which the lead reports instead.
     """
     if not hits:
         return lead or prompts.render("no_context")
@@ -228,6 +232,8 @@ def extractive_answer(
         for sentence in split_sentences(hit.chunk.text):
             named = {a.lower() for a in _ADDRESS.findall(sentence)}
             if " ".join(sentence.lower().split()) in said or (named and named <= stated):
+                continue
+            if skip is not None and skip(sentence, hit.chunk):
                 continue
             # "Base: 0x..." says where a token is: only when asked, there, of that token.
             if (

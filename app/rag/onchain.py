@@ -108,6 +108,7 @@ def onchain_sources(facts: list[ContractFacts], first_index: int) -> list[Source
             f"On-chain state of {f.address} on {f.chain} at block {f.block_number}",
             None,
             1.0,
+            trust="onchain",
         )
         for n, f in enumerate(facts)
     ]

@@ -18,6 +18,7 @@ TEMPLATES = (
     "address_answer",
     "address_safety",
     "address_facts",
+    "token_list",
 )
 
 

@@ -33,7 +33,12 @@ def test_same_relative_path_from_two_folders_is_two_sources() -> None:
     ]
     assert sources[0].score == 0.9
     # The API shape still says only the relative path: the server's folders stay private.
-    assert sources[1].as_dict() == {"source": "aave.md", "title": "Aave", "score": 0.8}
+    assert sources[1].as_dict() == {
+        "source": "aave.md",
+        "title": "Aave",
+        "score": 0.8,
+        "trust": "fetched",  # a chunk stored before trust levels existed ranks lowest
+    }
     assert source_numbers(sources) == {
         "/home/me/notes/aave.md": 1,
         "/srv/samples/corpus/aave.md": 2,
