@@ -73,6 +73,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         top_k=settings.api.chat_top_k,
         use_retrieval=settings.api.chat_retrieval,
         max_tokens=settings.llm.max_tokens,
+        max_output_chars=settings.llm.max_output_chars,
         timeout_s=settings.llm.timeout_s,
         onchain=OnchainFacts(
             contracts, settings.chains.default_chain, settings.chains.max_chat_lookups

@@ -105,6 +105,9 @@ class LLMSettings(BaseSettings):
     api_key: str | None = None
     timeout_s: float = Field(default=30.0, gt=0, le=600)
     max_tokens: int = Field(default=800, ge=1, le=32_000)
+    # Characters of model text one answer may hold; enforced on the stream itself, since an
+    # endpoint may ignore max_tokens (one returned 1.5 million characters).
+    max_output_chars: int = Field(default=20_000, ge=100, le=1_000_000)
     temperature: float = Field(default=0.1, ge=0, le=2)
     # "openai": any OpenAI-compatible endpoint; "local": a transformers model (+ LoRA adapter).
     provider: Literal["openai", "local"] = "openai"

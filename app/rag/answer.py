@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import anyio
@@ -25,6 +26,8 @@ from app.rag.leakguard import LeakGuard
 from app.rag.llm import LLMHealth
 from app.rag.onchain import OnchainFacts, onchain_sources
 from app.rag.output import OutputFilter
+from app.rag.outputcap import CUT_WARNING as OUTPUT_CAP_WARNING
+from app.rag.outputcap import capped
 from app.rag.prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,7 @@ class AnswerService:
         onchain: OnchainFacts | None = None,
         timeout_s: float = 30.0,
         use_retrieval: bool = True,
+        max_output_chars: int = 20_000,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -71,6 +75,7 @@ class AnswerService:
         self.llm = llm
         self.top_k = top_k
         self.max_tokens = max_tokens
+        self.max_output_chars = max_output_chars
         self.onchain = onchain
         self.timeout_s = timeout_s
         self.use_retrieval = use_retrieval
@@ -169,7 +174,11 @@ class AnswerService:
                 # A client may ask for fewer tokens than the configured cap, never more.
                 limit = min(max_tokens or self.max_tokens, self.max_tokens)
                 llm = self.llm.bind(max_completion_tokens=limit)
-                async for chunk in self._within_deadline(llm.astream(messages)):
+                cap = self.max_output_chars
+                on_cut = partial(warnings.append, OUTPUT_CAP_WARNING.format(limit=cap))
+                async for chunk in self._within_deadline(
+                    capped(llm.astream(messages), cap, on_cut)
+                ):
                     ready = out.feed(chunk.text)
                     if out.leaked:
                         log.warning("model output repeated the system prompt; cut")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ class FakeLLM:
     delay_s: float = 0.0
     fail_status: int | None = None
     malformed: bool = False  # answer 200 with a body that is not JSON
+    endless: bool = False  # stream the reply over and over, never finishing
+    stream_closed: threading.Event = field(default_factory=threading.Event)  # an endless one ended
     default_reply: str = "The knowledge base answers this [1]."
 
     def next_reply(self) -> str:
@@ -53,7 +56,10 @@ def build_app(state: FakeLLM) -> FastAPI:
         text = state.next_reply()
         created = int(time.time())
         if body.get("stream"):
-            return StreamingResponse(_stream(text, created), media_type="text/event-stream")
+            chunks = (
+                _endless(text, created, state, request) if state.endless else _stream(text, created)
+            )
+            return StreamingResponse(chunks, media_type="text/event-stream")
         return JSONResponse(
             {
                 "id": "chatcmpl-fake",
@@ -87,6 +93,17 @@ async def _stream(text: str, created: int) -> AsyncIterator[str]:
         }
         yield f"data: {json.dumps(chunk)}\n\n"
     yield "data: [DONE]\n\n"
+
+
+async def _endless(text: str, created: int, state: FakeLLM, request: Request) -> AsyncIterator[str]:
+    try:
+        # Until the reader hangs up: the response itself never notices a closed connection.
+        while not await request.is_disconnected():
+            async for event in _stream(text, created):
+                if event != "data: [DONE]\n\n":
+                    yield event
+    finally:
+        state.stream_closed.set()
 
 
 def create_app_from_env() -> FastAPI:
