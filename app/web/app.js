@@ -214,6 +214,13 @@
     return out;
   }
 
+  const TRUST_LABELS = {
+    curated: "curated token list",
+    operator: "operator's folder",
+    onchain: "live on-chain read",
+    fetched: "fetched feed or page",
+  };
+
   function sourcesList(turn, sources) {
     const list = el("ol", { class: "sources" });
     sources.forEach((s, i) => {
@@ -222,6 +229,10 @@
       item.append(isHttp(s.url) ? externalLink(s.url, title) : el("span", { text: title }));
       if (s.source && s.source !== s.url && s.source !== title) {
         item.append(" ", el("span", { class: "source-path", text: s.source }));
+      }
+      // How far the source is trusted: the curated token list outranks folders and fetched pages.
+      if (TRUST_LABELS[s.trust]) {
+        item.append(" ", el("span", { class: `source-trust trust-${s.trust}`, text: TRUST_LABELS[s.trust] }));
       }
       list.append(item);
     });

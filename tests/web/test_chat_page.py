@@ -163,6 +163,9 @@ def test_streamed_answer_with_sources_cards_copy_and_follow_up(
     cite = bot.locator("a.cite", has_text="[1]").first
     assert cite.get_attribute("href") == "#t1-s1"
     expect(page.locator("#t1-s1")).to_contain_text(sources[0]["title"])
+    # Each source says how far it is trusted: the corpus is the operator's own folder.
+    assert sources[0]["trust"] == "operator"
+    expect(page.locator("#t1-s1 .source-trust")).to_have_text("operator's folder")
     linked = [s for s in sources if s.get("url")]
     assert any(s["url"] == "https://docs.fixture.example/token" for s in linked)
     for s in linked:
