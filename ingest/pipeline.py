@@ -170,6 +170,10 @@ class Pipeline:
                 log.warning("card %s not refreshed: %s", doc.source, exc)
                 report.skipped.append((doc.source, f"not refreshed: {exc}"))
                 failed.append(doc.doc_id)
+            except Exception as exc:  # one bad card skips that card, never the run
+                log.warning("card %s skipped: %s", doc.source, _reason(exc))
+                report.skipped.append((doc.source, _reason(exc)))
+                failed.append(doc.doc_id)
 
     def write_documents(
         self, docs: Iterable[Document], report: IngestReport, stored: dict[str, set[str]]

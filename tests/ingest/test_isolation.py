@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import common
+from app.kb.models import Chunk, Document
 from app.services import Services
+from ingest.pipeline import Pipeline
 from ingest.sources.files import InputFile, SkipFile, load_file
 from tests.conftest import ingest
 from tests.support.websrc import Site
@@ -58,6 +60,34 @@ def test_a_huge_integer_skips_its_registry_and_the_folder_goes_on(
         "for integer string conversion: value has 5000 digits",
     }
     assert _sources(services) == set(GOOD)
+
+
+def test_an_unexpected_failure_skips_only_its_document(
+    services_factory: Callable[..., Services], tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, {"aave.md": "# Aave\n\nAave is a lending market.\n"})
+    services = services_factory()
+    pipeline = Pipeline.from_services(services)
+    split = pipeline.chunker.split
+
+    def cards(doc: Document) -> Document:
+        if doc.source == "lido.md":
+            raise RuntimeError("the node answered nonsense")
+        return doc
+
+    def chunks(doc: Document, digest: str) -> list[Chunk]:
+        if doc.source == "aave.md":
+            raise MemoryError("no room")
+        return split(doc, digest)
+
+    pipeline.cards = cards  # type: ignore[assignment]
+    pipeline.chunker.split = chunks  # type: ignore[method-assign,assignment]
+    report = pipeline.ingest_paths([folder])
+    assert sorted(report.skipped) == [
+        ("aave.md", "failed: MemoryError: no room"),
+        ("lido.md", "failed: RuntimeError: the node answered nonsense"),
+    ]
+    assert _sources(services) == {"weth.md"}
 
 
 def test_yaml_nesting_is_bounded_whatever_its_form(tmp_path: Path) -> None:
