@@ -13,7 +13,6 @@ from eth_utils import to_checksum_address
 
 from app.api.app import create_app
 from app.kb.models import Document
-from app.rag.authority import short
 from app.services import Services
 from ingest.pipeline import Pipeline
 from ingest.sources.files import make_document
@@ -26,6 +25,11 @@ USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 WETH_BASE = "0x4200000000000000000000000000000000000006"
 FAKE = to_checksum_address("0x5f3c" + "4e" * 18)
 QUESTION = "What is the USDC contract address on Ethereum?"
+
+
+def short(address: str) -> str:
+    """How the answer writes an address it must not give in full."""
+    return f"{address[:6]}…{address[-4:]}"
 
 
 def feed_item(text: str, url: str = "https://news.example/usdc-upgrade") -> Document:
