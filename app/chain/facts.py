@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 Standard = Literal["erc20", "erc721", "erc1155", "erc4626", "erc165"]
 ProxyStandard = Literal["eip1967", "eip1167", "eip1822", "beacon"]
@@ -55,6 +55,40 @@ class KnowledgeRef(BaseModel):
     type: str
 
 
+CheckStatus = Literal["found", "not_found", "unknown"]
+
+
+class Evidence(BaseModel):
+    """One read anyone can repeat: the JSON-RPC method, its params, the block and what came back."""
+
+    method: str
+    params: list[Any] = Field(default_factory=list)
+    block: int | None = None
+    result: Any = None
+    error: str | None = None
+
+
+# Checks whose "found" is reassuring rather than a risk.
+REASSURING = frozenset({"ownership_renounced", "owner_is_multisig"})
+
+
+class Check(BaseModel):
+    """One risk check: found, not_found or unknown, in words, with the read it rests on."""
+
+    id: str
+    status: CheckStatus
+    summary: str
+    evidence: Evidence | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    more_evidence: list[Evidence] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def risk(self) -> bool:
+        """True when what was found is a risk (renounced ownership, say, is not)."""
+        return self.status == "found" and self.id not in REASSURING
+
+
 class ContractFacts(BaseModel):
     """Live state of one address at one block."""
 
@@ -72,6 +106,11 @@ class ContractFacts(BaseModel):
     knowledge: list[KnowledgeRef] = Field(default_factory=list)
     block_number: int
     warnings: list[str] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+
+    def check(self, check_id: str) -> Check | None:
+        """The check with this id, if it ran."""
+        return next((c for c in self.checks if c.id == check_id), None)
 
     def summary(self, with_block: bool = True) -> str:
         """Plain sentences of the facts, for prompts, extractive answers and contract cards."""

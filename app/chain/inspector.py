@@ -8,10 +8,13 @@ from typing import Any, Literal
 
 from app.chain import abi
 from app.chain.canonical import CanonicalTokens
+from app.chain.checks.run import CheckLimits, Inputs, run_checks
 from app.chain.facts import ContractFacts, ListedToken, ProxyInfo, Standard, TokenInfo
 from app.chain.rpc import ChainRpc, RpcResult
+from app.chain.signatures import SignatureTable
+from app.chain.signatures import load as load_signatures
 from app.chain.untrusted import clean
-from app.core.errors import BadRequest, NotFound, UpstreamError, UpstreamUnavailable
+from app.core.errors import AppError, BadRequest, NotFound, UpstreamError, UpstreamUnavailable
 from app.core.settings import ChainSettings
 from app.kb.addresses import classify
 from app.kb.chains import CHAINS
@@ -33,6 +36,9 @@ _TOKEN_CALLS = {
     "si_1155": abi.supports_interface_data(abi.INTERFACE_ERC1155),
     "asset": abi.selector("asset()"),
     "owner": abi.selector("owner()"),
+    # For the risk checks: read here so they cost no extra round trip.
+    "get_owner": abi.selector("getOwner()"),
+    "paused": abi.selector("paused()"),
 }
 _SLOTS = {
     "implementation": abi.IMPLEMENTATION_SLOT,
@@ -77,9 +83,13 @@ class Inspector:
         clients: dict[str, ChainRpc],
         canonical: CanonicalTokens,
         cache_size: int = 2048,
+        limits: CheckLimits | None = None,
+        signatures: SignatureTable | None = None,
     ) -> None:
         self.clients = clients
         self.canonical = canonical
+        self.limits = limits or CheckLimits()
+        self.signatures = signatures or load_signatures()
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str, int], ContractFacts] = OrderedDict()
         self._lock = threading.Lock()
@@ -180,7 +190,7 @@ class Inspector:
                 **base,
             )
         warnings: list[str] = []
-        proxy = self._proxy(rpc, code, slots, tag, warnings)
+        proxy, impl_code = self._proxy(rpc, code, slots, tag, warnings)
         standards, token = self._token(out, warnings)
         facts = ContractFacts(
             account_type="contract",
@@ -193,6 +203,27 @@ class Inspector:
             **base,
         )
         self._check_listing(facts)
+        impl = proxy.implementation if proxy else None
+        if impl and impl_code is None:
+            try:
+                (impl_r,) = rpc.batch([("eth_getCode", [impl, tag])])
+            except AppError:  # the checks on its code then say "unknown"
+                impl_r = RpcResult(error="not read")
+            impl_code = impl_r.result if impl_r.ok and isinstance(impl_r.result, str) else None
+        inputs = Inputs(
+            address=address,
+            block=block,
+            code=code,
+            implementation=impl,
+            implementation_code=impl_code,
+            erc20="erc20" in standards,
+            supply=abi.decode_uint(out["total_supply"].result) if out["total_supply"].ok else None,
+            decimals=token.decimals if token else None,
+            paused=out["paused"],
+            owner=out["owner"],
+            get_owner=out["get_owner"],
+        )
+        facts.checks = run_checks(rpc, inputs, self.signatures, self.limits)
         return facts
 
     def _proxy(
@@ -202,11 +233,12 @@ class Inspector:
         slots: dict[str, RpcResult],
         tag: str,
         warnings: list[str],
-    ) -> ProxyInfo | None:
+    ) -> tuple[ProxyInfo | None, str | None]:
+        """The proxy, and its implementation's code when it was read on the way."""
         word = {k: abi.decode_address(r.result) if r.ok else None for k, r in slots.items()}
         clone = abi.clone_target(code)
         if clone:
-            return ProxyInfo(standard="eip1167", implementation=clone)
+            return ProxyInfo(standard="eip1167", implementation=clone), None
         impl = word["implementation"]
         if impl:
             uups_data = abi.selector("proxiableUUID()")
@@ -224,9 +256,13 @@ class Inspector:
                 upgrade = "uups"
             if extra[1].ok and extra[1].result in ("0x", ""):
                 warnings.append(f"the proxy's implementation {impl} has no code")
-            return ProxyInfo(
+            impl_code = (
+                extra[1].result if extra[1].ok and isinstance(extra[1].result, str) else None
+            )
+            info = ProxyInfo(
                 standard="eip1967", implementation=impl, admin=word["admin"], upgrade=upgrade
             )
+            return info, impl_code
         if word["beacon"]:
             beacon = word["beacon"]
             data = abi.selector("implementation()")
@@ -234,10 +270,11 @@ class Inspector:
             target = abi.decode_address(res.result) if res.ok else None
             if target is None:
                 warnings.append(f"the beacon {beacon} did not return an implementation")
-            return ProxyInfo(standard="beacon", implementation=target, beacon=beacon)
+            return ProxyInfo(standard="beacon", implementation=target, beacon=beacon), None
         if word["proxiable"]:
-            return ProxyInfo(standard="eip1822", implementation=word["proxiable"], upgrade="uups")
-        return None
+            info = ProxyInfo(standard="eip1822", implementation=word["proxiable"], upgrade="uups")
+            return info, None
+        return None, None
 
     def _token(
         self, out: dict[str, RpcResult], warnings: list[str]
