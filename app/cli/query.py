@@ -31,7 +31,8 @@ def ask(question: Annotated[str, typer.Argument(help="the question")]) -> None:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo("\nSources:")
     for s in result.sources:
-        typer.echo(f"  [{s.index}] {s.title} ({s.url or s.source}) score={s.score:.3f}")
+        where = s.url or s.source
+        typer.echo(f"  [{s.index}] {s.title} ({where}) score={s.score:.3f} trust={s.trust}")
 
 
 @cli.command()
@@ -57,4 +58,5 @@ def _print_answer(result: dict[str, Any]) -> None:
     typer.echo("\nSources:")
     for s in result["sources"]:
         where = s["url"] or s["source"]
-        typer.echo(f"  [{s['index']}] {s['title']} ({where}) score={s['score']:.3f}")
+        trust = s.get("trust", "fetched")  # a server from before trust levels
+        typer.echo(f"  [{s['index']}] {s['title']} ({where}) score={s['score']:.3f} trust={trust}")
