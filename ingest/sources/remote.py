@@ -122,6 +122,8 @@ def pdf_text(raw: bytes) -> tuple[str, str | None]:
         title = reader.metadata.title if reader.metadata else None
     except LimitReachedError as exc:  # a small stream that inflates past pypdf's bounds
         raise Unparseable(f"PDF refused: {exc}") from None
+    except RecursionError:  # pypdf reads nested arrays and dictionaries recursively
+        raise Unparseable("PDF refused: objects nested too deep") from None
     except (PyPdfError, ValueError, KeyError) as exc:
         raise Unparseable(f"unreadable PDF: {exc}") from None
     return "\n\n".join(p.strip() for p in pages if p.strip()), title

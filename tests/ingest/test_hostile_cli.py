@@ -115,6 +115,7 @@ def test_worker_once_skips_hostile_files_and_urls_and_runs_every_source(
         f"  - {{name: docs, kind: files, path: {docs}, interval: 1h}}\n"
         f"  - {{name: deep-list, kind: tokenlist, url: '{site.base}/deep-tokens.json'}}\n"
         f"  - {{name: pdf-bomb, kind: web, url: '{site.base}/bomb.pdf'}}\n"
+        f"  - {{name: deep-pdf, kind: web, url: '{site.base}/deep.pdf'}}\n"
         f"  - {{name: article, kind: web, url: '{site.base}/article.html'}}\n"
     )
     data = tmp_path / "data"
@@ -129,5 +130,7 @@ def test_worker_once_skips_hostile_files_and_urls_and_runs_every_source(
     assert deep in run.stderr
     bomb = f"pdf-bomb: skipped {site.base}/bomb.pdf: PDF refused: Limit reached while decompressing"
     assert bomb in run.stderr
-    assert "failed sources: deep-list, docs, pdf-bomb\n" in run.stderr
+    deep_pdf = f"deep-pdf: skipped {site.base}/deep.pdf: PDF refused: objects nested too deep\n"
+    assert deep_pdf in run.stderr
+    assert "failed sources: deep-list, deep-pdf, docs, pdf-bomb\n" in run.stderr
     assert _documents(data) == len(GOOD) + 1  # the two good files and the article

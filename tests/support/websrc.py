@@ -192,6 +192,11 @@ def build_site(site: Site) -> FastAPI:
     async def bomb_pdf() -> Response:
         return Response(pdf_bomb(), media_type="application/pdf")
 
+    @app.get("/deep.pdf")
+    async def deep_pdf() -> Response:
+        # A content stream with an array 100,000 levels deep, which pypdf parses recursively.
+        return Response(pdf(") Tj " + DEEP_JSON + " (deep"), media_type="application/pdf")
+
     @app.get("/deep-tokens.json")
     async def deep_tokens() -> Response:
         return Response(token_list(DEEP_JSON), media_type="application/json")
