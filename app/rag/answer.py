@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -23,6 +23,7 @@ from app.rag.extractive import extractive_answer
 from app.rag.followup import is_follow_up
 from app.rag.grounding import known_addresses
 from app.rag.leakguard import LeakGuard
+from app.rag.leakledger import LeakLedger
 from app.rag.llm import LLMHealth
 from app.rag.onchain import OnchainFacts, onchain_sources
 from app.rag.output import OutputFilter
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LEAK_REPLACEMENT = "I can't share my instructions. Ask me about a protocol, contract or event."
+CUT_WARNING = "the answer was cut: it repeated the service's hidden instructions"
 
 
 @dataclass
@@ -48,6 +50,8 @@ class Answer:
     onchain: list[ContractFacts] = field(default_factory=list)
     # Addresses the answer names that no source, question or on-chain fact contains.
     unverified: list[str] = field(default_factory=list)
+    # The leak guard stopped the answer: a stream was cut there, a whole answer replaced.
+    cut: bool = False
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
@@ -83,6 +87,7 @@ class AnswerService:
         # A per-process marker inside the hidden prompt: seeing it in a reply is a leak.
         self.canary = secrets.token_hex(8)
         self.guard = LeakGuard(prompts.system_static.replace("{canary}", self.canary), self.canary)
+        self.ledger = LeakLedger()  # how much of the prompt each session and caller was sent
         # The curated token list outranks every document on which address a token has.
         self.authority = (
             TokenAuthority(onchain.canonical, onchain.default_chain) if onchain else None
@@ -94,9 +99,15 @@ class AnswerService:
         filters: dict[str, Any] | None = None,
         history: History | None = None,
         max_tokens: int | None = None,
+        ledger_keys: Sequence[str] = (),
     ) -> Answer:
-        """Answer one question; a failing model degrades to an extractive answer."""
-        async for event in self.stream(question, filters, history, max_tokens):
+        """Answer one question; a failing model degrades to an extractive answer.
+
+        The whole reply is checked before any of it is returned: a leak seen at its end
+        replaces all of it.
+        """
+        events = self.stream(question, filters, history, max_tokens, ledger_keys, whole=True)
+        async for event in events:
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("answer stream ended without an answer")  # pragma: no cover
@@ -107,6 +118,8 @@ class AnswerService:
         filters: dict[str, Any] | None = None,
         history: History | None = None,
         max_tokens: int | None = None,
+        ledger_keys: Sequence[str] = (),
+        whole: bool = False,
     ) -> AsyncIterator[str | Answer]:
         """Text deltas as the model writes them, then the whole Answer.
 
@@ -141,6 +154,8 @@ class AnswerService:
             self.guard,
             review.ground(known) if review else known,
             [s.url for s in sources if s.url],
+            prior=self.ledger.prior(ledger_keys),
+            whole=whole,
         )
 
         def done(mode: Literal["llm", "extractive"], text: str | None = None) -> Answer:
@@ -149,6 +164,16 @@ class AnswerService:
             usage = _usage(prompt_tokens, final, self.embedder)
             notes = warnings + checked.warnings()
             return Answer(final, sources, mode, notes, usage, facts, list(checked.unverified))
+
+        def cut(mode: Literal["llm", "extractive"], sent: str) -> tuple[str, Answer]:
+            """What follows the text already sent when the leak guard stops the answer."""
+            log.warning("the answer repeated the system prompt; cut (%s)", out.scanner.reasons)
+            out.charge(self.ledger, ledger_keys)
+            tail = ("\n\n" if sent else "") + LEAK_REPLACEMENT
+            warnings.append(CUT_WARNING)
+            final = done(mode, sent + tail)
+            final.cut = True
+            return tail, final
 
         reason = "no language model is configured"
         if self.llm is not None:
@@ -181,10 +206,9 @@ class AnswerService:
                 ):
                     ready = out.feed(chunk.text)
                     if out.leaked:
-                        log.warning("model output repeated the system prompt; cut")
-                        tail = ("\n\n" if out.result.text else "") + LEAK_REPLACEMENT
+                        tail, final = cut("llm", out.result.text)
                         yield tail
-                        yield done("llm", out.result.text + tail)
+                        yield final
                         return
                     if ready:
                         yield ready
@@ -192,9 +216,15 @@ class AnswerService:
                 correction = review.note(out.result.text, numbers) if review else ""
                 if correction:  # the model named a disputed address, or was asked about its token
                     rest += out.feed(correction) + out.finish()
+                if out.leaked:  # seen only at the end: an encoded run closes there
+                    tail, final = cut("llm", out.result.text)
+                    yield tail
+                    yield final
+                    return
                 if rest:
                     yield rest
                 self.health.succeeded()
+                out.charge(self.ledger, ledger_keys)
                 yield done("llm")
                 return
             except Exception as exc:  # any transport, status or timeout error of the endpoint
@@ -229,9 +259,11 @@ class AnswerService:
             text = f"{review.lead(numbers, self.prompts)}\n\n{text}"
         checked = out.feed(text) + out.finish()
         if out.leaked:  # a stored document carried the prompt: never quote it
-            yield LEAK_REPLACEMENT
-            yield done("extractive", LEAK_REPLACEMENT)
+            tail, final = cut("extractive", "")
+            yield tail
+            yield final
             return
+        out.charge(self.ledger, ledger_keys)
         yield checked
         yield done("extractive")
 

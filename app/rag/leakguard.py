@@ -46,7 +46,7 @@ from app.rag.leakmatch import (
     exact_index,
     pattern_index,
 )
-from app.rag.leakread import BlobReader, Splitter, Unescaper
+from app.rag.leakread import BlobReader, LineInitials, Splitter, Unescaper
 
 WINDOW = 40  # canonical characters in a row that make a leak in the plain reading
 EXACT_K = 20  # window of the exact index; WINDOW - EXACT_K + 1 hits in a row make a leak
@@ -58,7 +58,7 @@ PATTERN_K, PATTERN_HORIZON = 20, 10
 PATTERN_NEED = WINDOW + 8 - PATTERN_K - PATTERN_HORIZON + 1
 # Canonical prompt characters a reply, with what its session was already sent, may show: in one
 # stretch joined from pieces, and in all.
-JOINED = 64
+JOINED = 72
 TOTAL = 200
 _SEPARATOR_TOKENS = frozenset({"/", "|", "//", "\\"})
 _NON_ALNUM = re.compile(r"[\W_]+")
@@ -147,7 +147,7 @@ class LeakScanner:
         self.blobs = BlobReader(exact)
         self.word_split = Splitter(r"[\W_]+")
         self.space_split = Splitter(r"\s+")
-        self.line_split = Splitter(r"\n")
+        self.line_starts = LineInitials()
         self.last_consonant = ""
         self.offset = 0
 
@@ -165,7 +165,7 @@ class LeakScanner:
         self.consonants.push(consonants, offset)
         self._words(*self.word_split.push(folded, offset))
         self._spaced(*self.space_split.push(folded, offset))
-        self._lines(*self.line_split.push(folded, offset))
+        self.line_initials.push(self.line_starts.push(folded), offset)
         self.unescaped.push(text, offset)
         self.blobs.push(text, offset)
         return self.leaked
@@ -174,7 +174,6 @@ class LeakScanner:
         """The end of the reply: tokens still open are read; true if a leak has been seen."""
         self._words(*self.word_split.flush())
         self._spaced(*self.space_split.flush())
-        self._lines(*self.line_split.flush())
         self.unescaped.push("", self.offset, final=True)
         self.blobs.flush()
         return self.leaked
@@ -185,10 +184,6 @@ class LeakScanner:
 
     def _spaced(self, tokens: list[str], offset: int) -> None:
         self.spaced.push([t for t in tokens if t not in _SEPARATOR_TOKENS], offset)
-
-    def _lines(self, lines: list[str], offset: int) -> None:
-        firsts = (_NON_ALNUM.sub("", line)[:1] for line in lines)
-        self.line_initials.push("".join(firsts), offset)
 
     @property
     def leaked(self) -> bool:

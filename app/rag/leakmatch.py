@@ -131,7 +131,8 @@ class ExactMatcher:
         """Read more symbols that came from raw text at offset."""
         if not symbols:
             return
-        self.marks.add(self.n, offset)
+        if self.hold != "none":
+            self.marks.add(self.n, offset)
         buf = self.tail + symbols
         if self.canary and self.canary in buf:
             self.tally.leak(f"{self.name}: the canary")
@@ -241,6 +242,6 @@ def pattern_index(
     for symbols, origins in forms:
         for end, key in enumerate(pattern_keys(symbols, k, c)):
             if key and sum(ch != "0" for ch in key) >= k // 3:  # too few repeats says little
-                window = origins[end + 1 - k - c : end + 1]
+                window = origins[end + 1 - k : end + 1]  # the context before is not charged
                 index.setdefault(key, (min(window), max(window) + 1))
     return index

@@ -20,7 +20,13 @@ _QUOTED = re.compile(r"=([0-9A-F]{2})")
 
 
 class Splitter:
-    """Completed tokens of a stream cut at a separator, and the raw offset the first began at."""
+    """Completed tokens of a stream cut at a separator, and the raw offset the first began at.
+
+    A token longer than MAX_TOKEN stands for no single symbol: it is kept cut to that length, so
+    that work per character stays constant however long a run without separators grows.
+    """
+
+    MAX_TOKEN = 64
 
     def __init__(self, separator: str) -> None:
         self.separator = re.compile(separator)
@@ -30,8 +36,9 @@ class Splitter:
     def push(self, text: str, offset: int) -> tuple[list[str], int]:
         """Tokens completed by text (raw offset `offset`) and where the first of them began."""
         start = self.start if self.carry else offset
-        parts = self.separator.split(self.carry + text)
-        self.carry = parts.pop()
+        parts = self.separator.split(text)
+        parts[0] = (self.carry + parts[0])[: self.MAX_TOKEN]
+        self.carry = parts.pop()[: self.MAX_TOKEN]
         self.start = offset if parts or not self.carry else start
         return [p for p in parts if p], start
 
@@ -39,6 +46,29 @@ class Splitter:
         """The token still open at the end of the reply."""
         rest, self.carry = self.carry, ""
         return ([rest] if rest else []), self.start
+
+
+class LineInitials:
+    """The first letter or digit of each line, as soon as it is written."""
+
+    def __init__(self) -> None:
+        self.waiting = True  # the reply starts a line
+
+    def push(self, folded: str) -> str:
+        """Initials of the lines this piece starts or continues."""
+        out = []
+        for n, segment in enumerate(folded.split("\n")):
+            if n:
+                self.waiting = True
+            if self.waiting:
+                found = _ALNUM.search(segment)
+                if found:
+                    out.append(found.group())
+                    self.waiting = False
+        return "".join(out)
+
+
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def _backslash(match: re.Match[str]) -> str:
@@ -91,14 +121,26 @@ def _a85(text: str) -> bytes:
     return base64.a85decode(text.replace("z", "!!!!!"))
 
 
-# name: (characters per group, clean-up of a run, decoder of whole groups)
-CODECS: dict[str, tuple[int, Callable[[str], str], Callable[[str], bytes]]] = {
-    "base64": (4, lambda t: t.replace("=", ""), _b64),
-    "base32": (8, lambda t: t.replace("=", ""), _b32),
-    "base85": (5, lambda t: t, base64.b85decode),
-    "ascii85": (5, lambda t: t.replace("<~", "").replace("~>", ""), _a85),
-    "hex": (2, lambda t: t, bytes.fromhex),
+# name: (characters per group, clean-up of a run, decoder of whole groups, alphabet)
+CODECS: dict[str, tuple[int, Callable[[str], str], Callable[[str], bytes], re.Pattern[str]]] = {
+    "base64": (4, lambda t: t.replace("=", ""), _b64, re.compile(r"[A-Za-z0-9+/_=-]+")),
+    "base32": (8, lambda t: t.replace("=", ""), _b32, re.compile(r"[A-Z2-7=]+|[a-z2-7=]+")),
+    "base85": (
+        5,
+        lambda t: t,
+        base64.b85decode,
+        re.compile(r"[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]+"),
+    ),
+    "ascii85": (
+        5,
+        lambda t: t.replace("<~", "").replace("~>", ""),
+        _a85,
+        re.compile(r"[!-u<>~z]+"),
+    ),
+    "hex": (2, lambda t: t, bytes.fromhex, re.compile(r"(?:0x)?[0-9a-fA-F]+")),
 }
+# Addresses and transaction hashes fill answers; no encoding is read out of them.
+_CHAIN_ID = re.compile(r"0x(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})")
 _ERRORS = (binascii.Error, ValueError)
 
 
@@ -106,7 +148,7 @@ class _Decoder:
     """One codec at one alignment: decodes whole groups of a run and reads the text."""
 
     def __init__(self, codec: str, align: int, matcher: ExactMatcher) -> None:
-        self.group, self.prepare, self.decode = CODECS[codec]
+        self.group, self.prepare, self.decode, self.alphabet = CODECS[codec]
         self.align = align
         self.matcher = matcher
         self.reset()
@@ -140,11 +182,11 @@ class BlobReader:
     """Runs of long whitespace-free tokens decoded by each codec at each alignment, as they grow."""
 
     def __init__(self, make: Callable[[str], ExactMatcher]) -> None:
-        self.decoders = [
-            _Decoder(codec, align, make(f"{codec}@{align}"))
-            for codec, (group, _, _) in CODECS.items()
-            for align in range(group)
+        self.codecs = [
+            (alphabet, [_Decoder(codec, a, make(f"{codec}@{a}")) for a in range(group)])
+            for codec, (group, _, _, alphabet) in CODECS.items()
         ]
+        self.decoders = [d for _, decoders in self.codecs for d in decoders]
         self.token = ""  # the open token, until it is long enough to count
         self.counted = False  # the open token is being decoded
         self.open = False  # a run of long tokens is being decoded
@@ -170,12 +212,19 @@ class BlobReader:
         self.token, self.counted = "", False
 
     def _feed(self, piece: str, offset: int) -> None:
+        if _CHAIN_ID.fullmatch(piece):
+            return
         if not (piece.isascii() and piece.isprintable()):
             self._close()
             self.token, self.counted = "", False
             return
-        for decoder in self.decoders:
-            decoder.push(piece, offset)
+        for alphabet, decoders in self.codecs:
+            fits = alphabet.fullmatch(piece) is not None
+            for decoder in decoders:
+                if fits:
+                    decoder.push(piece, offset)
+                else:  # not this codec: its run ends here
+                    decoder.reset()
 
     def _close(self) -> None:
         self.open = False

@@ -10,15 +10,23 @@ import openai
 ROUTES = ("chat", "chat-stream", "completions", "completions-stream")
 
 
-def ask(url: str, route: str, question: str) -> tuple[str, dict[str, object]]:
-    """The text a client receives (all deltas joined when streamed) and the final metadata."""
+def ask(
+    url: str, route: str, question: str, session_id: str | None = None
+) -> tuple[str, dict[str, object]]:
+    """The text a client receives (all deltas joined when streamed) and the final metadata.
+
+    session_id continues a session on the /v1/chat routes (the OpenAI routes have none).
+    """
+    request: dict[str, object] = {"message": question}
+    if session_id is not None:
+        request["session_id"] = session_id
     if route == "chat":
-        body = httpx.post(f"{url}/v1/chat", json={"message": question}, timeout=60).json()
+        body = httpx.post(f"{url}/v1/chat", json=request, timeout=60).json()
         return body["answer"], body
     if route == "chat-stream":
         text, final = "", {}
         with httpx.stream(
-            "POST", f"{url}/v1/chat", json={"message": question, "stream": True}, timeout=60
+            "POST", f"{url}/v1/chat", json={**request, "stream": True}, timeout=60
         ) as r:
             event = ""
             for line in r.iter_lines():

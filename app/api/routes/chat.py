@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from app.access.keys import ApiKey
 from app.api.deps import ServicesDep, require
 from app.api.errors import stream_error
+from app.api.leak_keys import ledger_keys
 from app.api.schemas import (
     STREAMING_RESPONSES,
     ChatRequest,
@@ -35,6 +36,7 @@ router = APIRouter(tags=["chat"])
     responses={**STREAMING_RESPONSES, 404: {"model": ErrorResponse}},
 )
 async def chat(
+    request: Request,
     body: ChatRequest,
     services: ServicesDep,
     key: Annotated[ApiKey | None, Depends(require("chat"))],
@@ -56,12 +58,14 @@ async def chat(
         session_id = body.session_id
         history = await anyio.to_thread.run_sync(services.sessions.history, session_id, owner)
     if not body.stream:
-        result = await services.answers.answer(question, body.filters, history)
+        keys = ledger_keys(request, key, session_id)
+        result = await services.answers.answer(question, body.filters, history, ledger_keys=keys)
         await anyio.to_thread.run_sync(
             services.sessions.append, session_id, owner, question, result.answer, result.sources
         )
         return _response(result, session_id)
-    events = services.answers.stream(question, body.filters, history)
+    keys = ledger_keys(request, key, session_id)
+    events = services.answers.stream(question, body.filters, history, ledger_keys=keys)
     return StreamingResponse(
         _sse(events, session_id, owner, services, question), media_type="text/event-stream"
     )

@@ -12,20 +12,23 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.access.keys import ApiKey
 from app.api.deps import ServicesDep, require
 from app.api.errors import stream_error
+from app.api.leak_keys import ledger_keys
 from app.api.schemas import STREAMING_RESPONSES, SourceOut, sources_out
 from app.api.validation import check_question
 from app.core.errors import BadRequest
 from app.rag.answer import Answer, History
 
-router = APIRouter(tags=["openai"], dependencies=[Depends(require("chat"))])
+_chat_key = require("chat")  # one callable: a route that also reads the key runs it once
+router = APIRouter(tags=["openai"], dependencies=[Depends(_chat_key)])
 MODEL_ID = "cryptorag"
 
 
@@ -81,7 +84,7 @@ class ChoiceMessage(BaseModel):
 class Choice(BaseModel):
     index: int = 0
     message: ChoiceMessage
-    finish_reason: Literal["stop", "length"] = "stop"
+    finish_reason: Literal["stop", "length", "content_filter"] = "stop"
 
 
 class Completion(BaseModel):
@@ -122,24 +125,33 @@ async def models() -> ModelList:
     responses=STREAMING_RESPONSES,
 )
 async def completions(
-    body: CompletionRequest, services: ServicesDep
+    request: Request,
+    body: CompletionRequest,
+    services: ServicesDep,
+    key: Annotated[ApiKey | None, Depends(_chat_key)],
 ) -> Completion | StreamingResponse:
     """Answer the last user message from the knowledge base, in the OpenAI shape."""
     question, history = _split(body.messages, services.settings.api.max_question_chars)
     max_tokens = body.max_completion_tokens or body.max_tokens
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+    keys = ledger_keys(request, key)
     if body.stream:
-        events = services.answers.stream(question, history=history, max_tokens=max_tokens)
+        events = services.answers.stream(
+            question, history=history, max_tokens=max_tokens, ledger_keys=keys
+        )
         return StreamingResponse(
             _chunks(events, completion_id, created, body.model), media_type="text/event-stream"
         )
-    result = await services.answers.answer(question, history=history, max_tokens=max_tokens)
+    result = await services.answers.answer(
+        question, history=history, max_tokens=max_tokens, ledger_keys=keys
+    )
+    finish: Literal["stop", "content_filter"] = "content_filter" if result.cut else "stop"
     return Completion(
         id=completion_id,
         created=created,
         model=body.model,
-        choices=[Choice(message=ChoiceMessage(content=result.answer))],
+        choices=[Choice(message=ChoiceMessage(content=result.answer), finish_reason=finish)],
         usage=Usage(**result.usage),
         sources=sources_out(result.sources),
         warnings=result.warnings,
@@ -183,7 +195,7 @@ async def _chunks(
                     created,
                     model,
                     {},
-                    finish="stop",
+                    finish="content_filter" if event.cut else "stop",
                     usage=event.usage,
                     sources=sources,
                     warnings=event.warnings,
