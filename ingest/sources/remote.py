@@ -55,7 +55,11 @@ def feed_documents(
     if len(entries) > max_items:
         # A 400 KB feed can hold thousands of items: a feed is news, not a corpus.
         skipped.append(
-            (feed_url, f"{len(entries) - max_items} items over the cap of {max_items} per feed")
+            (
+                feed_url,
+                f"{len(entries) - max_items} items over the cap of {max_items} per feed "
+                "(CRYPTORAG_FEED_MAX_ITEMS)",
+            )
         )
         entries = entries[:max_items]
     for entry in entries:

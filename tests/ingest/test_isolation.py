@@ -163,5 +163,6 @@ def test_a_feed_is_cut_at_the_item_cap_with_the_reason(
     runner = common.runner(services)
     report = runner.ingest_url(f"{site.base}/many.xml")
     runner.fetcher.close()
-    assert report.skipped == [(f"{site.base}/many.xml", "35 items over the cap of 5 per feed")]
+    reason = "35 items over the cap of 5 per feed (CRYPTORAG_FEED_MAX_ITEMS)"
+    assert report.skipped == [(f"{site.base}/many.xml", reason)]
     assert _sources(services) == {f"{site.base}/news/item-{n}" for n in range(5)}
