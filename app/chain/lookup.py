@@ -2,10 +2,77 @@
 
 from __future__ import annotations
 
-from app.chain.facts import ContractFacts, KnowledgeRef, ProtocolInfo
+import threading
+import time
+
+from app.chain.checks.lookalike import Known, LookalikeIndex, lookalike_check
+from app.chain.facts import Check, ContractFacts, KnowledgeRef, ProtocolInfo
 from app.chain.inspector import Inspector
+from app.chain.untrusted import clean
 from app.kb.models import Chunk
 from app.kb.store import QdrantStore
+
+# The knowledge base's addresses are re-read when its size changed, at most this often.
+KB_REFRESH_S = 30.0
+
+
+class KnownAddresses:
+    """Every address the service knows, by trust: curated list, knowledge base, on-chain reads."""
+
+    def __init__(self, inspector: Inspector, store: QdrantStore) -> None:
+        self.store = store
+        self.curated = LookalikeIndex()
+        for t in inspector.canonical.by_address.values():
+            self.curated.add(
+                Known(t.address, f"{t.name} ({t.symbol})", t.chain, "curated token list")
+            )
+        self.reads = LookalikeIndex()
+        self._kb = LookalikeIndex()
+        self._kb_state: tuple[int, float] | None = None
+        self._lock = threading.Lock()
+
+    def knowledge(self) -> LookalikeIndex:
+        """The knowledge base's subject addresses, rebuilt when the store changed size."""
+        with self._lock:
+            now = time.monotonic()
+            if self._kb_state and now - self._kb_state[1] < KB_REFRESH_S:
+                return self._kb
+            count = self.store.count()
+            if self._kb_state and self._kb_state[0] == count:
+                self._kb_state = (count, now)
+                return self._kb
+            index = LookalikeIndex()
+            for _, p in self.store.scroll_payloads(["subject_addresses", "title", "chain"]):
+                for a in p.get("subject_addresses") or []:
+                    chain = p.get("chain")
+                    index.add(
+                        Known(
+                            str(a),
+                            clean(str(p.get("title") or a), limit=80, label="title").text,
+                            chain if isinstance(chain, str) else None,
+                            "knowledge base",
+                        )
+                    )
+            self._kb, self._kb_state = index, (count, now)
+            return index
+
+    def check(self, address: str, chain: str | None) -> Check:
+        """lookalike: compared with sources at least as trusted as what knows the address itself."""
+        kb = self.knowledge()
+        if self.curated.known(address):
+            indexes: list[LookalikeIndex] = []
+        elif kb.known(address):
+            indexes = [self.curated]
+        else:
+            indexes = [self.curated, kb, self.reads]
+        return lookalike_check(address, chain, indexes)
+
+    def saw(self, facts: ContractFacts) -> None:
+        """Remember the addresses an on-chain read named."""
+        label = f"an address read on-chain on {facts.chain} at block {facts.block_number}"
+        for a in (facts.address, facts.owner, facts.proxy.implementation if facts.proxy else None):
+            if a:
+                self.reads.add(Known(a, label, facts.chain, "on-chain reads"))
 
 
 class ContractLookup:
@@ -14,6 +81,7 @@ class ContractLookup:
     def __init__(self, inspector: Inspector, store: QdrantStore) -> None:
         self.inspector = inspector
         self.store = store
+        self.known = KnownAddresses(inspector, store)
 
     def lookup(self, chain: str, address: str) -> ContractFacts:
         """Facts at the latest block, with the protocol and documents the store has for it."""
@@ -28,6 +96,9 @@ class ContractLookup:
         for c in chunks:
             seen.setdefault(c.doc_id, KnowledgeRef(source=c.source, title=c.title, type=c.type))
         facts.knowledge = list(seen.values())[:5]
+        # A new list: the inspector's cached facts keep theirs.
+        facts.checks = [*facts.checks, self.known.check(facts.address, facts.chain)]
+        self.known.saw(facts)
         return facts
 
 

@@ -27,5 +27,6 @@ router = APIRouter(tags=["contracts"], dependencies=[Depends(require("contracts"
     },
 )
 async def contract(chain: str, address: str, services: ServicesDep) -> ContractFacts:
-    """Live state of an address (code, standards, token, proxy, owner) at the latest block."""
+    """Live state of an address (code, standards, token, proxy, owner) at the latest block, and
+    the token-risk checks: each found, not_found or unknown, with the read it rests on."""
     return await anyio.to_thread.run_sync(services.contracts.lookup, chain, address)
