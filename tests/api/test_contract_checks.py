@@ -35,7 +35,8 @@ def risk_tokens(chain: Chain) -> dict[str, str]:
 
 @pytest.fixture
 def api(services_factory: Callable[..., Services], chain: Chain, tmp_path: Path) -> Iterator[str]:
-    services = services_factory(chains=ChainSettings(rpc_urls={"ethereum": chain[0]}))
+    chains = ChainSettings.model_validate({"rpc_urls": {"ethereum": chain[0]}})
+    services = services_factory(chains=chains)
     kb = tmp_path / "kb"
     kb.mkdir()
     shutil.copy(SAMPLE / "balancer.md", kb / "balancer.md")
