@@ -110,7 +110,7 @@ class Pipeline:
                     loaded = load_file(item, allow_hard_links=self.allow_hard_links)
                     yield from self._filled(loaded, report, failed)
                 except Exception as exc:  # one bad file skips that file, never the run
-                    reason = _reason(exc)
+                    reason = skip_reason(exc)
                     log.warning("skipped %s: %s", item.path, reason)
                     report.skipped.append((str(item.path), reason))
                     if not isinstance(exc, SkipFile) or exc.keep_stored:
@@ -171,8 +171,8 @@ class Pipeline:
                 report.skipped.append((doc.source, f"not refreshed: {exc}"))
                 failed.append(doc.doc_id)
             except Exception as exc:  # one bad card skips that card, never the run
-                log.warning("card %s skipped: %s", doc.source, _reason(exc))
-                report.skipped.append((doc.source, _reason(exc)))
+                log.warning("card %s skipped: %s", doc.source, skip_reason(exc))
+                report.skipped.append((doc.source, skip_reason(exc)))
                 failed.append(doc.doc_id)
 
     def write_documents(
@@ -198,8 +198,8 @@ class Pipeline:
                         continue
                     chunks = self.chunker.split(doc, digest)
                 except Exception as exc:  # one bad document skips that document, never the run
-                    log.warning("skipped %s: %s", doc.source, _reason(exc))
-                    report.skipped.append((doc.source, _reason(exc)))
+                    log.warning("skipped %s: %s", doc.source, skip_reason(exc))
+                    report.skipped.append((doc.source, skip_reason(exc)))
                     continue
                 queue.add(doc.doc_id, digest, chunks)
                 while len(queue.chunks) >= self.batch_chunks:
@@ -298,7 +298,7 @@ def with_trust(docs: Iterable[Document], trust: Trust) -> Iterator[Document]:
         yield doc.model_copy(update={"trust": trust})
 
 
-def _reason(exc: Exception) -> str:
+def skip_reason(exc: Exception) -> str:
     """Why an input was skipped: a SkipFile's own reason, or what went wrong, in one line."""
     if isinstance(exc, SkipFile):
         return str(exc)

@@ -9,7 +9,7 @@ from typing import Any
 from app.kb.models import Document
 from ingest.fetch.client import Fetched, Fetcher, FetchFailed
 from ingest.fetch.guard import FetchRefused
-from ingest.pipeline import IngestReport, Pipeline
+from ingest.pipeline import IngestReport, Pipeline, skip_reason
 from ingest.sources import safe_json
 from ingest.sources.contracts import tokenlist_documents
 from ingest.sources.remote import (
@@ -98,7 +98,7 @@ class SourceRunner:
         try:
             docs = self._documents(got, meta, kind, spec, report)
         except Exception as exc:  # a hostile body skips this source, never the run
-            reason = str(exc) if isinstance(exc, Unparseable) else _failure(exc)
+            reason = str(exc) if isinstance(exc, Unparseable) else skip_reason(exc)
             log.warning("%s skipped: %s", url, reason)
             report.skipped.append((url, reason))
             self.state.save_error(key, reason)
@@ -160,11 +160,6 @@ def _looks_like_feed(got: Fetched) -> bool:
         return True
     head = got.content[:512].lstrip().lower()
     return head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
-
-
-def _failure(exc: Exception) -> str:
-    """A reason for an unexpected failure, short enough for a report line."""
-    return f"failed: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 def _merge(into: IngestReport, other: IngestReport) -> None:
