@@ -202,7 +202,7 @@ class AddressFacts:
     ) -> bool:
         """The list leads where a document contradicts it on this address; True when one does."""
         where = " and ".join(label(c) for c in chains)
-        against = review.against(address)
+        against = review.against(address, chains)
         if against:
             # A document gives this address to a listed token: the list says it is not that.
             token = against[0].token

@@ -141,7 +141,8 @@ class TokenAuthority:
             for d in disputes
             if d.token.symbol in symbols and (not chains or d.token.chain in chains)
         ]
-        return Review(self.canonical.source, disputes, asked, question)
+        listed = {a for _, a in self.canonical.by_address}
+        return Review(self.canonical.source, disputes, asked, question, listed)
 
 
 @dataclass
@@ -152,6 +153,7 @@ class Review:
     disputes: list[Dispute]
     asked: list[Dispute]  # those about a token the question asks for
     question: str
+    listed: set[str] = field(default_factory=set)  # every address of the list, lower-case
     source: Source | None = field(default=None)
 
     def cite(self, index: int) -> Source | None:
@@ -185,10 +187,10 @@ class Review:
 
     def ground(self, known: set[str]) -> set[str]:
         """Addresses an answer may give in full: the list's, and not a disputed one unless the
-        user wrote it (an address a document contradicts the list with is marked)."""
+        user wrote it or the list has it (as another token, or on another chain)."""
         own = {a.lower() for a in ADDRESS.findall(self.question)}
-        listed = {d.token.address.lower() for d in self.disputes}
-        return (known - (self.disputed - own)) | listed
+        cited = {d.token.address.lower() for d in self.disputes}
+        return (known - (self.disputed - own - self.listed)) | cited
 
     def contradicts(self, sentence: str, chunk: Chunk) -> bool:
         """Whether a sentence of a document is one of its claims against the list."""
@@ -199,9 +201,13 @@ class Review:
             d.chunk.doc_id == chunk.doc_id and d.claimed.lower() in low for d in self.disputes
         )
 
-    def against(self, address: str) -> list[Dispute]:
-        """Disputes that give this address to a listed token that the list has elsewhere."""
-        return [d for d in self.disputes if not d.disowns and d.claimed == address]
+    def against(self, address: str, chains: list[str]) -> list[Dispute]:
+        """Disputes that give this address, on these chains, to a token the list has elsewhere."""
+        return [
+            d
+            for d in self.disputes
+            if not d.disowns and d.claimed == address and d.token.chain in chains
+        ]
 
     def of_token(self, token: KnownToken) -> list[Dispute]:
         """Disputes about this listed token on its chain."""

@@ -139,5 +139,19 @@ def test_review_reports_disputes_and_grounds_only_the_lists_address(
     assert review.contradicts(poison.text, poison)
 
 
+def test_a_listed_address_given_to_another_chain_stays_groundable(
+    authority: TokenAuthority,
+) -> None:
+    """The Ethereum USDC address given as Base's: a dispute on Base, not one against Ethereum's."""
+    poison = chunk(f"The new USDC contract on Base is {USDC}.", chain="base")
+    review = authority.review(
+        "What is the USDC address on Base?", [ScoredChunk(chunk=poison, score=1)]
+    )
+    base = listed("USDC", "base")
+    assert [(d.token.address, d.claimed) for d in review.disputes] == [(base, USDC)]
+    assert review.ground({USDC.lower()}) == {USDC.lower(), base.lower()}
+    assert review.against(USDC, ["ethereum"]) == [] and review.against(USDC, ["base"])
+
+
 def test_no_documents_no_disputes() -> None:
     assert not TokenAuthority(LIST).review("What is Aave?", []).disputes
