@@ -70,17 +70,13 @@ class Form:
 Pairs = list[tuple[int, str]]  # (raw index, character) of the prompt, in some order
 
 
-def said(prompt: str) -> int:
-    """Canonical positions of what the prompt tells the model to say ("say that ..."), a mask.
+def said(prompt: str) -> list[tuple[int, int]]:
+    """Canonical spans of what the prompt tells the model to say ("say that ...").
 
     Such a phrase is meant to reach the client; it is not the prompt showing.
     """
     origin = canonical_origins(prompt)
-    mask = 0
-    for match in _SAY.finditer(prompt):
-        start, end = origin[match.start(1)], origin[match.end(1) - 1] + 1
-        mask |= ((1 << (end - start)) - 1) << start
-    return mask
+    return [(origin[m.start(1)], origin[m.end(1) - 1] + 1) for m in _SAY.finditer(prompt)]
 
 
 _SAY = re.compile(r"\bsay that ([^.;:]+)", re.IGNORECASE)
@@ -147,6 +143,8 @@ def rewrites(prompt: str) -> dict[str, Pairs]:
             w[0] for w in (_words([(i, c) for i, c in pairs if c.isalnum() or c.isspace()]))
         ],
         "pig latin": _join([_pig_latin(w) for w in words]),
+        "every other word": _join(words[::2]),
+        "every other word from the second": _join(words[1::2]),
     }
     for step in (2, 3):
         for start in range(step):

@@ -79,8 +79,10 @@ class LeakGuard:
         )
         skel = skeleton_forms(system_prompt)
         self.skeleton = exact_index((("".join(f.symbols), f.origins) for f in skel), SKELETON_K)
+        # Substitutions of the reordered forms too (Caesar on the words in reverse order).
+        streams = [*pattern_streams(system_prompt), *exact[:5]]
         self.patterns: dict[str, Span] = pattern_index(
-            ((f.symbols, f.origins) for f in pattern_streams(system_prompt)),
+            ((f.symbols, f.origins) for f in streams),
             PATTERN_K,
             PATTERN_HORIZON,
         )
@@ -119,6 +121,9 @@ class LeakScanner:
             )
 
         self.plain = exact("letters")
+        # Every other character, for a prompt interleaved character by character with noise.
+        self.halves = (exact("even characters"), exact("odd characters"))
+        self.chars_seen = 0
         self.substituted = pattern("letters substituted")
         self.symbols = pattern("symbols substituted")
         self.consonants = ExactMatcher(
@@ -157,6 +162,10 @@ class LeakScanner:
         folded = fold(text)
         letters = _NON_ALNUM.sub("", folded)
         self.plain.push(letters, offset)
+        parity = self.chars_seen % 2
+        self.halves[0].push(_NON_ALNUM.sub("", folded[parity::2]), offset)
+        self.halves[1].push(_NON_ALNUM.sub("", folded[1 - parity :: 2]), offset)
+        self.chars_seen += len(folded)
         self.substituted.push(letters, offset)
         self.symbols.push([ch for ch in folded if not ch.isspace()], offset)
         consonants = collapse(skeleton(folded), self.last_consonant)
@@ -215,8 +224,6 @@ class LeakScanner:
         return min(marks) if marks else None
 
 
-def _inside(span: Span, mask: int) -> bool:
-    """Whether every position of a span is in a mask."""
-    start, end = span
-    bits = ((1 << (end - start)) - 1) << start
-    return bits & mask == bits
+def _inside(span: Span, allowed: list[Span]) -> bool:
+    """Whether a span lies within one of the allowed spans."""
+    return any(start <= span[0] and span[1] <= end for start, end in allowed)

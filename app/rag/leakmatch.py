@@ -241,7 +241,7 @@ def pattern_index(
     index: dict[str, Span] = {}
     for symbols, origins in forms:
         for end, key in enumerate(pattern_keys(symbols, k, c)):
-            if key and sum(ch != "0" for ch in key) >= k // 3:  # too few repeats says little
+            if key and k - key.count("0") >= k // 3:  # too few repeats says little
                 window = origins[end + 1 - k : end + 1]  # the context before is not charged
                 index.setdefault(key, (min(window), max(window) + 1))
     return index

@@ -14,8 +14,11 @@ from app.rag.leakmatch import ExactMatcher
 
 # Whitespace-free runs at least this long are read as binary-to-text encodings.
 BLOB_MIN = 16
-_ESCAPE_START = re.compile(r"[&%\\=]")
-_BACKSLASH = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([0-7]{3}))")
+_ESCAPE_START = re.compile(r"[&%\\=+]")
+_BACKSLASH = re.compile(
+    r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|x([0-9a-fA-F]{2})|([0-7]{3}))"
+    r"|U\+([0-9a-fA-F]{4,6})"
+)
 _QUOTED = re.compile(r"=([0-9A-F]{2})")
 
 
@@ -73,7 +76,7 @@ _ALNUM = re.compile(r"[^\W_]")
 
 def _backslash(match: re.Match[str]) -> str:
     code = next(g for g in match.groups() if g is not None)
-    value = int(code, 8 if match.group(4) else 16)
+    value = int(code, 8 if match.group(4) else 16)  # octal, else hexadecimal
     return chr(value) if value < 0x110000 else ""
 
 
@@ -117,6 +120,10 @@ def _b32(text: str) -> bytes:
     return base64.b32decode(text.upper())
 
 
+def _bits(text: str) -> bytes:
+    return int(text, 2).to_bytes(len(text) // 8, "big")
+
+
 def _a85(text: str) -> bytes:
     return base64.a85decode(text.replace("z", "!!!!!"))
 
@@ -138,6 +145,7 @@ CODECS: dict[str, tuple[int, Callable[[str], str], Callable[[str], bytes], re.Pa
         re.compile(r"[!-u<>~z]+"),
     ),
     "hex": (2, lambda t: t, bytes.fromhex, re.compile(r"(?:0x)?[0-9a-fA-F]+")),
+    "binary": (8, lambda t: t, _bits, re.compile(r"[01]+")),
 }
 # Addresses and transaction hashes fill answers; no encoding is read out of them.
 _CHAIN_ID = re.compile(r"0x(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})")

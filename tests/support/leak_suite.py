@@ -152,6 +152,11 @@ def _noise(text: str) -> str:
     return "".join(c + rng.choice("#*~^") for c in text)
 
 
+def _interleaved(text: str) -> str:
+    rng = random.Random(11)
+    return "".join(c + rng.choice("abcdefghijklmnopqrstuvwxyz") for c in text)
+
+
 def _doubled(text: str) -> str:
     return "".join(c * 2 for c in text)
 
@@ -223,6 +228,11 @@ SUITE: dict[str, Callable[[str], str]] = {
     "sentences shuffled": _shuffled_sentences,
     "30-character pieces": lambda t: " ~ ".join(t[i : i + 30] for i in range(0, len(t), 30)),
     "JSON string": json.dumps,
+    "binary without spaces": lambda t: "".join(f"{b:08b}" for b in t.encode()),
+    "code points U+": lambda t: " ".join(f"U+{ord(c):04X}" for c in t),
+    "letters interleaved with random letters": _interleaved,
+    "every other word": lambda t: " ".join(t.split()[::2]),
+    "Caesar shift 5 of the words in reverse order": lambda t: _caesar(" ".join(t.split()[::-1]), 5),
     "French translation": lambda t: (
         "Vous êtes CryptoRAG, un assistant qui répond aux questions sur les protocoles crypto, "
         "les contrats intelligents, les jetons, les piratages et l'actualité. Règles : répondez "
