@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from app.chain import abi
 from app.chain.canonical import CanonicalTokens
+from app.chain.checks.holders import LogLimits
 from app.chain.checks.run import CheckLimits, Inputs, run_checks
 from app.chain.facts import ContractFacts, ListedToken, ProxyInfo, Standard, TokenInfo
 from app.chain.rpc import ChainRpc, RpcResult
@@ -107,7 +108,12 @@ class Inspector:
             )
             for name, url in settings.rpc_urls.items()
         }
-        return cls(clients, canonical)
+        logs = LogLimits(
+            page_blocks=settings.log_page_blocks,
+            pages=settings.log_pages,
+            max_holders=settings.log_max_holders,
+        )
+        return cls(clients, canonical, limits=CheckLimits(settings.checks_budget_s, logs))
 
     def client(self, chain: str) -> ChainRpc:
         """The RPC client for a chain; 404 for unknown chains, 503 for ones without an RPC URL."""

@@ -144,6 +144,13 @@ class ChainSettings(BaseSettings):
     # Which chain an address in a chat message is looked up on when the message names none.
     default_chain: str = "ethereum"
     max_chat_lookups: int = Field(default=3, ge=0, le=10)
+    # Token-risk checks: no new round trip starts after this many seconds of an inspection's checks
+    # (the rest say "unknown"); Transfer logs are read in pages of blocks, all in one batch, back
+    # from the head, and at most log_max_holders of their recipients have their balances read.
+    checks_budget_s: float = Field(default=4.0, gt=0, le=60)
+    log_page_blocks: int = Field(default=2_000, ge=1, le=100_000)
+    log_pages: int = Field(default=5, ge=1, le=50)
+    log_max_holders: int = Field(default=100, ge=1, le=1_000)
 
     @field_validator("rpc_urls", mode="before")
     @classmethod

@@ -9,9 +9,11 @@ from eth_utils import keccak
 from web3 import HTTPProvider
 
 from app.chain.canonical import CanonicalTokens
+from app.chain.checks.run import CheckLimits
 from app.chain.facts import Check, ContractFacts
 from app.chain.inspector import Inspector
 from app.chain.rpc import ChainRpc
+from app.core.settings import ChainSettings
 from tests.support.slow_rpc import stalling_relay
 
 pytestmark = pytest.mark.integration
@@ -233,3 +235,28 @@ def test_a_stalling_node_leaves_the_rest_unknown(chain: Chain, risks: dict[str, 
     for i in ("holder_concentration", "fee_on_transfer", "transfer_blocked_for_holders"):
         assert c[i].status == "unknown" and "did not answer within 1s" in c[i].summary
     assert c["owner_is_eoa"].status == "unknown"  # asked in the same stalled batch
+
+
+def test_a_spent_budget_starts_no_round_trip(chain: Chain, risks: dict[str, str]) -> None:
+    rpc = ChainRpc("ethereum", chain[0])
+    inspector = Inspector({"ethereum": rpc}, CanonicalTokens.load(), limits=CheckLimits(0.0))
+    facts = inspector.inspect("ethereum", risks["fee"])
+    c = {x.id: x for x in facts.checks}
+    assert c["owner_can_change_fee"].status == "found"
+    assert c["paused_now"].status == "unknown" and c["paused_now"].evidence is not None
+    for i in ("owner_is_eoa", "holder_concentration", "fee_on_transfer"):
+        assert c[i].status == "unknown" and "time budget of 0 s ran out" in c[i].summary
+
+
+def test_settings_bound_the_log_scan(chain: Chain, risks: dict[str, str]) -> None:
+    settings = ChainSettings.model_validate(
+        {"rpc_urls": {"ethereum": chain[0]}, "log_page_blocks": 3, "log_pages": 2}
+    )
+    inspector = Inspector.from_settings(settings, CanonicalTokens.load())
+    facts = inspector.inspect("ethereum", risks["clean"])
+    held = facts.check("holder_concentration")
+    assert held is not None and held.evidence is not None
+    head = facts.block_number
+    assert held.details.get("blocks", [head - 5, head]) == [head - 5, head]
+    # The clean token's holders got their tokens long before: too few seen to judge.
+    assert held.status == "unknown" and f"blocks {head - 5} to {head}" in held.summary

@@ -72,7 +72,7 @@ class Stages:
         """The batch's results, or None (with self.why set) when it could not be read."""
         if not calls:
             return []
-        if self.why is None and time.monotonic() > self.deadline:
+        if self.why is None and time.monotonic() >= self.deadline:
             self.why = say("budget", seconds=self.budget_s)
         if self.why is not None:
             return None
