@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socketserver
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -34,6 +37,48 @@ def test_a_dripping_server_is_given_up_on_at_the_deadline(site: Site) -> None:
     fetcher.close()
     assert elapsed < TIMEOUT_S + SLACK_S, f"the fetch took {elapsed:.1f}s"
     assert site.hits["/drip.html"] == 1  # a deadline is not retried
+
+
+class _HeaderDrip(socketserver.StreamRequestHandler):
+    """Answers robots.txt with 404; anything else with a header line every 0.1 s for 20 s."""
+
+    def handle(self) -> None:
+        request = self.rfile.readline()
+        while self.rfile.readline() not in (b"\r\n", b""):
+            pass
+        if b"/robots.txt" in request:
+            self.wfile.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            return
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(200):
+                time.sleep(0.1)  # the server's pace, not a test's wait
+                self.wfile.write(b"X-Drip: still coming\r\n")
+                self.wfile.flush()
+        except OSError:
+            pass  # the client gave up
+
+
+@pytest.fixture
+def header_drip() -> Iterator[str]:
+    """The base URL of a server that never finishes its headers."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _HeaderDrip)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.timeout(15)  # without a deadline the headers go on for 20 s
+def test_headers_that_never_end_are_given_up_on_at_the_deadline(header_drip: str) -> None:
+    fetcher = _fetcher()
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        fetcher.fetch(f"{header_drip}/page.html", PAGE_TYPES)
+    fetcher.close()
+    assert time.monotonic() - started < TIMEOUT_S + SLACK_S
 
 
 @pytest.mark.timeout(15)  # without a deadline the fetch waits 60 s before each retry
