@@ -56,14 +56,23 @@ def serve(
             worker = _start_sources(services, sources)
         api = settings.api
         app = create_app(settings, services)
-        bind_host, bind_port = host or api.host, port or api.port
-        app.state.owner_token = remote.announce(settings.store, bind_host, bind_port)
+        config = uvicorn.Config(
+            app,
+            host=host or api.host,
+            port=api.port if port is None else port,
+            log_level="info",
+            **proxy_options(settings.access),
+        )
+        # Bound (and listening) here so that --port 0 announces the free port it got; uvicorn
+        # logs "Uvicorn running on URL" with that port.
+        sock = config.bind_socket()
+        sock.listen(config.backlog)
+        bound_port = int(sock.getsockname()[1])
+        app.state.owner_token = remote.announce(settings.store, config.host, bound_port)
         # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python instead
         # of the default handler lets the finally below remove server.json and close the store.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        uvicorn.run(
-            app, host=bind_host, port=bind_port, log_level="info", **proxy_options(settings.access)
-        )
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         remote.withdraw(settings.store)
         if worker is not None:
