@@ -26,6 +26,8 @@ grow with the reply.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 from app.rag.leakforms import (
     canonical,
@@ -149,7 +151,7 @@ class LeakScanner:
         self.words = pattern("words substituted")
         self.spaced = pattern("space-separated codes")
         self.unescaped = Unescaper(exact("unescaped"))
-        self.blobs = BlobReader(exact)
+        self.blobs = BlobReader(partial(_Decoded, exact, pattern, 1))
         self.word_split = Splitter(r"[\W_]+")
         self.space_split = Splitter(r"\s+")
         self.line_starts = LineInitials()
@@ -222,6 +224,32 @@ class LeakScanner:
             if m.held_from is not None
         ]
         return min(marks) if marks else None
+
+
+class _Decoded:
+    """Text decoded from an encoded run, read again: letters, their substitutions, escapes and
+    (up to a depth) encoded runs inside it (base64 of ROT13, of percent-encoding, of base64)."""
+
+    def __init__(
+        self,
+        exact: Callable[[str], ExactMatcher],
+        pattern: Callable[[str], PatternMatcher],
+        depth: int,
+        name: str,
+    ) -> None:
+        self.letters = exact(name)
+        self.substituted = pattern(f"{name} substituted")
+        self.unescaped = Unescaper(exact(f"{name} unescaped"))
+        self.inner = BlobReader(partial(_Decoded, exact, pattern, depth - 1)) if depth else None
+
+    def push(self, text: str, offset: int) -> None:
+        """Read more decoded text."""
+        letters = canonical(text)
+        self.letters.push(letters, offset)
+        self.substituted.push(letters, offset)
+        self.unescaped.push(text, offset)
+        if self.inner is not None:
+            self.inner.push(text, offset)
 
 
 def _inside(span: Span, allowed: list[Span]) -> bool:

@@ -7,6 +7,8 @@ import binascii
 import html
 import re
 from collections.abc import Callable
+from functools import partial
+from typing import Protocol
 from urllib.parse import unquote
 
 from app.rag.leakforms import canonical
@@ -152,13 +154,21 @@ _CHAIN_ID = re.compile(r"0x(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})")
 _ERRORS = (binascii.Error, ValueError)
 
 
+class Reading(Protocol):
+    """Where decoded text goes: anything that reads raw text."""
+
+    def push(self, text: str, offset: int) -> None:
+        """Read more text that came from raw offset `offset`."""
+
+
 class _Decoder:
     """One codec at one alignment: decodes whole groups of a run and reads the text."""
 
-    def __init__(self, codec: str, align: int, matcher: ExactMatcher) -> None:
+    def __init__(self, codec: str, align: int, make: Callable[[], Reading]) -> None:
         self.group, self.prepare, self.decode, self.alphabet = CODECS[codec]
         self.align = align
-        self.matcher = matcher
+        self.make = make
+        self.reading: Reading | None = None  # made on the first decoded text: most runs have none
         self.reset()
 
     def reset(self) -> None:
@@ -183,41 +193,76 @@ class _Decoder:
                     data += self.decode(piece[i : i + self.group])
                 except _ERRORS:
                     continue
-        self.matcher.push(canonical(data.decode("utf-8", "ignore")), offset)
+        decoded = data.decode("utf-8", "ignore")
+        if decoded:
+            if self.reading is None:
+                self.reading = self.make()
+            self.reading.push(decoded, offset)
 
 
 class BlobReader:
-    """Runs of long whitespace-free tokens decoded by each codec at each alignment, as they grow."""
+    """Runs of encoded text decoded by each codec at each alignment, as they grow.
 
-    def __init__(self, make: Callable[[str], ExactMatcher]) -> None:
+    A run is a sequence of long whitespace-free tokens (base64 wrapped in lines), or of at
+    least GROUPED short tokens of one length (base64 in groups of four or eight).
+    """
+
+    GROUPED = 4
+
+    def __init__(self, make: Callable[[str], Reading]) -> None:
         self.codecs = [
-            (alphabet, [_Decoder(codec, a, make(f"{codec}@{a}")) for a in range(group)])
+            (
+                alphabet,
+                [_Decoder(codec, a, partial(make, f"{codec}@{a}")) for a in range(group)],
+            )
             for codec, (group, _, _, alphabet) in CODECS.items()
         ]
         self.decoders = [d for _, decoders in self.codecs for d in decoders]
         self.token = ""  # the open token, until it is long enough to count
         self.counted = False  # the open token is being decoded
-        self.open = False  # a run of long tokens is being decoded
+        self.open = False  # a run is being decoded
+        self.group = 0  # the length of the short tokens of a grouped run
+        self.recent: list[str] = []  # the last short tokens, all of one length
 
     def push(self, text: str, offset: int) -> None:
         """Read more raw text."""
         for match in _RUNS.finditer(text):
             piece = match.group()
             if piece[0].isspace():
-                if self.open and not self.counted:  # a short token ends the run
-                    self._close()
-                self.token, self.counted = "", False
+                self._ended(offset)
             elif self.counted:
                 self._feed(piece, offset)
             else:
                 self.token += piece
                 if len(self.token) >= BLOB_MIN:
-                    self.counted, self.open = True, True
+                    self.counted, self.open, self.group, self.recent = True, True, 0, []
                     self._feed(self.token, offset)
 
     def flush(self) -> None:
         """The end of the reply."""
+        self._ended(0)
+
+    def _ended(self, offset: int) -> None:
+        """A token ended at whitespace (or the end): a short one continues or ends a run."""
+        token, counted = self.token, self.counted
         self.token, self.counted = "", False
+        if not token or counted:
+            return
+        if self.group and len(token) <= self.group:
+            self._feed(token, offset)
+            if len(token) < self.group:  # the last, shorter group
+                self.group = 0
+            return
+        if self.open:
+            self._close()
+        if self.recent and len(token) == len(self.recent[0]) and len(token) > 1:
+            self.recent.append(token)
+        else:
+            self.recent = [token]
+        if len(self.recent) >= self.GROUPED:
+            self.open, self.group = True, len(token)
+            self._feed("".join(self.recent), offset)
+            self.recent = []
 
     def _feed(self, piece: str, offset: int) -> None:
         if _CHAIN_ID.fullmatch(piece):
@@ -235,7 +280,7 @@ class BlobReader:
                     decoder.reset()
 
     def _close(self) -> None:
-        self.open = False
+        self.open, self.group = False, 0
         for decoder in self.decoders:
             decoder.reset()
 
