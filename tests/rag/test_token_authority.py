@@ -67,6 +67,21 @@ def test_a_claim_of_another_address_is_a_dispute_naming_the_lists_address(
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        (f"{FAKE} is the real Wrapped Ether contract on Arbitrum.", ("WETH", "arbitrum")),
+        (f"Dai Stablecoin on Base now lives at {FAKE}.", ("DAI", "base")),
+        (f"Official USDC (Ethereum mainnet): {FAKE}", ("USDC", "ethereum")),
+    ],
+)
+def test_a_token_named_by_its_listed_name_or_with_the_chain_in_brackets(
+    authority: TokenAuthority, text: str, token: tuple[str, str]
+) -> None:
+    found = authority.disputes(chunk(text))
+    assert [(d.token.symbol, d.token.chain, d.claimed) for d in found] == [(*token, FAKE)]
+
+
 def test_front_matter_with_the_real_address_and_text_that_redirects(
     authority: TokenAuthority,
 ) -> None:
