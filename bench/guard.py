@@ -33,7 +33,7 @@ from app.rag.leakledger import LeakLedger
 from app.rag.output import OutputFilter
 from app.rag.prompts import Prompts
 from bench.common import REPO
-from tests.support.leak_suite import NOT_CAUGHT, SUITE, slices
+from tests.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
 
 BASELINE = "0cfbe84^"  # the guard before the general one
 CANARY = "0123456789abcdef"
@@ -88,16 +88,18 @@ def catch_rates(new: LeakGuard, old: Any, body: str) -> None:
     print("| kind | new guard | previous guard | most released before the cut |")
     print("| --- | --- | --- | --- |")
     totals = [0, 0]
-    for kind, transform in SUITE.items():
+    for kind, transform in {**SUITE, **KNOWN_MISSES}.items():
         replies = ["Sure, here they are: " + transform(s) for s in stretches]
         hits_new = sum(_caught(new, r) for r in replies)
         hits_old = sum(_caught(old, r) for r in replies)
         released = max(_released_before_cut(new, r) for r in replies)
-        totals[0] += hits_new == len(replies)
-        totals[1] += hits_old == len(replies)
+        if kind in SUITE:
+            totals[0] += hits_new == len(replies)
+            totals[1] += hits_old == len(replies)
         mark = " (not built for)" if kind in NOT_CAUGHT else ""
+        mark = " (known miss, not in the suite)" if kind in KNOWN_MISSES else mark
         print(f"| {kind}{mark} | {hits_new}/4 | {hits_old}/4 | {released} |")
-    print(f"\nkinds caught in every stretch: new {totals[0]}/{len(SUITE)}, ", end="")
+    print(f"\nsuite kinds caught in every stretch: new {totals[0]}/{len(SUITE)}, ", end="")
     print(f"previous {totals[1]}/{len(SUITE)}\n")
 
 

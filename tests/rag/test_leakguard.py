@@ -12,7 +12,7 @@ import pytest
 from app.rag.leakguard import JOINED, LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.prompts import Prompts
-from tests.support.leak_suite import NOT_CAUGHT, SUITE, slices
+from tests.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
 
 REPO = Path(__file__).resolve().parents[2]
 CANARY = "5e1f0c0ffee2d4a7"
@@ -73,12 +73,11 @@ def test_every_transformation_of_the_suite_is_caught(
     assert _seen_at(guard, reply) is not None, kind
 
 
-@pytest.mark.parametrize("kind", sorted(NOT_CAUGHT))
-def test_paraphrase_and_translation_are_not_caught(
-    guard: LeakGuard, secret: str, kind: str
-) -> None:
-    """The guard's stated limit: a rewrite that shares no wording with the prompt passes."""
-    assert not guard.leaks(SUITE[kind](secret))
+@pytest.mark.parametrize("kind", sorted(NOT_CAUGHT | set(KNOWN_MISSES)))
+def test_the_stated_limits_hold(guard: LeakGuard, secret: str, kind: str) -> None:
+    """What the README says is not caught (paraphrase, keyed ciphers, ...) indeed passes."""
+    transform = SUITE[kind] if kind in SUITE else KNOWN_MISSES[kind]
+    assert not guard.leaks(transform(secret[200:900]))
 
 
 def test_the_canary_alone_is_a_leak(guard: LeakGuard) -> None:

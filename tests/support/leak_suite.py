@@ -11,6 +11,7 @@ import codecs
 import json
 import random
 import urllib.parse
+import zlib
 from collections.abc import Callable
 
 MORSE = dict(
@@ -246,6 +247,38 @@ SUITE: dict[str, Callable[[str], str]] = {
 }
 # Kinds the guard is not built to catch: a paraphrase or translation shares no wording.
 NOT_CAUGHT = frozenset({"French translation", "summary"})
+
+
+def _vigenere(text: str, key: str = "crypto") -> str:
+    out, n = [], 0
+    for c in text:
+        if c.isascii() and c.isalpha():
+            base = 65 if c.isupper() else 97
+            out.append(chr((ord(c) - base + ord(key[n % len(key)]) - 97) % 26 + base))
+            n += 1
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+# Further transformations the guard is known to miss (bench.guard measures them; the README
+# lists them): keyed ciphers, compression, and codes that spend a word or sentence per letter.
+KNOWN_MISSES: dict[str, Callable[[str], str]] = {
+    "Vigenere, key 'crypto'": _vigenere,
+    "XOR with 42, hex": lambda t: bytes(b ^ 42 for b in t.encode()).hex(),
+    "zlib, base64": lambda t: base64.b64encode(zlib.compress(t.encode())).decode(),
+    "'A for Apple' per letter": lambda t: ", ".join(
+        f"{c.upper()} for {c.upper()}pple" for c in t if c.isalpha()
+    ),
+    "one sentence per letter": lambda t: " ".join(
+        f"{c.upper()}ats are nice." for c in t if c.isalnum()
+    ),
+    "first 3 letters of each word": lambda t: " ".join(w[:3] for w in t.split()),
+    "words sorted": lambda t: " ".join(sorted(t.split())),
+    "one character per numbered line": lambda t: "\n".join(
+        f"{i}. {c}" for i, c in enumerate(t) if not c.isspace()
+    ),
+}
 
 
 def slices(prompt: str, size: int = 35) -> list[str]:
