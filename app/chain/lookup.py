@@ -96,8 +96,11 @@ class ContractLookup:
         for c in chunks:
             seen.setdefault(c.doc_id, KnowledgeRef(source=c.source, title=c.title, type=c.type))
         facts.knowledge = list(seen.values())[:5]
-        # A new list: the inspector's cached facts keep theirs.
-        facts.checks = [*facts.checks, self.known.check(facts.address, facts.chain)]
+        # New lists: the inspector's cached facts keep theirs.
+        lookalike = self.known.check(facts.address, facts.chain)
+        facts.checks = [*facts.checks, lookalike]
+        if lookalike.status == "found":
+            facts.warnings = [lookalike.summary, *facts.warnings]
         self.known.saw(facts)
         return facts
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.chain.checks.report import check_lines
 from app.chain.facts import ContractFacts
 from app.kb.chains import label
 from app.kb.models import Chunk
@@ -164,6 +165,10 @@ class AddressFacts:
         ]
         if others:
             block.lines.append("At the same address on other chains: " + "; ".join(others))
+        # A live read carries the lookalike warning among its own; without one, it is said here.
+        imitated = None if live else self._lookalike(address, chain)
+        if imitated:
+            block.warnings.insert(0, imitated)
         for f in live:
             block.lines.extend(self._live(f, facts, index, block.warnings))
         if not live:
@@ -223,6 +228,13 @@ class AddressFacts:
         block.warnings.extend(review.warning(d, index) for d in unique)
         return bool(disputes)
 
+    def _lookalike(self, address: str, chain: str) -> str | None:
+        """A loud warning when the address imitates one the service knows (address poisoning)."""
+        if self.onchain is None:
+            return None
+        check = self.onchain.contracts.known.check(address, chain)
+        return sanitise(check.summary, limit=1200) if check.status == "found" else None
+
     def _listed(self, address: str, chains: list[str]) -> str | None:
         if self.onchain is None:
             return None
@@ -248,6 +260,8 @@ class AddressFacts:
             return f" [{n}]" if n else ""
 
         lines = [f"Live on {f.chain}, read at block {f.block_number}{cite(f)}: {_live_summary(f)}"]
+        # The token-risk checks: found risks first, then what was checked and what could not be.
+        lines += [sanitise(x, limit=1200) for x in check_lines(f, cite(f), skip=("lookalike",))]
         warnings.extend(sanitise(w, limit=600) for w in f.warnings)
         if f.proxy is None or f.proxy.standard == "eip1167":
             return lines

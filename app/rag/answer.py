@@ -150,6 +150,8 @@ class AnswerService:
         warnings += review.warnings(numbers) if review else []
         prompt_tokens = self.embedder.count_tokens(question)
         known = known_addresses(question, hits, facts, query)
+        # The real address a lookalike imitates is named by the warning, from a known source.
+        known |= self.onchain.imitated(retrieval, filters) if self.onchain else set()
         out = OutputFilter(
             self.guard,
             review.ground(known) if review else known,

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 
 from app.chain.canonical import CanonicalTokens
+from app.chain.checks.report import check_lines
 from app.chain.facts import ContractFacts
 from app.chain.lookup import ContractLookup
 from app.core.errors import AppError
@@ -77,6 +78,19 @@ class OnchainFacts:
             facts.extend(await self._authorities(found, {f.address for f in facts}))
         return facts, warnings
 
+    def imitated(self, retrieval: Retrieval, filters: dict[str, Any] | None) -> set[str]:
+        """The real addresses that the question's addresses imitate (lower case), which the
+        lookalike warning names: known to the service, so not unverified."""
+        out: set[str] = set()
+        for a in retrieval.addresses:
+            if a.status == "invalid":
+                continue
+            for chain in self.chains_for(a.checksum, retrieval, filters):
+                check = self.contracts.known.check(a.checksum, chain)
+                if check.status == "found":
+                    out.add(str(check.details["real"]).lower())
+        return out
+
     async def _authorities(self, facts: ContractFacts, seen: set[str]) -> list[ContractFacts]:
         """The accounts that can upgrade a proxy: its admin or beacon, and their owner."""
         if facts.proxy is None or facts.proxy.standard == "eip1167":
@@ -136,7 +150,7 @@ def _render(
             chain=f.chain,
             block=f.block_number,
             address=f.address,
-            facts=sanitise(f.summary()),
+            facts=sanitise("\n".join([f.summary(), *check_lines(f)])),
         )
         for f, s in zip(facts, sources, strict=True)
     )

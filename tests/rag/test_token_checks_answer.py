@@ -1,0 +1,63 @@
+"""The chat's address block states the token-risk checks with their evidence, and lookalikes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+import pytest
+
+from app.core.settings import ChainSettings
+from app.rag.answer import Answer
+from app.services import Services
+from tests.support.risk_tokens import deploy_risk_fixtures
+
+pytestmark = pytest.mark.integration
+Chain = tuple[str, dict[str, str]]
+USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+
+
+def ask(services: Services, question: str) -> Answer:
+    return anyio.run(lambda: services.answers.answer(question))
+
+
+@pytest.fixture(scope="module")
+def risk_tokens(chain: Chain) -> dict[str, str]:
+    return deploy_risk_fixtures(chain[0])
+
+
+def test_is_it_safe_lists_found_checked_and_unchecked(
+    services_factory: Callable[..., Services], chain: Chain, risk_tokens: dict[str, str]
+) -> None:
+    services = services_factory(
+        chains=ChainSettings.model_validate({"rpc_urls": {"ethereum": chain[0]}})
+    )
+    token = risk_tokens["fee"]
+    answer = ask(services, f"Is {token} safe?")
+    text = answer.answer
+    (facts,) = [f for f in answer.onchain if f.address == token]
+    (source,) = [s for s in answer.sources if s.source == f"ethereum:{token}"]
+    block = facts.block_number
+    found = re.search(
+        rf"Found, read at block {block} \[{source.index}\]: A transfer of 500 .*", text
+    )
+    assert found and "delivers 465 (465000000000000000000 base units): a 7% fee" in found.group()
+    assert f"Found, read at block {block} [{source.index}]: Changing the transfer fee" in text
+    assert "Checked and not found" in text and "owner minting" in text
+    assert "Could not be checked: paused now" in text
+    # Found risks come before what was not found.
+    assert text.index("Found, read at block") < text.index("Checked and not found")
+    assert "This service gives no verdict" in text and "trading pool" in text
+    assert not re.search(r"\b(is|looks) (safe|legit)\b", text.replace("Is it safe?", ""))
+
+
+def test_a_lookalike_of_a_listed_token_is_called_out_without_a_node(
+    services_factory: Callable[..., Services], tmp_path: Path
+) -> None:
+    services = services_factory()
+    fake = "0xa0b8" + "1" * 32 + "eb48"
+    answer = ask(services, f"What is {fake}?")
+    assert f"imitates {USDC}" in answer.answer and "address poisoning" in answer.answer
+    assert "(USDC)" in answer.answer
