@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, computed_field
 
+from app.chain.checks.messages import CHECK_NAMES
+
 Standard = Literal["erc20", "erc721", "erc1155", "erc4626", "erc165"]
 ProxyStandard = Literal["eip1967", "eip1167", "eip1822", "beacon"]
 
@@ -81,6 +83,12 @@ class Check(BaseModel):
     evidence: Evidence | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     more_evidence: list[Evidence] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def name(self) -> str:
+        """What the check looks for, in a few plain words."""
+        return CHECK_NAMES.get(self.id, self.id)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -283,7 +283,35 @@
       decorate(list, 0, 0, () => f.chain); // a warning may name the canonical token's address
       card.append(list);
     }
+    const checks = checksBox(f);
+    if (checks) card.append(checks);
     return card;
+  }
+
+  // Token-risk checks: found risks in red, reassuring finds plainly, then what was checked and
+  // found nothing, then what could not be checked. A lookalike is already among the warnings.
+  function checksBox(f) {
+    const checks = (f.checks || []).filter((c) => c.id !== "lookalike" || c.status !== "found");
+    if (!checks.length) return null;
+    const box = el("div", { class: "checks", "aria-label": `Checks read at block ${f.block_number}` });
+    const found = (risk) => checks.filter((c) => c.status === "found" && c.risk === risk);
+    if (found(true).length) {
+      const list = el("ul", { class: "check-risks" }, ...found(true).map((c) => el("li", { "data-check": c.id, text: c.summary })));
+      decorate(list, 0, 0, () => f.chain);
+      box.append(list);
+    }
+    if (found(false).length) {
+      box.append(el("ul", { class: "check-also" }, ...found(false).map((c) => el("li", { "data-check": c.id, text: c.summary }))));
+    }
+    const named = (status) => checks.filter((c) => c.status === status);
+    if (named("not_found").length) {
+      box.append(el("p", { class: "check-absent", text: `Checked, not found: ${named("not_found").map((c) => c.name).join(", ")}` }));
+    }
+    if (named("unknown").length) {
+      const items = named("unknown").map((c) => el("li", { "data-check": c.id, text: `${c.name}: ${c.summary}` }));
+      box.append(el("details", { class: "check-unknown" }, el("summary", { text: `Could not be checked: ${named("unknown").map((c) => c.name).join(", ")}` }), el("ul", {}, ...items)));
+    }
+    return box;
   }
 
   // --- one question and its answer -------------------------------------------------------------

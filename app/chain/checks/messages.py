@@ -89,6 +89,25 @@ MESSAGES: dict[str, str] = {
 }
 
 
+# What each check looks for, in a few words (the message catalog's entries for check names).
+CHECK_NAMES: dict[str, str] = {
+    "mintable": "owner minting",
+    "pausable": "pausing",
+    "paused_now": "paused now",
+    "blacklist": "blocking addresses",
+    "fee_on_transfer": "a fee on transfer",
+    "owner_can_change_fee": "an owner-set fee",
+    "max_tx_limit": "transfer or wallet limits",
+    "transfer_blocked_for_holders": "holders unable to transfer",
+    "ownership_renounced": "renounced ownership",
+    "owner_is_eoa": "a single-key owner",
+    "owner_is_multisig": "a multisig owner",
+    "holder_concentration": "one holder with half the supply",
+    "selfdestruct": "SELFDESTRUCT",
+    "lookalike": "imitating a known address",
+}
+
+
 def say(key: str, **values: Any) -> str:
     """The sentence for a key, filled in."""
     return MESSAGES[key].format(**values)

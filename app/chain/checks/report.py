@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from app.chain.facts import Check, ContractFacts
+from app.chain.facts import ContractFacts
 
-# What each check looks for, in a few words (the message catalog's entries for check names).
-NAMES: dict[str, str] = {
-    "mintable": "owner minting",
-    "pausable": "pausing",
-    "paused_now": "paused now",
-    "blacklist": "blocking addresses",
-    "fee_on_transfer": "a fee on transfer",
-    "owner_can_change_fee": "an owner-set fee",
-    "max_tx_limit": "transfer or wallet limits",
-    "transfer_blocked_for_holders": "holders unable to transfer",
-    "ownership_renounced": "renounced ownership",
-    "owner_is_eoa": "a single-key owner",
-    "owner_is_multisig": "a multisig owner",
-    "holder_concentration": "one holder with half the supply",
-    "selfdestruct": "SELFDESTRUCT",
-    "lookalike": "imitating a known address",
-}
 LINES = {
     "found": "Found, read at block {block}{cite}: {summary}",
     "also": "Also read at block {block}{cite}: {summary}",
     "not_found": "Checked and not found{cite}: {names}",
     "unknown": "Could not be checked: {items}",
 }
-
-
-def name(check: Check) -> str:
-    """The plain name of a check."""
-    return NAMES.get(check.id, check.id)
 
 
 def check_lines(facts: ContractFacts, cite: str = "", skip: tuple[str, ...] = ()) -> list[str]:
@@ -47,10 +25,10 @@ def check_lines(facts: ContractFacts, cite: str = "", skip: tuple[str, ...] = ()
         for c in shown
         if c.status == "found" and not c.risk
     ]
-    absent = [name(c) for c in shown if c.status == "not_found"]
+    absent = [c.name for c in shown if c.status == "not_found"]
     if absent:
         lines.append(LINES["not_found"].format(cite=cite, names=", ".join(absent)))
-    unknown = [f"{name(c)} ({_first(c.summary)})" for c in shown if c.status == "unknown"]
+    unknown = [f"{c.name} ({_first(c.summary)})" for c in shown if c.status == "unknown"]
     if unknown:
         lines.append(LINES["unknown"].format(items="; ".join(unknown)))
     return lines
