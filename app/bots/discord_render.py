@@ -7,6 +7,7 @@ from discord.utils import escape_markdown
 
 from app.bots.client import ChatReply, SourceRef
 from app.bots.split import split_text
+from app.chain.checks.report import grouped
 from app.chain.facts import ContractFacts
 from app.kb.chains import explorer_url, label
 
@@ -68,7 +69,7 @@ def card_embed(facts: ContractFacts) -> discord.Embed:
     embed = discord.Embed(
         title=f"{label(facts.chain)} · {facts.address}",
         url=explorer_url(facts.chain, facts.address),
-        colour=WARNING_COLOUR if facts.warnings else SOURCES_COLOUR,
+        colour=WARNING_COLOUR if facts.warnings or grouped(facts).risks else SOURCES_COLOUR,
     )
     embed.add_field(name="Kind", value=kind.get(facts.account_type, facts.account_type))
     if facts.standards:
@@ -101,8 +102,24 @@ def card_embed(facts: ContractFacts) -> discord.Embed:
     if facts.warnings:
         lines = [f"⚠️ {escape_markdown(w)}" for w in facts.warnings]
         embed.add_field(name="Warnings", value=_fit(lines, _FIELD), inline=False)
+    _add_checks(embed, facts)
     embed.set_footer(text=f"Block {facts.block_number}")
     return embed
+
+
+def _add_checks(embed: discord.Embed, facts: ContractFacts) -> None:
+    """Found risks, reassuring finds, then what was checked and what could not be."""
+    g = grouped(facts)
+    if g.risks:
+        lines = [f"🔴 **{escape_markdown(r)}**" for r in g.risks]
+        embed.add_field(name="Found risks", value=_fit(lines, _FIELD), inline=False)
+    if g.also:
+        lines = [escape_markdown(x) for x in g.also]
+        embed.add_field(name="Also read", value=_fit(lines, _FIELD), inline=False)
+    if g.absent:
+        embed.add_field(name="Checked, not found", value=_cap(", ".join(g.absent), _FIELD))
+    if g.unknown:
+        embed.add_field(name="Could not be checked", value=_cap(", ".join(g.unknown), _FIELD))
 
 
 def _fit(lines: list[str], limit: int) -> str:

@@ -7,6 +7,7 @@ import re
 
 from app.bots.client import ChatReply, SourceRef
 from app.bots.split import split_text
+from app.chain.checks.report import LINES, grouped
 from app.chain.facts import ContractFacts
 from app.kb.chains import explorer_url, label
 
@@ -87,12 +88,24 @@ def card_message(facts: ContractFacts) -> str:
     if facts.protocol:
         lines.append(f"Protocol: {esc(facts.protocol.name)}")
     lines += [f"⚠️ <b>{esc(w)}</b>" for w in facts.warnings]
+    lines += _checks(facts)
     footer = f"Block {facts.block_number}"
     page = explorer_url(facts.chain, facts.address)
     if page:
         footer += f' · <a href="{esc(page)}">explorer</a>'
     lines.append(footer)
     return split_text("\n".join(lines), LIMIT, html=True)[0]
+
+
+def _checks(facts: ContractFacts) -> list[str]:
+    """Found risks in bold with a red mark, then what was checked and what could not be."""
+    g = grouped(facts)
+    lines = [f"🔴 <b>{esc(r)}</b>" for r in g.risks] + [f"• {esc(x)}" for x in g.also]
+    if g.absent:
+        lines.append(esc(LINES["bot_absent"].format(names=", ".join(g.absent))))
+    if g.unknown:
+        lines.append(f"<i>{esc(LINES['bot_unknown'].format(names=', '.join(g.unknown)))}</i>")
+    return lines
 
 
 def to_plain(message: str) -> str:

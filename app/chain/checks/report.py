@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.chain.facts import ContractFacts
 
 LINES = {
+    "bot_absent": "Checked, not found: {names}",
+    "bot_unknown": "Could not be checked: {names}",
     "found": "Found, read at block {block}{cite}: {summary}",
     "also": "Also read at block {block}{cite}: {summary}",
     "not_found": "Checked and not found{cite}: {names}",
@@ -37,3 +41,25 @@ def check_lines(facts: ContractFacts, cite: str = "", skip: tuple[str, ...] = ()
 def _first(summary: str) -> str:
     """The first sentence of a summary, without its full stop."""
     return summary.split(". ")[0].rstrip(".")
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The checks of one read in the order people read them (for cards and bots)."""
+
+    risks: list[str]
+    also: list[str]
+    absent: list[str]
+    unknown: list[str]
+
+
+def grouped(facts: ContractFacts) -> Grouped:
+    """Found risks' summaries, reassuring finds, names of what was not found and not read; a
+    found lookalike is left out (it leads the warnings)."""
+    shown = [c for c in facts.checks if not (c.id == "lookalike" and c.status == "found")]
+    return Grouped(
+        risks=[c.summary for c in shown if c.risk],
+        also=[c.summary for c in shown if c.status == "found" and not c.risk],
+        absent=[c.name for c in shown if c.status == "not_found"],
+        unknown=[c.name for c in shown if c.status == "unknown"],
+    )
