@@ -23,11 +23,6 @@ _MAX_SENTENCE_CHARS = 600
 RELEVANCE_RATIO = 0.8
 # Sentences closer than this (cosine) to one already chosen say the same thing again.
 DUPLICATE_SIMILARITY = 0.9
-# Opening words that stand for the document's subject; group "own" marks a possessive.
-_PRONOUN = re.compile(
-    r"^(?:(?P<own>Its)\b|It\b(?!')"
-    r"|(?:The|This) (?:protocol|token|contract|project|platform|exchange)(?P<own2>'s)?\b)"
-)
 # Words a sentence must share with the question to count as lexical evidence.
 _WORD = re.compile(r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]")
 _STOPWORDS = frozenset(
@@ -104,10 +99,10 @@ _ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
 class Candidate:
     """A sentence with its source number and the rank of the chunk it comes from."""
 
-    text: str
+    text: str  # the sentence exactly as the document has it
     source: int
     rank: int
-    raw: str = ""  # the sentence as the document has it, before its subject was resolved
+    label: str = ""  # the document it comes from, said before the quote when it names nothing of it
 
 
 def split_sentences(text: str) -> list[str]:
@@ -121,11 +116,6 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
-def subject_name(chunk: Chunk) -> str:
-    """What a document is about, as a sentence subject: its protocol, else its title."""
-    return (chunk.protocol or chunk.title).strip()
-
-
 def _key_terms(chunk: Chunk) -> set[str]:
     found = terms(chunk.title)
     for value in (chunk.protocol, chunk.metadata.get("symbol")):
@@ -134,20 +124,25 @@ def _key_terms(chunk: Chunk) -> set[str]:
     return found
 
 
-def with_subject(sentence: str, chunk: Chunk) -> str:
-    """The sentence with its subject: a leading "It"/"Its"/"The protocol" resolved to the
-    document's subject, or the title prefixed when the sentence names nothing of it."""
-    name = subject_name(chunk)
-    match = _PRONOUN.match(sentence)
-    if match and name:
-        own = match.group("own") or match.group("own2")
-        subject = (name + ("'" if name.endswith("s") else "'s")) if own else name
-        return subject + sentence[match.end() :]
+def names_subject(sentence: str, chunk: Chunk) -> bool:
+    """Whether a sentence names what its document is about (its protocol, symbol or title words)."""
     words = {w.lower() for w in re.findall(r"[\w.-]+", sentence)}
     lowered = sentence.lower()
-    if any(t in words or (" " in t and t in lowered) for t in _key_terms(chunk)):
-        return sentence
-    return f"{chunk.title.rstrip(' ?.:')}: {sentence}"
+    return any(t in words or (" " in t and t in lowered) for t in _key_terms(chunk))
+
+
+def source_label(sentence: str, chunk: Chunk) -> str:
+    """The document's title when the sentence does not name its subject ("It is ..."), else "".
+
+    A quote is never edited to carry its subject: the label says where it comes from instead.
+    """
+    return "" if names_subject(sentence, chunk) else chunk.title.rstrip(" ?.:")
+
+
+def quoted(c: Candidate) -> str:
+    """One bullet: the document's label when needed, then the sentence as written, then [n]."""
+    label = f"{sanitise(c.label, limit=200)}: " if c.label else ""
+    return f"- {label}{sanitise(c.text)} [{c.source}]"
 
 
 def terms(text: str) -> set[str]:
@@ -242,11 +237,13 @@ def extractive_answer(
                 and not (answers_where(sentence, where, on) and core & terms(hit.chunk.title))
             ):
                 continue
-            text = with_subject(sentence, hit.chunk)
-            candidates.append(Candidate(text, index[hit.chunk.doc_id], rank, sentence))
+            label = source_label(sentence, hit.chunk)
+            candidates.append(Candidate(sentence, index[hit.chunk.doc_id], rank, label))
     if not candidates:
         return lead or prompts.render("no_context")
-    vectors = np.asarray(embedder.embed_documents([question, *(c.text for c in candidates)]))
+    # Embedded with its label: "It was ..." is about the document's subject.
+    said_as = [f"{c.label}: {c.text}" if c.label else c.text for c in candidates]
+    vectors = np.asarray(embedder.embed_documents([question, *said_as]))
     similarity = vectors[1:] @ vectors[0]
     # Prefer sentences from higher-ranked chunks when similarity is close: the retriever
     # knows about exact address matches that sentence similarity cannot see.
@@ -254,9 +251,9 @@ def extractive_answer(
     # A bare "chain: address" item tells less than a sentence giving the same address.
     scores = [
         float(s)
-        + LEXICAL_WEIGHT * overlap(asked, c.text)
+        + LEXICAL_WEIGHT * overlap(asked, f"{c.label} {c.text}")
         - 0.02 * c.rank
-        - (BARE_ITEM_PENALTY if bare_address(c.raw) else 0.0)
+        - (BARE_ITEM_PENALTY if bare_address(c.text) else 0.0)
         for s, c in zip(similarity, candidates, strict=True)
     ]
     if opening is not None and opening < len(candidates) and candidates[opening].rank == 0:
@@ -275,7 +272,7 @@ def extractive_answer(
         lead_i = next((i for i in order if candidates[i].rank == 0), None)
         if lead_i is not None:
             chosen.append(lead_i)
-    given: set[str] = {a.lower() for i in chosen for a in _ADDRESS.findall(candidates[i].raw)}
+    given: set[str] = {a.lower() for i in chosen for a in _ADDRESS.findall(candidates[i].text)}
     for i in order:
         if len(chosen) >= _MAX_SENTENCES:
             break
@@ -284,18 +281,16 @@ def extractive_answer(
         if any(
             float(vectors[i + 1] @ vectors[j + 1]) > DUPLICATE_SIMILARITY
             # The same words in two documents ("It is listed in ...") say nothing new either.
-            or candidates[i].raw == candidates[j].raw
+            or candidates[i].text == candidates[j].text
             for j in chosen
         ):
             continue
-        named = {a.lower() for a in _ADDRESS.findall(candidates[i].raw)}
-        if named and bare_address(candidates[i].raw) and named <= given:
+        named = {a.lower() for a in _ADDRESS.findall(candidates[i].text)}
+        if named and bare_address(candidates[i].text) and named <= given:
             continue  # an item giving an address a chosen sentence already gives
         given |= named
         chosen.append(i)
-    passages = "\n".join(
-        f"- {sanitise(c.text)} [{c.source}]" for c in (candidates[i] for i in chosen)
-    )
+    passages = "\n".join(quoted(candidates[i]) for i in chosen)
     if not passages:
         return lead or prompts.render("no_context")
     body = prompts.render("extractive", reason=reason, passages=passages)

@@ -1,4 +1,4 @@
-"""Extractive answers: subjects kept, weak sources and repeats left out (hashed embedder)."""
+"""Extractive answers: quotes as written, weak sources and repeats left out (hashed embedder)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ import pytest
 from app.kb.models import Chunk, ScoredChunk
 from app.rag.context import number_sources
 from app.rag.extractive import (
+    Candidate,
     answers_where,
     bare_address,
     defines,
     extractive_answer,
+    quoted,
     relevant_sources,
+    source_label,
     split_sentences,
-    with_subject,
 )
 from app.rag.prompts import Prompts
 from app.services import Services
@@ -48,38 +50,30 @@ def prompts() -> Prompts:
 
 
 @pytest.mark.parametrize(
-    ("sentence", "expected"),
+    ("sentence", "label"),
     [
-        (
-            "Its interest model is called the Quokka curve.",
-            "Aave's interest model is called the Quokka curve.",
-        ),
-        ("It charges a small fee on flash loans.", "Aave charges a small fee on flash loans."),
-        ("The protocol's treasury holds GHO.", "Aave's treasury holds GHO."),
-        ("The protocol launched in 2020.", "Aave launched in 2020."),
-        ("Aave V3 added isolation mode.", "Aave V3 added isolation mode."),
-        (
-            "Suppliers receive interest-bearing aTokens.",
-            "Aave lending markets: Suppliers receive interest-bearing aTokens.",
-        ),
-        # "It's" is "it is", not a possessive: resolved as a subject.
-        ("It's live on nine chains.", "Aave lending markets: It's live on nine chains."),
+        # A sentence that does not name its subject is labelled with its document, never edited.
+        ("Its interest model is called the Quokka curve.", "Aave lending markets"),
+        ("It charges a small fee on flash loans.", "Aave lending markets"),
+        ("The protocol's treasury holds GHO.", "Aave lending markets"),
+        ("Aave V3 added isolation mode.", ""),
+        ("Suppliers receive interest-bearing aTokens.", "Aave lending markets"),
+        ("It's live on nine chains.", "Aave lending markets"),
     ],
 )
-def test_subject_resolution(sentence: str, expected: str) -> None:
-    assert with_subject(sentence, chunk("x", protocol="Aave")) == expected
+def test_quotes_are_labelled_not_rewritten(sentence: str, label: str) -> None:
+    assert source_label(sentence, chunk("x", protocol="Aave")) == label
 
 
-def test_subject_falls_back_to_title_and_symbol() -> None:
+def test_label_falls_back_to_title_and_symbol() -> None:
     card = chunk("x", title="Ocean Protocol (OCEAN) on Arbitrum", metadata={"symbol": "OCEAN"})
-    assert with_subject("It uses 18 decimals.", card) == (
-        "Ocean Protocol (OCEAN) on Arbitrum uses 18 decimals."
-    )
+    assert source_label("It uses 18 decimals.", card) == "Ocean Protocol (OCEAN) on Arbitrum"
     # Naming the symbol is naming the subject.
-    assert with_subject("OCEAN trades on many venues.", card) == "OCEAN trades on many venues."
+    assert source_label("OCEAN trades on many venues.", card) == ""
     news = chunk("x", title="What are flash loans?")
-    expected = "What are flash loans: Aave popularised them."
-    assert with_subject("Aave popularised them.", news) == expected
+    assert source_label("Aave popularised them.", news) == "What are flash loans"
+    bullet = quoted(Candidate("It uses 18 decimals.", 2, 0, "Ocean (OCEAN)"))
+    assert bullet == "- Ocean (OCEAN): It uses 18 decimals. [2]"
 
 
 def test_relevance_bar_is_relative_to_the_best_source() -> None:
@@ -137,7 +131,8 @@ def test_weak_sources_and_near_duplicates_stay_out(prompts: Prompts) -> None:
     bullets = [line for line in text.splitlines() if line.startswith("- ")]
     assert all(b.endswith("[1]") for b in bullets), text  # the unrelated token stays out
     assert sum("variable borrow rates" in b for b in bullets) == 1, text  # one of the two
-    assert "Aave's interest rate model" in text
+    # Quoted as written, labelled with its document: never "Aave's interest rate model".
+    assert "Aave lending markets: Its interest rate model" in text
 
 
 def test_a_lead_block_is_not_repeated(prompts: Prompts) -> None:
@@ -163,7 +158,7 @@ def test_a_lead_block_is_not_repeated(prompts: Prompts) -> None:
     )
     assert text.startswith(lead)
     assert text.count(address) == 1, text  # the card's own sentence adds nothing new
-    assert "Mask Network (MASK) on Ethereum is listed in the Uniswap Labs Default" in text
+    assert "Mask Network (MASK) on Ethereum: It is listed in the Uniswap Labs Default" in text
 
 
 def test_a_chain_address_item_answers_only_where_on_its_chain_was_asked() -> None:
