@@ -64,11 +64,13 @@ def reachable(instructions: list[Instruction]) -> list[Instruction]:
 
 
 def selectors(instructions: list[Instruction]) -> list[str]:
-    """Selectors of a Solidity-style dispatcher: PUSH<=4 sel, [DUPn,] EQ, PUSH dest, JUMPI."""
+    """Selectors of a Solidity-style dispatcher: PUSH3/4 sel, [DUPn,] EQ, PUSH dest, JUMPI."""
     found: dict[str, None] = {}
     ops = [ins.op for ins in instructions]
     for i, ins in enumerate(instructions):
-        if not PUSH1 <= ins.op <= PUSH1 + 3:
+        # PUSH3 and PUSH4 only: solc drops a selector's leading zero byte, and smaller constants
+        # compared this way are flags and counters far more often than selectors.
+        if not PUSH1 + 2 <= ins.op <= PUSH1 + 3:
             continue
         j = i + 1
         if j < len(ops) and DUP1 <= ops[j] <= DUP16:  # via-IR puts the copy after the constant

@@ -47,3 +47,9 @@ def test_table_names_powers_and_benign_standards() -> None:
     transfer = table.get("0xa9059cbb")
     assert transfer is not None and transfer.power is None
     assert table.error("0xd93c0665") == "EnforcedPause()"
+
+
+def test_small_constants_compared_are_not_selectors() -> None:
+    # PUSH1 0x01 DUP2 EQ PUSH2 JUMPI: a flag check in via-IR code, not a function.
+    code = "0x" + ENTRY + "6001" + "81" + "14" + "610030" + "57" + "00"
+    assert read_code(code).selectors == ["0x40c10f19"]

@@ -32,7 +32,7 @@ def check_lines(facts: ContractFacts, cite: str = "", skip: tuple[str, ...] = ()
     absent = [c.name for c in shown if c.status == "not_found"]
     if absent:
         lines.append(LINES["not_found"].format(cite=cite, names=", ".join(absent)))
-    unknown = [f"{c.name} ({_first(c.summary)})" for c in shown if c.status == "unknown"]
+    unknown = [f"{c.name}: {_first(c.summary)}" for c in shown if c.status == "unknown"]
     if unknown:
         lines.append(LINES["unknown"].format(items="; ".join(unknown)))
     return lines

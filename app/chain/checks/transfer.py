@@ -25,7 +25,8 @@ PROBE_PATH = Path(__file__).resolve().parents[1] / "data" / "probe.json"
 TRANSFER = abi.selector("transfer(address,uint256)")
 # A recipient no one has a key for, so no token treats it as special.
 RECIPIENT = to_checksum_address(keccak(text="cryptorag transfer probe recipient")[-20:])
-HOLDERS = 3
+# The most recent recipients and the largest holders, this many of each, are simulated.
+HOLDERS = 5
 _CUSTOM = re.compile(r"custom error (0x[0-9a-fA-F]{8})")
 
 
@@ -46,14 +47,15 @@ class Trial:
 def choose(
     balances: dict[str, int], recent: list[str], token: str, owner: str | None, supply: int | None
 ) -> tuple[list[Trial], bool]:
-    """Recent recipients who still hold tokens, not the owner; the owner only when no one else.
+    """Recent recipients and the largest holders, not the owner; the owner only when no one else.
 
     Returns the trials and whether they are the owner's only. The amount is a tenth of the
     balance, at most 0.1% of the supply, so that ordinary limits on transfer size are not hit.
     """
     skip = RENOUNCED | {token.lower(), RECIPIENT.lower()}
     others = [h for h in recent if balances.get(h) and h not in skip and h != (owner or "").lower()]
-    picked, owner_only = others[:HOLDERS], False
+    largest = sorted(others, key=lambda h: -balances[h])
+    picked, owner_only = list(dict.fromkeys(others[:HOLDERS] + largest[:HOLDERS])), False
     if not picked and owner and balances.get(owner.lower()):
         picked, owner_only = [owner.lower()], True
     trials = []

@@ -32,6 +32,7 @@ OUT = HERE / "selectors.json"
 POWERS: dict[str, list[str]] = {
     "mintable": [
         "mint",
+        "safeMint",
         "mintTo",
         "mintFor",
         "mintTokens",
