@@ -7,8 +7,12 @@ from dataclasses import dataclass
 
 from eth_utils import to_checksum_address
 
+_HEX40 = "[0-9a-fA-F]{40}"
 # 40 hex digits after 0x, not part of a longer hex run (tx hashes are 64 digits).
-_ADDRESS_RE = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
+_ADDRESS_RE = re.compile(rf"(?<![0-9A-Za-z])0x{_HEX40}(?![0-9A-Za-z])")
+# What a reader still takes for an address and copies: 0X, no prefix, a doubled 0x0x, or letters
+# glued on either side. Never part of a longer hex run. Group 1 is the 40 digits.
+SPELLED_ADDRESS_RE = re.compile(rf"(?<![0-9a-fA-F])(?:0[xX])*({_HEX40})(?![0-9a-fA-F])")
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,9 @@ class AnswerService:
         numbers = {s.doc_id: s.index for s in kb_sources}
         warnings += review.warnings(numbers) if review else []
         prompt_tokens = self.embedder.count_tokens(question)
-        known = known_addresses(question, hits, facts, query)
+        # The user's words ground an address; the model's rewrite of them (query) never does.
+        said = [text for role, text in history or [] if role == "user"]
+        known = known_addresses(question, hits, facts, *said)
         # The real address a lookalike imitates is named by the warning, from a known source.
         known |= self.onchain.imitated(retrieval, filters) if self.onchain else set()
         out = OutputFilter(

@@ -1,22 +1,70 @@
-"""Addresses in an answer checked against what the answer rests on; unknown ones are marked."""
+"""Addresses in an answer checked against what the answer rests on; unknown ones are marked.
+
+Addresses are looked for in the text a reader sees, not in the characters as sent: invisible
+characters (zero-width spaces, soft hyphens, word joiners) are dropped and compatibility forms
+(full-width digits and letters) folded before matching, and `0X`, a missing or doubled `0x`
+still spell an address (app/kb/addresses.py). Entities and Markdown emphasis inside an address
+are resolved by the markup cleaner (app/rag/markup.py), which runs first.
+"""
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from app.chain.facts import ContractFacts
+from app.kb.addresses import SPELLED_ADDRESS_RE
 from app.kb.models import ScoredChunk
 
-# An address not glued to more hex: 0x + 40 hex digits, not part of a longer hex string.
-_ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9a-fA-F])")
 UNVERIFIED_MARK = "[unverified address]"
 
 
+@dataclass(frozen=True)
+class Spelled:
+    """An address as a reader sees it: where it is written and its plain 0x spelling."""
+
+    start: int
+    end: int
+    address: str
+
+
+def _reader_view(text: str) -> tuple[str, list[int]]:
+    """The text as read (invisible characters out, compatibility forms folded), and for each
+    of its characters the index of the written one it comes from."""
+    view: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            view.append(ch)
+            origin.append(i)
+            continue
+        if unicodedata.category(ch) == "Cf":
+            continue
+        for folded in unicodedata.normalize("NFKC", ch):
+            view.append(folded)
+            origin.append(i)
+    return "".join(view), origin
+
+
+def spelled_addresses(text: str) -> list[Spelled]:
+    """Every address a reader sees in a text, in whatever spelling it is written."""
+    view, origin = _reader_view(text)
+    found = []
+    for m in SPELLED_ADDRESS_RE.finditer(view):
+        start = m.start()
+        # A prefix glued to hex before it ("ab0x…") is not matched with the digits; it is
+        # still part of what the reader copies.
+        while start >= 2 and view[start - 2] == "0" and view[start - 1] in "xX":
+            start -= 2
+        found.append(Spelled(origin[start], origin[m.end() - 1] + 1, "0x" + m.group(1)))
+    return found
+
+
 def addresses_in(text: str) -> list[str]:
-    """Every EVM address written in a text, as written."""
-    return _ADDRESS.findall(text)
+    """Every EVM address a reader sees in a text, spelled plainly (0x and the case written)."""
+    return [s.address for s in spelled_addresses(text)]
 
 
 def _walk(value: Any) -> Iterable[str]:
@@ -34,7 +82,8 @@ def _walk(value: Any) -> Iterable[str]:
 def known_addresses(
     question: str, hits: list[ScoredChunk], facts: list[ContractFacts], *extra: str
 ) -> set[str]:
-    """Lower-case addresses that the question, the cited chunks or the live lookups contain."""
+    """Lower-case addresses that the question (and extra texts of the same standing), the cited
+    chunks or the live lookups contain. Never pass the model's own words (a rewritten question)."""
     texts: list[str] = [question, *extra]
     for hit in hits:
         texts.extend(_walk(hit.chunk.payload()))
@@ -49,15 +98,21 @@ def short(address: str) -> str:
 
 
 def mark_unverified(text: str, known: set[str]) -> tuple[str, list[str]]:
-    """The text with each address found in no source shortened and marked, and those addresses."""
+    """The text with each address found in no source shortened and marked, each known one
+    spelled plainly, and the unverified addresses."""
     unverified: list[str] = []
-
-    def mark(m: re.Match[str]) -> str:
-        address = m.group(0)
-        if address.lower() in known:
-            return address
-        if address not in unverified:
-            unverified.append(address)
-        return f"{short(address)} {UNVERIFIED_MARK}"
-
-    return _ADDRESS.sub(mark, text), unverified
+    out: list[str] = []
+    last = 0
+    for found in spelled_addresses(text):
+        out.append(text[last : found.start])
+        last = found.end
+        if found.address.lower() in known:
+            out.append(found.address)
+            continue
+        if found.address not in unverified:
+            unverified.append(found.address)
+        # A "(" right after the mark would make it a link's text.
+        gap = " " if text[found.end : found.end + 1] == "(" else ""
+        out.append(f"{short(found.address)} {UNVERIFIED_MARK}{gap}")
+    out.append(text[last:])
+    return "".join(out), unverified

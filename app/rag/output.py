@@ -17,7 +17,7 @@ from app.rag.grounding import mark_unverified
 from app.rag.leakguard import WINDOW, LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.leakmatch import Account
-from app.rag.markup import clean, describe, open_construct
+from app.rag.markup import clean, describe, inert, open_construct, renders_safely
 
 # Raw characters held behind the model: room for an encoded window of the prompt (hex and
 # percent-encoding triple its length, spacing doubles it) and for a whole address.
@@ -109,6 +109,10 @@ class OutputFilter:
     def _release(self, end: int) -> str:
         piece = clean(self.raw[self.cut : end], self.urls)
         text, unverified = mark_unverified(piece.text, self.known)
+        if not renders_safely(self.result.text + text, self.urls):
+            # Cleaned alone, the piece reads differently after what was sent: send it inert.
+            text = inert(text)
+            piece.changes["markup"] += 1
         self.cut = end
         self.result.text += text
         self.result.changes.update(piece.changes)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import frontmatter
 import yaml
@@ -273,7 +274,7 @@ def make_document(
         title=title[:300],
         text=text,
         type=doc_type,  # type: ignore[arg-type]
-        url=_opt_str(meta.get("url")),
+        url=_http_url(meta.get("url"), source),
         protocol=_opt_str(meta.get("protocol")),
         chain=_chain_name(meta.get("chain"), source),
         published_at=normalise_date(meta.get("published_at")),
@@ -318,6 +319,25 @@ def _address_text(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**160:
         return f"0x{value:040x}"
     return str(value)
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host: the only kind a source may link to."""
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an unreadable authority ("http://[::1")
+        return False
+
+
+def _http_url(value: Any, source: str) -> str | None:
+    """A document's URL when it is http(s); any other (`javascript:`, `file:`) is dropped, as
+    the answer lists it and lets the model link to it."""
+    url = _opt_str(value)
+    if url is not None and not is_http_url(url):
+        log.warning("%s: url %r is not http(s); not kept", source, url[:100])
+        return None
+    return url
 
 
 def _opt_str(value: Any, *, lower: bool = False) -> str | None:

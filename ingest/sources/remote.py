@@ -14,7 +14,7 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from app.kb.models import Document
-from ingest.sources.files import html_main_text, make_document
+from ingest.sources.files import html_main_text, is_http_url, make_document
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ def feed_documents(
     for entry in entries:
         link = entry.get("link")
         if not link:
+            continue
+        if not is_http_url(str(link)):  # a `javascript:` link would be listed as a source
+            skipped.append((str(link)[:200], "item link is not an http(s) URL"))
             continue
         try:
             docs.append(_item_document(entry, str(link), feed_title, meta))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+from markdown_it import MarkdownIt
+
+from app.rag.leakguard import LeakGuard
 from app.rag.markup import clean, describe, open_construct
+from app.rag.output import OutputFilter
+from tests.support.hostile_markdown import BANNED, FORMS
 
 ADDR = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 
@@ -43,3 +49,66 @@ def test_open_constructs_are_found() -> None:
     assert open_construct("see [1]") == len("see ")
     assert open_construct("see [1] and more") == -1
     assert open_construct("closed <b> tag") == -1
+
+
+def _rendered_links(text: str) -> list[str]:
+    """Link and image targets, and raw HTML, as an independent CommonMark + GFM parser sees them."""
+    md = MarkdownIt("gfm-like", {"html": True})
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    found = []
+    for token in md.parse(text):
+        for t in [token, *(token.children or [])]:
+            if t.type in ("link_open", "image"):
+                found.append(str(t.attrs.get("href") or t.attrs.get("src")))
+            elif t.type in ("html_inline", "html_block"):
+                found.append(t.content)
+    return found
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_markdown_forms_renderers_accept_are_cleaned(name: str) -> None:
+    text = f"See [the docs](https://docs.example/a) [1].\n\n{FORMS[name]}"
+    out = clean(text, source_urls=["https://docs.example/a"])
+    assert not any(bad in out.text for bad in BANNED), out.text
+    assert _rendered_links(out.text) == ["https://docs.example/a"], out.text
+    assert sum(out.changes.values()) >= 1
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_markdown_forms_stay_inert_when_streamed_in_small_pieces(name: str) -> None:
+    reply = "Intro sentence about pools [1]. " * 3 + "\n\n" + FORMS[name] + " " + "Filler. " * 40
+    out = OutputFilter(LeakGuard("unrelated hidden prompt text for the guard"), set(), [])
+    sent = "".join(out.feed(reply[i : i + 3]) for i in range(0, len(reply), 3)) + out.finish()
+    assert not any(bad in sent for bad in BANNED), sent
+    assert _rendered_links(sent) == []
+
+
+def test_a_source_url_that_is_not_http_lets_no_link_through() -> None:
+    for url in ("javascript:alert(1)", "file:///etc/passwd", "data:text/html,x"):
+        out = clean(f"Get your [refund]({url}) [1].", source_urls=[url])
+        assert out.text == "Get your refund [1]." and out.changes["link"] == 1
+
+
+def test_kept_links_are_written_inline_and_cannot_become_images() -> None:
+    text = "Read it\\![docs][d]\n\n[d]: https://docs.example/a"
+    out = clean(text, source_urls=["https://docs.example/a"])
+    assert out.text == "Read it\\![docs](https://docs.example/a)"
+    assert _rendered_links(out.text) == ["https://docs.example/a"]
+
+
+def test_ordinary_markdown_is_kept() -> None:
+    text = (
+        "# Fees\n\nFees are **low** and _fixed_ [1][2]:\n\n- swap: `0.3%`\n- stake: 1 < 2\n\n"
+        "| pool | fee |\n| --- | --: |\n| a | 1 |\n\n```solidity\nrequire(a < b);\n```\n\n> quoted"
+    )
+    out = clean(text, source_urls=[])
+    assert out.text == text
+    assert not out.changes
+
+
+def test_an_address_split_by_markup_is_written_whole() -> None:
+    entity = ADDR.replace("1", "&#49;")
+    bold = ADDR[:12] + "**" + ADDR[12:] + "** is it"
+    assert clean(f"It is {entity}.", source_urls=[]).text == f"It is {ADDR}."
+    assert clean(bold, source_urls=[]).text == f"{ADDR} is it"
+    assert clean(f"`{ADDR}`", source_urls=[]).text == f"`{ADDR}`"

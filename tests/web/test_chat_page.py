@@ -21,6 +21,7 @@ from app.core.settings import AccessSettings, ChainSettings
 from app.services import Services
 from tests.conftest import REPO, ingest
 from tests.support.fake_llm import FakeLLM
+from tests.support.hostile_markdown import REPLY, SPELLINGS, shows_invented
 from tests.support.server import serve
 from tests.web.conftest import chat_requests
 
@@ -492,3 +493,27 @@ def test_explorer_links_follow_the_chain_the_answer_names(
         base: f"https://basescan.org/address/{base}",
         plain: f"https://etherscan.io/address/{plain}",  # CRYPTORAG_DEFAULT_CHAIN
     }
+
+
+def test_markdown_forms_and_address_spellings_render_inert(
+    make_site: Callable[..., Site], page: Page
+) -> None:
+    """Forms a regular expression misses, rendered by the page's own marked and DOMPurify."""
+    site = make_site()
+    entity, split = SPELLINGS["digits as entities"], SPELLINGS["split by emphasis"]
+    site.llm.replies.append(f"{REPLY}\n\nSend it to {entity} or {split} now.")
+    foreign: list[str] = []
+    page.on("request", lambda r: foreign.append(r.url) if "evil.example" in r.url else None)
+    _open(page, site.url)
+    _ask(page, "How do I get my refund?")
+    body = _answered(page, 1).locator(".answer-body")
+    expect(body).to_contain_text("That is all.")
+    hrefs = body.locator("a").evaluate_all("links => links.map(a => a.href)")
+    assert [h for h in hrefs if not h.startswith(site.url)] == []  # citations only
+    assert body.locator("img, details, script").count() == page.locator("img").count() == 0
+    text = body.inner_text()
+    assert not any(bad in text for bad in ("evil.example", "onerror", "ontoggle", "alert(")), text
+    # The invented address cannot be read or copied whole: no widget, only the marked short form.
+    assert not shows_invented(text) and body.locator("button.copy").count() == 0
+    assert text.count("0x1234…5678 [unverified address]") == 2
+    assert foreign == []
