@@ -14,6 +14,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from app.chain.facts import ContractFacts
+from app.kb.addresses import near_misses
 from app.kb.embeddings import Embedder
 from app.kb.retriever import Retrieval, Retriever
 from app.rag.address_answer import address_lead, onchain_prompt
@@ -25,6 +26,7 @@ from app.rag.grounding import known_addresses
 from app.rag.leakguard import LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.llm import LLMHealth
+from app.rag.notices import near_miss_lead, near_miss_warnings
 from app.rag.onchain import OnchainFacts, onchain_sources
 from app.rag.output import OutputFilter
 from app.rag.outputcap import CUT_WARNING as OUTPUT_CAP_WARNING
@@ -136,6 +138,11 @@ class AnswerService:
         hits = retrieval.hits
         kb_sources = number_sources(hits)
         warnings = list(retrieval.warnings)
+        # Something written as an address that is not one is said first, never answered around.
+        misses = near_misses(question)
+        warnings += near_miss_warnings(misses)
+        opening = near_miss_lead(misses)
+        opening += "\n\n" if opening else ""
         facts: list[ContractFacts] = []
         if self.onchain is not None:
             facts, failed = await self.onchain.lookup(retrieval, filters)
@@ -208,7 +215,8 @@ class AnswerService:
                 async for chunk in self._within_deadline(
                     capped(llm.astream(messages), cap, on_cut)
                 ):
-                    ready = out.feed(chunk.text)
+                    ready = out.feed(opening + chunk.text)
+                    opening = ""  # fed with the first chunk: an unreachable model falls back
                     if out.leaked:
                         tail, final = cut("llm", out.result.text)
                         yield tail
@@ -216,7 +224,7 @@ class AnswerService:
                         return
                     if ready:
                         yield ready
-                rest = out.finish()
+                rest = (out.feed(opening) if opening else "") + out.finish()
                 correction = review.note(out.result.text, numbers) if review else ""
                 if correction:  # the model named a disputed address, or was asked about its token
                     rest += out.feed(correction) + out.finish()
@@ -261,6 +269,7 @@ class AnswerService:
         )
         if review and review.asked:  # the token asked for: the list's address leads
             text = f"{review.lead(numbers, self.prompts)}\n\n{text}"
+        text = opening + text
         checked = out.feed(text) + out.finish()
         if out.leaked:  # a stored document carried the prompt: never quote it
             tail, final = cut("extractive", "")
