@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from app.rag.leakguard import LeakGuard
@@ -112,3 +114,29 @@ def test_an_address_split_by_markup_is_written_whole() -> None:
     assert clean(f"It is {entity}.", source_urls=[]).text == f"It is {ADDR}."
     assert clean(bold, source_urls=[]).text == f"{ADDR} is it"
     assert clean(f"`{ADDR}`", source_urls=[]).text == f"`{ADDR}`"
+
+
+_PIECES = [
+    *("[", "]", "(", ")", "<", ">", "!", "`", "```", "*", "_", "\\", ":", "|", "&#49;", " "),
+    *("\n", "\n\n", "> ", "- ", "1. ", "    ", "[a]: ", "[1]", "a", "<!--", "-->", "@everyone"),
+    *("https://evil.example/x", "www.evil.example", "javascript:alert(1)", "<script>", "</script>"),
+    *("<img src=x onerror=a>", "<img/src=x/onerror=a>", "[d](https://docs.example/a)", ADDR),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40), st.integers(1, 9))
+def test_any_mix_of_markup_renders_only_kept_links(pieces: list[str], step: int) -> None:
+    text = "".join(pieces)
+    urls = ["https://docs.example/a"]
+    assert set(_rendered_links(clean(text, urls).text)) <= set(urls)
+    out = OutputFilter(LeakGuard("unrelated hidden prompt text for the guard"), set(), urls)
+    sent = "".join(out.feed(text[i : i + step]) for i in range(0, len(text), step)) + out.finish()
+    assert set(_rendered_links(sent)) <= set(urls)
+
+
+def test_open_code_is_held_whole() -> None:
+    assert open_construct("see `a.b") == len("see ")
+    assert open_construct("see `a.b` done") == -1
+    assert open_construct("text\n```py\ncode") == len("text\n")
+    assert open_construct("text\n```py\ncode\n```\nafter") == -1
