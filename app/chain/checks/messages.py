@@ -31,7 +31,7 @@ MESSAGES: dict[str, str] = {
     # paused().
     "paused.found": "paused() returns true at block {block}: transfers are paused now.",
     "paused.not_found": "paused() returns false at block {block}.",
-    "paused.unknown": "The token has no readable paused(): the call reverted or returned no bool.",
+    "paused.unknown": "The token has no readable paused(); the call reverted or returned no bool.",
     # Owner.
     "owner.none": "Neither owner() nor getOwner() returns an address, so ownership was not read.",
     "renounced.found": "Ownership is renounced: {method} returns {owner} at block {block}.",
