@@ -28,6 +28,7 @@ from app.rag.leakledger import LeakLedger
 from app.rag.llm import LLMHealth
 from app.rag.notices import near_miss_lead, near_miss_warnings
 from app.rag.onchain import OnchainFacts, onchain_sources
+from app.rag.original import OriginalFirst
 from app.rag.output import OutputFilter
 from app.rag.outputcap import CUT_WARNING as OUTPUT_CAP_WARNING
 from app.rag.outputcap import capped
@@ -94,6 +95,12 @@ class AnswerService:
         self.authority = (
             TokenAuthority(onchain.canonical, onchain.default_chain) if onchain else None
         )
+        # Of the tokens sharing a symbol, the original leads (app/rag/original.py).
+        self.originals = (
+            OriginalFirst(onchain.canonical, onchain.default_chain, retriever.store)
+            if onchain
+            else None
+        )
 
     async def answer(
         self,
@@ -135,6 +142,15 @@ class AnswerService:
             retrieval = await anyio.to_thread.run_sync(
                 self.retriever.retrieve, query, self.top_k, filters
             )
+        original = (
+            self.originals.pick(query, retrieval.hits, retrieval.chains, filters)
+            if self.originals and self.use_retrieval
+            else None
+        )
+        if self.originals and original:  # a symbol many chains carry: the original's documents
+            retrieval.hits = await anyio.to_thread.run_sync(
+                self.originals.first, original, retrieval.hits, filters, self.top_k
+            )
         hits = retrieval.hits
         kb_sources = number_sources(hits)
         warnings = list(retrieval.warnings)
@@ -153,6 +169,12 @@ class AnswerService:
         review = self.authority.review(question, hits, filters, query) if self.authority else None
         listed = review.cite(len(sources) + 1) if review else None
         sources += [listed] if listed else []
+        first_line, list_source = (
+            self.originals.lead(original, hits, sources)
+            if self.originals and original and not (review and review.asked)
+            else ("", None)
+        )
+        sources += [list_source] if list_source else []
         numbers = {s.doc_id: s.index for s in kb_sources}
         warnings += review.warnings(numbers) if review else []
         prompt_tokens = self.embedder.count_tokens(question)
@@ -161,6 +183,7 @@ class AnswerService:
         known = known_addresses(question, hits, facts, *said)
         # The real address a lookalike imitates is named by the warning, from a known source.
         known |= self.onchain.imitated(retrieval, filters) if self.onchain else set()
+        known |= OriginalFirst.addresses(original) if first_line and original else set()
         out = OutputFilter(
             self.guard,
             review.ground(known) if review else known,
@@ -269,7 +292,7 @@ class AnswerService:
         )
         if review and review.asked:  # the token asked for: the list's address leads
             text = f"{review.lead(numbers, self.prompts)}\n\n{text}"
-        text = opening + text
+        text = opening + (f"{first_line}\n\n" if first_line else "") + text
         checked = out.feed(text) + out.finish()
         if out.leaked:  # a stored document carried the prompt: never quote it
             tail, final = cut("extractive", "")

@@ -48,3 +48,16 @@ def near_miss_warnings(misses: list[NearMiss]) -> list[str]:
         for m in misses
         if m.problem != "checksum"
     ]
+
+
+def original_lead(
+    token: tuple[str, str, str, str], cite: str, also: list[tuple[str, str]], also_cite: str
+) -> str:
+    """The line that opens an answer about a token many chains carry: the original (name,
+    symbol, chain label, address), then where else it is (chain label, address pairs)."""
+    name, symbol, chain, address = token
+    lead = f"**{name} ({symbol})** is {address} on {chain}{cite}."
+    if also:
+        where = "; ".join(f"{c} {a}" for c, a in also)
+        lead += f" Also on: {where}{also_cite}."
+    return lead
