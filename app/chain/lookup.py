@@ -32,7 +32,8 @@ class KnownAddresses:
         self._lock = threading.Lock()
 
     def knowledge(self) -> LookalikeIndex:
-        """The knowledge base's subject addresses, rebuilt when the store changed size."""
+        """The knowledge base's addresses, rebuilt when the store changed size (at most every
+        KB_REFRESH_S)."""
         with self._lock:
             now = time.monotonic()
             if self._kb_state and now - self._kb_state[1] < KB_REFRESH_S:
@@ -42,17 +43,20 @@ class KnownAddresses:
                 self._kb_state = (count, now)
                 return self._kb
             index = LookalikeIndex()
-            for _, p in self.store.scroll_payloads(["subject_addresses", "title", "chain"]):
+            fields = ["subject_addresses", "addresses", "title", "chain"]
+            mentions: list[Known] = []
+            for _, p in self.store.scroll_payloads(fields):
+                if not (p.get("subject_addresses") or p.get("addresses")):
+                    continue
+                title = clean(str(p.get("title") or ""), limit=80, label="title").text
+                chain = p.get("chain") if isinstance(p.get("chain"), str) else None
                 for a in p.get("subject_addresses") or []:
-                    chain = p.get("chain")
-                    index.add(
-                        Known(
-                            str(a),
-                            clean(str(p.get("title") or a), limit=80, label="title").text,
-                            chain if isinstance(chain, str) else None,
-                            "knowledge base",
-                        )
-                    )
+                    index.add(Known(str(a), title or str(a), chain, "knowledge base"))
+                for a in p.get("addresses") or []:
+                    mentions.append(Known(str(a), f"named in {title}", chain, "knowledge base"))
+            # What a document is about wins over an address another one only mentions.
+            for known in mentions:
+                index.add(known)
             self._kb, self._kb_state = index, (count, now)
             return index
 

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 BALANCER_VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
+MENTIONED = "0x83F20F44975D03b1b09e64809B757c47f942BEeA"
 
 
 def imitation(real: str) -> str:
@@ -40,6 +41,10 @@ def api(services_factory: Callable[..., Services], chain: Chain, tmp_path: Path)
     kb = tmp_path / "kb"
     kb.mkdir()
     shutil.copy(SAMPLE / "balancer.md", kb / "balancer.md")
+    (kb / "exploit.md").write_text(
+        "---\ntitle: An exploit write-up\ntype: news\n---\n"
+        f"The attacker's contract {MENTIONED} drained the pool in one transaction.\n"
+    )
     ingest(services, kb)
     with serve(create_app(services.settings, services)) as base:
         yield base
@@ -85,6 +90,13 @@ def test_lookalike_of_a_knowledge_base_address(api: str) -> None:
     assert check["details"]["real"] == BALANCER_VAULT
     assert check["details"]["source"] == "knowledge base"
     assert "Balancer" in check["details"]["label"]
+
+
+def test_lookalike_of_an_address_a_document_only_mentions(api: str) -> None:
+    r = httpx.get(f"{api}/v1/contracts/ethereum/{imitation(MENTIONED)}", timeout=30)
+    (check,) = [c for c in r.json()["checks"] if c["id"] == "lookalike"]
+    assert check["status"] == "found" and check["details"]["real"] == MENTIONED
+    assert check["details"]["label"] == "named in An exploit write-up"
 
 
 def test_the_real_address_is_not_its_own_lookalike(api: str) -> None:
