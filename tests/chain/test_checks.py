@@ -119,7 +119,7 @@ def test_fee_on_transfer_measured_by_a_simulated_transfer(
     facts, c = checks(inspector, risks["fee"])
     fee = c["fee_on_transfer"]
     assert fee.status == "found" and fee.details["fee_percent"] == 7.0
-    assert "delivers 465 (465000000000000000000 base units): a 7% fee" in fee.summary
+    assert "delivers 93 (93000000000000000000 base units): a 7% fee" in fee.summary
     ev = fee.evidence
     assert ev is not None and ev.method == "eth_call" and len(ev.params) == 3  # state override
     holder = fee.details["holder"]
@@ -260,3 +260,13 @@ def test_settings_bound_the_log_scan(chain: Chain, risks: dict[str, str]) -> Non
     assert held.details.get("blocks", [head - 5, head]) == [head - 5, head]
     # The clean token's holders got their tokens long before: too few seen to judge.
     assert held.status == "unknown" and f"blocks {head - 5} to {head}" in held.summary
+
+
+@pytest.mark.parametrize("role", ["beacon_proxy", "clone", "legacy_uups", "transparent"])
+def test_every_proxy_kind_is_judged_by_its_implementation(
+    inspector: Inspector, chain: Chain, role: str
+) -> None:
+    _, c = checks(inspector, chain[1][role])
+    mint = c["mintable"]
+    assert mint.status == "not_found" and mint.details["code_address"] == chain[1]["impl"]
+    assert mint.evidence is not None and mint.evidence.params[0] == chain[1]["impl"]

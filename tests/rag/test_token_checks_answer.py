@@ -41,9 +41,9 @@ def test_is_it_safe_lists_found_checked_and_unchecked(
     (source,) = [s for s in answer.sources if s.source == f"ethereum:{token}"]
     block = facts.block_number
     found = re.search(
-        rf"Found, read at block {block} \[{source.index}\]: A transfer of 500 .*", text
+        rf"Found, read at block {block} \[{source.index}\]: A transfer of 100 .*", text
     )
-    assert found and "delivers 465 (465000000000000000000 base units): a 7% fee" in found.group()
+    assert found and "delivers 93 (93000000000000000000 base units): a 7% fee" in found.group()
     assert f"Found, read at block {block} [{source.index}]: Changing the transfer fee" in text
     assert "Checked and not found" in text and "owner minting" in text
     assert "Could not be checked: paused now" in text

@@ -50,7 +50,7 @@ def choose(
     """Recent recipients and the largest holders, not the owner; the owner only when no one else.
 
     Returns the trials and whether they are the owner's only. The amount is a tenth of the
-    balance, at most 0.1% of the supply, so that ordinary limits on transfer size are not hit.
+    balance, at most 0.01% of the supply, so that ordinary limits on transfer size are not hit.
     """
     skip = RENOUNCED | {token.lower(), RECIPIENT.lower()}
     others = [h for h in recent if balances.get(h) and h not in skip and h != (owner or "").lower()]
@@ -61,8 +61,8 @@ def choose(
     trials = []
     for h in picked:
         amount = balances[h] // 10 or balances[h]
-        if supply and supply // 1000:
-            amount = min(amount, supply // 1000)
+        if supply and supply // 10_000:
+            amount = min(amount, supply // 10_000)
         trials.append(Trial(to_checksum_address(h), amount))
     return trials, owner_only
 
