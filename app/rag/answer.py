@@ -20,6 +20,8 @@ from app.kb.retriever import Retrieval, Retriever
 from app.rag.address_answer import address_lead, onchain_prompt
 from app.rag.authority import TokenAuthority
 from app.rag.context import Source, build_context, number_sources
+from app.rag.coverage import Coverage, judge
+from app.rag.decline import declined, refuses
 from app.rag.extractive import extractive_answer
 from app.rag.followup import is_follow_up
 from app.rag.grounding import known_addresses
@@ -55,6 +57,8 @@ class Answer:
     unverified: list[str] = field(default_factory=list)
     # The leak guard stopped the answer: a stream was cut there, a whole answer replaced.
     cut: bool = False
+    # False when the knowledge base does not cover the question (app/rag/coverage.py).
+    answerable: bool = True
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
@@ -75,6 +79,7 @@ class AnswerService:
         timeout_s: float = 30.0,
         use_retrieval: bool = True,
         max_output_chars: int = 20_000,
+        decline_uncovered: bool = True,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -86,6 +91,8 @@ class AnswerService:
         self.onchain = onchain
         self.timeout_s = timeout_s
         self.use_retrieval = use_retrieval
+        # Say "not covered" instead of answering when retrieval found nothing that answers.
+        self.decline_uncovered = decline_uncovered
         self.health = LLMHealth()
         # A per-process marker inside the hidden prompt: seeing it in a reply is a leak.
         self.canary = secrets.token_hex(8)
@@ -209,6 +216,20 @@ class AnswerService:
             final.cut = True
             return tail, final
 
+        # Decided from the evidence before any model is asked: an address, a live read or a
+        # listed token is always answered by what is known of it.
+        anchored = bool(retrieval.addresses or misses or facts or original)
+        anchored |= bool(review and review.asked)
+        coverage = Coverage(True)
+        if self.use_retrieval and self.decline_uncovered:
+            coverage = await anyio.to_thread.run_sync(judge, query, hits, self.embedder, anchored)
+        if not coverage.answerable:
+            log.info("not covered (%s): %s", coverage.reason, coverage.missing)
+            checked = out.feed(opening + declined(hits, self.prompts)) + out.finish()
+            out.charge(self.ledger, ledger_keys)
+            yield checked
+            yield _unanswerable(done("extractive"))
+            return
         reason = "no language model is configured"
         if self.llm is not None:
             messages = self.prompts.chat.format_messages(
@@ -260,7 +281,8 @@ class AnswerService:
                     yield rest
                 self.health.succeeded()
                 out.charge(self.ledger, ledger_keys)
-                yield done("llm")
+                final = done("llm")
+                yield _unanswerable(final) if refuses(final.answer) else final
                 return
             except Exception as exc:  # any transport, status or timeout error of the endpoint
                 log.warning("LLM unavailable: %s", type(exc).__name__)
@@ -342,6 +364,13 @@ class AnswerService:
         self.health.succeeded()
         rewritten = reply.text.strip()
         return rewritten[:1000] or fallback
+
+
+def _unanswerable(answer: Answer) -> Answer:
+    """The answer marked as not covered: no source is listed for it."""
+    answer.answerable = False
+    answer.sources = []
+    return answer
 
 
 def _history_messages(history: History) -> list[BaseMessage]:

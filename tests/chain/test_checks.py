@@ -270,3 +270,25 @@ def test_every_proxy_kind_is_judged_by_its_implementation(
     mint = c["mintable"]
     assert mint.status == "not_found" and mint.details["code_address"] == chain[1]["impl"]
     assert mint.evidence is not None and mint.evidence.params[0] == chain[1]["impl"]
+
+
+def test_a_rate_limited_node_is_not_read_as_a_revert(chain: Chain, risks: dict[str, str]) -> None:
+    # The provider refuses every eth_call from a holder (the simulated transfers) and every
+    # getThreshold(): those checks are unknown with the node's words, never "blocked".
+    def refuse(call: dict[str, Any]) -> bool:
+        params = call.get("params") or [{}]
+        first = params[0] if isinstance(params[0], dict) else {}
+        return call["method"] == "eth_call" and (
+            "from" in first or first.get("data") == "0xe75235b8"
+        )
+
+    with stalling_relay(chain[0], set(), refuse) as url:
+        rpc = ChainRpc("ethereum", url)
+        facts = Inspector({"ethereum": rpc}, CanonicalTokens.load()).inspect(
+            "ethereum", risks["safe_owned"]
+        )
+    c = {x.id: x for x in facts.checks}
+    for i in ("fee_on_transfer", "transfer_blocked_for_holders", "owner_is_multisig"):
+        assert c[i].status == "unknown", (i, c[i].summary)
+        assert c[i].summary == "Not read: rate limit exceeded.", (i, c[i].summary)
+    assert c["mintable"].status == "found" and c["holder_concentration"].status == "found"

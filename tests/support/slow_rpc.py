@@ -1,18 +1,26 @@
-"""A JSON-RPC relay to a real node that never answers batches naming chosen methods."""
+"""A JSON-RPC relay to a real node that stalls on, or refuses, chosen calls."""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
+RATE_LIMITED = {"code": -32005, "message": "rate limit exceeded"}
+
 
 @contextmanager
-def stalling_relay(upstream: str, stall_on: set[str]) -> Iterator[str]:
-    """Yield a URL that relays to `upstream`, and holds (until exit) requests with those methods."""
+def stalling_relay(
+    upstream: str,
+    stall_on: set[str],
+    refuse: Callable[[dict[str, object]], bool] = lambda call: False,
+) -> Iterator[str]:
+    """Yield a URL that relays to `upstream`, holds (until exit) requests with the methods in
+    `stall_on`, and answers the calls `refuse` picks with a rate-limit error, as providers do."""
     release = threading.Event()
 
     class Relay(BaseHTTPRequestHandler):
@@ -24,6 +32,14 @@ def stalling_relay(upstream: str, stall_on: set[str]) -> Iterator[str]:
             reply = httpx.post(
                 upstream, content=body, headers={"Content-Type": "application/json"}
             ).content
+            calls, answers = json.loads(body), json.loads(reply)
+            if isinstance(calls, list) and isinstance(answers, list):
+                by_id = {c["id"]: c for c in calls}
+                for answer in answers:
+                    if refuse(by_id[answer["id"]]):
+                        answer.pop("result", None)
+                        answer["error"] = RATE_LIMITED
+                reply = json.dumps(answers).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply)))

@@ -44,7 +44,8 @@ async def chat(
     """Answer a question from the knowledge base; the system prompt stays on the server.
 
     With `stream: true`: `delta` events carry text as it is written, then one `answer` event
-    carries the whole response (answer, sources, session_id, mode, warnings), then `done`.
+    carries the whole response (answer, sources, session_id, mode, warnings, answerable), then
+    `done`.
 
     A session belongs to the API key that made it (anonymous ones to whoever holds their
     unguessable id): omit `session_id` to start one; an unknown, expired or foreign one is a 404.
@@ -80,6 +81,7 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
         warnings=result.warnings,
         onchain=result.onchain,
         unverified_addresses=result.unverified,
+        answerable=result.answerable,
     )
 
 

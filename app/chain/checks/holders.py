@@ -10,7 +10,7 @@ from eth_utils import to_checksum_address
 
 from app.chain import abi
 from app.chain.checks.messages import say
-from app.chain.checks.owner import RENOUNCED, call_evidence
+from app.chain.checks.owner import RENOUNCED, call_evidence, node_failure
 from app.chain.facts import Check, Evidence
 from app.chain.rpc import RpcResult
 
@@ -103,6 +103,7 @@ def concentration(
 ) -> tuple[Check, dict[str, int]]:
     """holder_concentration, and every balance read (for choosing whom to simulate)."""
     balances: dict[str, int] = {}
+    failed = next((e for e in map(node_failure, results) if e), None)
     for h, res in zip(holders, results, strict=True):
         value = abi.decode_uint(res.result) if res.ok else None
         if value:
@@ -127,6 +128,12 @@ def concentration(
             summary=say("holders.no_logs", first="?", last=block),
             evidence=logs_ev,
         ), balances
+    if failed:
+        summary = say("rpc_failed", error=failed)
+        check = Check(
+            id="holder_concentration", status="unknown", summary=summary, evidence=logs_ev
+        )
+        return check, balances
     span = {"first": scan.first, "last": scan.last, "block": block}
     if not supply:
         return Check(

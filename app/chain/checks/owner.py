@@ -21,6 +21,12 @@ OWNERS = abi.selector("getOwners()")
 RENOUNCED = {"0x" + "0" * 40, "0x000000000000000000000000000000000000dead"}
 
 
+def node_failure(res: RpcResult) -> str | None:
+    """The node's error when a call did not run at all (a rate limit, an outage), not a revert."""
+    error = res.error or ""
+    return error if error and "revert" not in error.lower() else None
+
+
 def call_evidence(to: str, data: str, block: int, res: RpcResult, **extra: Any) -> Evidence:
     """An eth_call as evidence."""
     return Evidence(
@@ -73,7 +79,9 @@ def paused_check(token: str, block: int, res: RpcResult) -> Check:
     ev = call_evidence(token, PAUSED, block, res)
     value = abi.decode_bool(res.result) if res.ok else None
     if value is None:
-        return Check(id="paused_now", status="unknown", summary=say("paused.unknown"), evidence=ev)
+        failed = node_failure(res)
+        summary = say("rpc_failed", error=failed) if failed else say("paused.unknown")
+        return Check(id="paused_now", status="unknown", summary=summary, evidence=ev)
     status: CheckStatus = "found" if value else "not_found"
     return Check(
         id="paused_now", status=status, summary=say(f"paused.{status}", block=block), evidence=ev
@@ -148,7 +156,16 @@ def owner_checks(
     count = _array_length(owners_r.result) if owners_r.ok else None
     safe_ev = call_evidence(owner.address, THRESHOLD, block, threshold_r)
     owners_ev = call_evidence(owner.address, OWNERS, block, owners_r)
-    if threshold and count and threshold <= count:
+    failed = node_failure(threshold_r) or node_failure(owners_r)
+    if failed:
+        multisig = Check(
+            id="owner_is_multisig",
+            status="unknown",
+            summary=say("rpc_failed", error=failed),
+            evidence=safe_ev,
+            more_evidence=[owners_ev, code_ev],
+        )
+    elif threshold and count and threshold <= count:
         multisig = Check(
             id="owner_is_multisig",
             status="found",

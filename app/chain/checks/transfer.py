@@ -16,7 +16,7 @@ from eth_utils import keccak, to_checksum_address
 
 from app.chain import abi
 from app.chain.checks.messages import say
-from app.chain.checks.owner import RENOUNCED
+from app.chain.checks.owner import RENOUNCED, node_failure
 from app.chain.facts import Check, CheckStatus, Evidence
 from app.chain.rpc import RpcResult
 from app.chain.signatures import SignatureTable
@@ -104,6 +104,8 @@ class Outcome:
     delivered: int | None
     plain: Evidence
     probe: Evidence
+    # The node's error when the call did not run (a rate limit, say): no revert, no answer.
+    failed: str | None = None
 
 
 def amount_text(amount: int, decimals: int | None) -> str:
@@ -147,7 +149,8 @@ def outcomes(
             error=probe_r.error,
         )
         delivered = None
-        reverted = None if plain_r.ok else revert_text(plain_r.error or "reverted", table)
+        failed = node_failure(plain_r)
+        reverted = None if plain_r.ok or failed else revert_text(plain_r.error or "", table)
         if (
             plain_r.ok
             and plain_r.result not in (None, "0x")
@@ -164,7 +167,7 @@ def outcomes(
                 ok = False
             if ok and to_after >= to_before and to_after != 2**256 - 1:
                 delivered = to_after - to_before
-        out.append(Outcome(t, reverted, delivered, plain, probe))
+        out.append(Outcome(t, reverted, delivered, plain, probe, failed))
     return out
 
 
@@ -186,10 +189,11 @@ def transfer_checks(
 def _fee(results: list[Outcome], owner_only: bool, block: int, decimals: int | None) -> Check:
     measured = [o for o in results if o.reverted is None and o.delivered is not None]
     if not measured:
+        failed = next((o.failed for o in results if o.failed), None)
         return Check(
             id="fee_on_transfer",
             status="unknown",
-            summary=say("fee.reverted"),
+            summary=say("rpc_failed", error=failed) if failed else say("fee.reverted"),
             evidence=results[0].probe,
         )
     taxed = [o for o in measured if o.delivered is not None and o.delivered < o.trial.amount]
@@ -265,6 +269,16 @@ def _blocked(results: list[Outcome], owner_only: bool, block: int, decimals: int
             details=details,
             more_evidence=[x.plain for x in results if x is not o],
         )
+    ran = [o for o in results if o.failed is None]
+    if not ran:
+        summary = say("rpc_failed", error=results[0].failed)
+        return Check(
+            id="transfer_blocked_for_holders",
+            status="unknown",
+            summary=summary,
+            evidence=results[0].plain,
+        )
+    results = ran
     holders = ", ".join(o.trial.holder for o in results)
     summary = say("blocked.not_found", count=len(results), holders=holders, block=block)
     status: CheckStatus = "not_found"
