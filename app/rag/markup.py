@@ -385,9 +385,23 @@ def clean(text: str, source_urls: Collection[str]) -> Cleaned:
 
 
 def renders_safely(text: str, source_urls: Collection[str]) -> bool:
-    """Whether a renderer reading the whole text makes no link but kept ones, no image, no HTML
-    and no bare-URL autolink: the check on cleaned pieces once they are put together."""
-    tree = SyntaxTreeNode(_parser().parse(text))
+    """Whether a renderer reading the whole text makes no link but kept ones, no image, no HTML,
+    no reference definition and no bare-URL autolink."""
+    return last_block(text, source_urls) != -1
+
+
+def last_block(text: str, source_urls: Collection[str]) -> int:
+    """Where the text's last top-level block starts when it renders safely, else -1.
+
+    Text before that block cannot change how the rest reads (no definitions are let through),
+    so the check of what follows can start there: cleaned pieces are checked together at the
+    cost of the last block, not of the whole answer.
+    """
+    env: dict[str, object] = {}
+    tokens = _parser().parse(text, env)
+    if env.get("references"):
+        return -1
+    tree = SyntaxTreeNode(tokens)
     spoken = ("text", "code_inline", "fence", "code_block")
     addresses = {
         a.lower() for n in tree.walk() if n.type in spoken for a in addresses_in(n.content)
@@ -395,12 +409,16 @@ def renders_safely(text: str, source_urls: Collection[str]) -> bool:
     urls = {_parser().normalizeLink(u) for u in source_urls} | set(source_urls)
     for node in tree.walk():
         if node.type in ("image", "html_inline", "html_block"):
-            return False
+            return -1
         if node.type == "link" and not _allowed(str(node.attrs.get("href", "")), urls, addresses):
-            return False
+            return -1
         if node.type == "text" and _BARE_URL.search(node.content):
-            return False
-    return True
+            return -1
+    starts = [t.map[0] for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+    if not starts:
+        return 0
+    lines = text.split("\n")
+    return sum(len(line) + 1 for line in lines[: starts[-1]])
 
 
 def inert(text: str) -> str:

@@ -17,7 +17,7 @@ from app.rag.grounding import mark_unverified
 from app.rag.leakguard import WINDOW, LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.leakmatch import Account
-from app.rag.markup import clean, describe, inert, open_construct, renders_safely
+from app.rag.markup import clean, describe, inert, last_block, open_construct
 
 # Raw characters held behind the model: room for an encoded window of the prompt (hex and
 # percent-encoding triple its length, spacing doubles it) and for a whole address.
@@ -60,6 +60,7 @@ class OutputFilter:
         self.urls = source_urls
         self.raw = ""
         self.cut = 0  # raw characters already checked and released
+        self.block = 0  # where the last block of the released text starts
         self.result = Checked("")
 
     @property
@@ -109,10 +110,15 @@ class OutputFilter:
     def _release(self, end: int) -> str:
         piece = clean(self.raw[self.cut : end], self.urls)
         text, unverified = mark_unverified(piece.text, self.known)
-        if not renders_safely(self.result.text + text, self.urls):
-            # Cleaned alone, the piece reads differently after what was sent: send it inert.
+        # Cleaned alone, the piece must read the same after what was sent (from the start of
+        # its last block on); if it does not, it is sent inert.
+        sent = self.result.text[self.block :]
+        start = last_block(sent + text, self.urls)
+        if start == -1:
             text = inert(text)
             piece.changes["markup"] += 1
+        else:
+            self.block += min(start, len(sent))
         self.cut = end
         self.result.text += text
         self.result.changes.update(piece.changes)
