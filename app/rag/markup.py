@@ -93,7 +93,10 @@ class _Piece:
 
 def _allowed(url: str, source_urls: Collection[str], addresses: Collection[str]) -> bool:
     """An http(s) source URL, or an explorer page of an address the answer names."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unreadable authority ("http://[::1")
+        return False
     if parts.scheme not in ("http", "https"):
         return False
     if url in source_urls:
