@@ -39,6 +39,8 @@ class IngestReport:
     deleted: int = 0
     chunks: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # Documents stored with a field read at a loss (an unknown type or chain, a bad address).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -53,6 +55,7 @@ class IngestReport:
             f"ingested {self.documents} documents: {fetched}{self.written} written, "
             f"{self.unchanged} unchanged, {self.deleted} removed, {len(self.skipped)} skipped; "
             f"{self.chunks} chunks in {self.seconds:.1f}s"
+            + (f"; {len(self.warnings)} warnings" if self.warnings else "")
         )
 
 
@@ -107,7 +110,9 @@ class Pipeline:
         def documents() -> Iterator[Document]:
             for item in items:
                 try:
-                    loaded = load_file(item, allow_hard_links=self.allow_hard_links)
+                    notes: list[str] = []
+                    loaded = load_file(item, allow_hard_links=self.allow_hard_links, notes=notes)
+                    report.warnings += [(str(item.path), note) for note in notes]
                     yield from self._filled(loaded, report, failed)
                 except Exception as exc:  # one bad file skips that file, never the run
                     reason = skip_reason(exc)

@@ -88,8 +88,17 @@ def ingest_remote(server, targets: list[str]) -> int:  # type: ignore[no-untyped
     for report in reports:
         for where, reason in report["skipped"]:
             typer.echo(f"skipped {where}: {reason}", err=True)
+        for where, reason in report.get("warnings", []):
+            typer.echo(f"warning {where}: {reason}", err=True)
         typer.echo(report["summary"])
-    return 1 if any(r["failed"] for r in reports) else 0
+    warned = any(r.get("warnings") for r in reports)
+    return ingest_status(any(r["failed"] for r in reports), warned)
+
+
+def ingest_status(failed: bool, warned: bool) -> int:
+    """The exit status of an ingest: 1 when something was skipped, 3 when everything was stored
+    but a document had a field read at a loss, else 0."""
+    return 1 if failed else 3 if warned else 0
 
 
 def ask_remote(server, question: str):  # type: ignore[no-untyped-def]

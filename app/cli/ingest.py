@@ -50,8 +50,12 @@ def ingest(
     for report in reports:
         for path, reason in report.skipped:
             typer.echo(f"skipped {path}: {reason}", err=True)
+        for path, reason in report.warnings:
+            typer.echo(f"warning {path}: {reason}", err=True)
         typer.echo(report.summary())
-    raise typer.Exit(1 if any(r.failed for r in reports) else 0)
+    raise typer.Exit(
+        common.ingest_status(any(r.failed for r in reports), any(r.warnings for r in reports))
+    )
 
 
 @cli.command()
@@ -98,6 +102,8 @@ def worker(
             metrics.record(job.name, r)
             for where, reason in r.skipped:
                 typer.echo(f"{job.name}: skipped {where}: {reason}", err=True)
+            for where, reason in r.warnings:
+                typer.echo(f"{job.name}: warning {where}: {reason}", err=True)
             typer.echo(f"{job.name}: {r.summary()}", err=True)
             if r.failed:
                 failed.append(job.name)

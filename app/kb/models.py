@@ -14,6 +14,9 @@ from app.kb.trust import Trust
 DocType = Literal["protocol", "contract", "news", "blog", "other"]
 DOC_TYPES: tuple[str, ...] = ("protocol", "contract", "news", "blog", "other")
 VOLATILE_METADATA = ("block_number",)
+# Metadata of a token on several chains: {chain: [EIP-55 address, ...]}, and its chain list.
+ADDRESSES_BY_CHAIN = "addresses_by_chain"
+CHAINS = "chains"
 
 # Fixed namespace so that the same source and content always map to the same point id.
 _POINT_NAMESPACE = uuid.UUID("6f1c1d2e-8f7a-4c8e-9a53-0c1d2f5b7e11")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from app.kb.addresses import find_addresses
 from app.kb.chains import chains_in
-from app.kb.models import Chunk, ScoredChunk
+from app.kb.models import ADDRESSES_BY_CHAIN, Chunk, ScoredChunk
 from app.rag.extractive import split_sentences
 
 # A sentence or a list line: the unit in which a chain name is tied to an address.
@@ -66,6 +66,14 @@ def chain_near(clause: str, address: str) -> str | None:
     return after[0].name if after else None
 
 
+def declared_chain(chunk: Chunk, address: str) -> str | None:
+    """The chain a multi-chain document's front matter gives this address, if it does."""
+    by_chain = chunk.metadata.get(ADDRESSES_BY_CHAIN)
+    if not isinstance(by_chain, dict):
+        return None
+    return next((str(c) for c, addrs in by_chain.items() if address in (addrs or [])), None)
+
+
 def _mention(chunk: Chunk, address: str) -> Mention | None:
     for clause in clauses(chunk.text):
         if address.lower() in clause.lower():
@@ -85,6 +93,7 @@ def describe(address: str, hits: list[ScoredChunk]) -> KnownAddress:
     for chunk in known.subject + known.mentions:
         m = _mention(chunk, address)
         chain = m.chain if m else chunk.chain if address in chunk.subject_addresses else None
+        chain = declared_chain(chunk, address) or chain  # front matter per chain says it exactly
         if chain and chain not in known.chains:
             known.chains.append(chain)
             known.by_chain[chain] = chunk

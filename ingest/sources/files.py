@@ -15,11 +15,10 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import JSONHandler, YAMLHandler
 
-from app.kb.addresses import normalise_all
-from app.kb.chains import resolve as resolve_chain
 from app.kb.models import DOC_TYPES, Document
 from ingest.sources import safe_json, safe_yaml
 from ingest.sources.contracts import parse_list, tokenlist_documents
+from ingest.sources.front_matter import FrontMatterError, collecting, placement, warn
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +102,19 @@ def real_path(item: InputFile) -> Path:
     return real
 
 
-def load_file(item: InputFile, *, allow_hard_links: bool = False) -> list[Document]:
-    """Documents in one file; raise SkipFile with the reason when it has none."""
+def load_file(
+    item: InputFile, *, allow_hard_links: bool = False, notes: list[str] | None = None
+) -> list[Document]:
+    """Documents in one file; raise SkipFile with the reason when it has none. Warnings about
+    them (a field read with a loss) are appended to notes."""
+    with collecting([] if notes is None else notes):
+        try:
+            return _load_file(item, allow_hard_links=allow_hard_links)
+        except FrontMatterError as exc:  # a shape that cannot be read without guessing
+            raise SkipFile(str(exc)) from None
+
+
+def _load_file(item: InputFile, *, allow_hard_links: bool) -> list[Document]:
     real = real_path(item)
     suffix = item.path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -260,14 +270,13 @@ def make_document(
     """A Document from text and front-matter-style metadata; unknown keys are kept."""
     doc_type = str(meta.get("type") or "other").lower()
     if doc_type not in DOC_TYPES:
-        log.warning("%s: unknown type %r, stored as 'other'", source, doc_type)
+        warn(source, f"front matter `type`: unknown type {doc_type!r}, stored as 'other'")
         doc_type = "other"
-    raw_addresses = meta.get("addresses") or []
-    if not isinstance(raw_addresses, list):
-        raw_addresses = [raw_addresses]
-    # Declared addresses; the chunker adds those each chunk's own text mentions.
-    addresses = normalise_all([_address_text(a) for a in raw_addresses])
+    # Declared addresses, per chain for a token on several; the chunker adds those each
+    # chunk's own text mentions.
+    placed = placement(meta, source)
     extra = {k: _jsonable(v) for k, v in meta.items() if k not in _KNOWN_KEYS}
+    extra |= placed.metadata()
     return Document(
         doc_id=doc_id,
         source=source,
@@ -276,9 +285,9 @@ def make_document(
         type=doc_type,  # type: ignore[arg-type]
         url=_http_url(meta.get("url"), source),
         protocol=_opt_str(meta.get("protocol")),
-        chain=_chain_name(meta.get("chain"), source),
+        chain=placed.chain,
         published_at=normalise_date(meta.get("published_at")),
-        addresses=addresses,
+        addresses=placed.addresses,
         metadata=extra,
     )
 
@@ -300,18 +309,6 @@ def normalise_date(value: Any) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _chain_name(value: Any, source: str) -> str | None:
-    """The canonical chain name, so that 'Arbitrum One' and 'arbitrum' filter alike."""
-    raw = _opt_str(value, lower=True)
-    if raw is None:
-        return None
-    chain = resolve_chain(raw)
-    if chain is None:
-        log.warning("%s: unknown chain %r kept as written", source, raw)
-        return raw
-    return chain.name
 
 
 def _address_text(value: Any) -> str:

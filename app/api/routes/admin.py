@@ -89,6 +89,7 @@ async def ingest(body: IngestRequest, services: ServicesDep) -> dict[str, Any]:
                 "summary": r.summary(),
                 "failed": bool(r.failed),
                 "skipped": [list(s) for s in r.skipped],
+                "warnings": [list(w) for w in r.warnings],
                 "documents": r.documents,
                 "written": r.written,
                 "unchanged": r.unchanged,
