@@ -12,7 +12,9 @@ import pytest
 from app.core.settings import ChainSettings
 from app.rag.answer import Answer
 from app.services import Services
+from tests.support.fake_llm import FakeLLM, build_app
 from tests.support.risk_tokens import deploy_risk_fixtures
+from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]
@@ -61,3 +63,23 @@ def test_a_lookalike_of_a_listed_token_is_called_out_without_a_node(
     answer = ask(services, f"What is {fake}?")
     assert f"imitates {USDC}" in answer.answer and "address poisoning" in answer.answer
     assert "(USDC)" in answer.answer
+
+
+def test_with_a_model_the_checks_are_fenced_in_the_hidden_prompt(
+    services_factory: Callable[..., Services], chain: Chain, risk_tokens: dict[str, str]
+) -> None:
+    state = FakeLLM(default_reply="A 7% fee was measured [1].")
+    with serve(build_app(state)) as llm:
+        services = services_factory(
+            chains=ChainSettings.model_validate({"rpc_urls": {"ethereum": chain[0]}}),
+            base_url=llm + "/v1",
+            model="m",
+        )
+        answer = ask(services, f"Is {risk_tokens['fee']} safe?")
+    assert answer.mode == "llm"
+    system = state.requests[-1]["messages"][0]["content"]
+    rules, fenced = system.rsplit("<onchain>", 1)
+    block = fenced.split("</onchain>")[0]
+    assert "a 7% fee, simulated with eth_call at block" in block
+    assert "Checked and not found" in block and "Could not be checked" in block
+    assert "7% fee" not in rules
