@@ -20,6 +20,7 @@ from pathlib import Path
 import anyio
 
 from app.core.settings import Settings, load_settings
+from app.eval.address_checks import called_out, first_address_ok, ratio_line
 from app.eval.metrics import percentile
 from app.eval.retrieval import doc_key
 from app.eval.scratch import ingested
@@ -39,6 +40,8 @@ class AnswerQuestion:
     kind: str = "all"
     history: History = field(default_factory=list)
     gold: set[str] = field(default_factory=set)
+    first_address: str | None = None  # the address an answer must name first (canonical kind)
+    malformed: str | None = None  # what the question writes as an address but is not one
 
 
 @dataclass
@@ -52,6 +55,8 @@ class Graded:
     latency_ms: float
     mode: str
     on_topic: float | None = None  # share of citations that point at a gold document
+    first_ok: bool | None = None  # the first address named is the expected one
+    called_out: bool | None = None  # the near miss opens the answer and is warned of
 
 
 @dataclass
@@ -75,7 +80,19 @@ class Tally:
             "extractive": sum(g.mode == "extractive" for g in self.graded),
             "p50_ms": round(percentile(latencies, 50), 1),
             "p95_ms": round(percentile(latencies, 95), 1),
-        }
+        } | _address_figures(self.graded)
+
+
+def _address_figures(graded: list[Graded]) -> dict[str, float]:
+    """Counts of the canonical and near-miss checks, for the kinds that have them."""
+    out: dict[str, float] = {}
+    first = [g.first_ok for g in graded if g.first_ok is not None]
+    if first:
+        out |= {"first_address_n": len(first), "first_address_ok": sum(first)}
+    near = [g.called_out for g in graded if g.called_out is not None]
+    if near:
+        out |= {"malformed_n": len(near), "called_out": sum(near)}
+    return out
 
 
 def load_questions(paths: Sequence[Path]) -> list[AnswerQuestion]:
@@ -102,6 +119,8 @@ def load_questions(paths: Sequence[Path]) -> list[AnswerQuestion]:
                     row.get("kind", "all"),
                     history,
                     set(row.get("gold", [])),
+                    row.get("first_address"),
+                    row.get("malformed"),
                 )
             )
     return out
@@ -132,6 +151,10 @@ def grade(question: AnswerQuestion, answer: Answer, latency_ms: float) -> Graded
         latency_ms=latency_ms,
         mode=answer.mode,
         on_topic=on_topic,
+        first_ok=first_address_ok(answer, question.first_address)
+        if question.first_address
+        else None,
+        called_out=called_out(answer, question.malformed) if question.malformed else None,
     )
 
 
@@ -257,4 +280,18 @@ def format_table(results: Results) -> str:
                     f"{s['on_topic']:>8.3f} {int(s['extractive']):>8} {s['p50_ms']:>7.1f} "
                     f"{s['p95_ms']:>7.1f}"
                 )
-    return "\n".join(lines)
+    return "\n".join(lines + address_lines(results))
+
+
+def address_lines(results: Results) -> list[str]:
+    """The canonical and near-miss figures of each configuration, over all kinds."""
+    out = []
+    for name, by_kind in results.items():
+        s = by_kind.get("all", {})
+        if s.get("first_address_n"):
+            label = f"[{name}] first-address accuracy on canonical questions"
+            out.append(ratio_line(label, s["first_address_ok"], s["first_address_n"]))
+        if s.get("malformed_n"):
+            label = f"[{name}] malformed addresses called out"
+            out.append(ratio_line(label, s["called_out"], s["malformed_n"]))
+    return out
