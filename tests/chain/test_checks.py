@@ -181,6 +181,9 @@ def test_eoa_owner_and_concentrated_supply(
     top = held.details["top_holders"][0]
     assert top["share"] == "98.5%" and top["holder"] == facts.owner
     assert held.details["blocks"] == [0, facts.block_number]
+    assert held.details["top_holder_is_contract"] is False
+    assert held.summary.endswith("That holder is a plain account (no code): one private key.")
+    assert held.more_evidence[-1].method == "eth_getCode"
     assert held.evidence is not None and held.evidence.params[0]["data"].startswith("0x70a08231")
 
 

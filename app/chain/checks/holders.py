@@ -210,3 +210,32 @@ def concentration(
 def _pct(share: Fraction) -> str:
     """A share as a percentage with up to two decimals."""
     return f"{float(share * 100):.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def top_holder_calls(check: Check, block: int) -> list[tuple[str, list[Any]]]:
+    """The code of the flagged holder, to say whether it is a contract or one key."""
+    if check.status != "found":
+        return []
+    return [("eth_getCode", [check.details["top_holders"][0]["holder"], hex(block)])]
+
+
+def with_holder_kind(check: Check, results: list[RpcResult], block: int) -> Check:
+    """The flagged holder's kind added to the check, when its code was read."""
+    if not results or not results[0].ok or not isinstance(results[0].result, str):
+        return check
+    code = results[0].result
+    holder = check.details["top_holders"][0]["holder"]
+    contract = code not in ("0x", "") and abi.delegation_target(code) is None
+    ev = Evidence(
+        method="eth_getCode",
+        params=[holder, hex(block)],
+        block=block,
+        result=f"<{(len(code) - 2) // 2} bytes of code>" if contract else code,
+    )
+    return check.model_copy(
+        update={
+            "summary": check.summary + " " + say("holders.contract" if contract else "holders.eoa"),
+            "details": {**check.details, "top_holder_is_contract": contract},
+            "more_evidence": [*check.more_evidence, ev],
+        }
+    )

@@ -56,6 +56,9 @@ MESSAGES: dict[str, str] = {
     "holders.no_logs": "No Transfer logs could be read in blocks {first} to {last}, so holders "
     "were not rebuilt.",
     "holders.no_supply": "totalSupply() could not be read, so shares were not computed.",
+    "holders.contract": "That holder is a contract: a pool, a vault or a lock holds tokens for "
+    "others, a team wallet or a single owner's contract does not; its code tells which.",
+    "holders.eoa": "That holder is a plain account (no code): one private key.",
     "holders.zero_supply": "totalSupply() is 0 at block {block}: no one holds any.",
     # Transfer simulation.
     "fee.found": "A transfer of {amount} from holder {holder} to a fresh address delivers "

@@ -139,16 +139,18 @@ def _token_checks(
     if listed and transfer.TRANSFER not in listed:
         where = say("where.impl", impl=inputs.implementation) if inputs.implementation else ""
         return [concentration, *_unknown(ids[1:], say("fee.no_transfer", where=where))]
-    # Round trip 3: the transfers, simulated.
+    # Round trip 3: the transfers, simulated, and the flagged holder's code.
     owner_address = who.address if who else None
     trials, owner_only = transfer.choose(
         balances, scan.recipients, token, owner_address, inputs.supply
     )
     sim_calls = transfer.calls(token, trials, block)
-    third = stages.send(sim_calls)
+    holder_calls = holders.top_holder_calls(concentration, block)
+    third = stages.send(sim_calls + holder_calls)
     if third is None:
         return [concentration, *_unknown(ids[1:], stages.why or "")]
-    found = transfer.outcomes(sim_calls, third, trials, block, table)
+    concentration = holders.with_holder_kind(concentration, third[len(sim_calls) :], block)
+    found = transfer.outcomes(sim_calls, third[: len(sim_calls)], trials, block, table)
     return [concentration, *transfer.transfer_checks(found, owner_only, block, inputs.decimals)]
 
 
