@@ -1,4 +1,5 @@
-"""Without a model, only a question that points back is joined with the one before it."""
+"""Without a model, a question that points back at the conversation's subject is asked with it;
+a new subject replaces the old one, and a question with a topic of its own inherits nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from pathlib import Path
 import anyio
 import pytest
 
-from app.rag.followup import is_follow_up
+from app.chain.canonical import CanonicalTokens
+from app.rag.entities import EntityFinder
+from app.rag.followup import Reading, advance, is_follow_up, read, replay
+from app.rag.subject import Subject
 from app.services import Services
 from tests.conftest import ingest
 
@@ -31,6 +35,118 @@ def test_questions_that_point_back(question: str) -> None:
 )  # fmt: skip
 def test_questions_that_stand_alone(question: str) -> None:
     assert not is_follow_up(question)
+
+
+@pytest.fixture(scope="module")
+def finder() -> EntityFinder:
+    return EntityFinder(CanonicalTokens.load())
+
+
+def converse(finder: EntityFinder, *questions: str) -> list[Reading]:
+    """Each question read against the subject the ones before it left (no sources)."""
+    subject, readings = Subject(), []
+    for question in questions:
+        reading = read(question, subject, finder)
+        readings.append(reading)
+        subject = advance(reading, finder)
+    return readings
+
+
+def test_a_pronoun_and_a_bare_attribute_question_keep_the_token_over_any_number_of_turns(
+    finder: EntityFinder,
+) -> None:
+    turns = ["What is WETH?", "what is its contract address?", "is it safe?",
+             "how many decimals?", "who can upgrade it?", "How much was lost?"]  # fmt: skip
+    first, *rest = converse(finder, *turns)
+    assert not first.inherits and first.query == "What is WETH?"
+    for reading in rest:
+        assert reading.inherits and reading.query.startswith("WETH Wrapped Ether ")
+    assert [e.value for e in rest[-1].subject.entities] == ["WETH"]
+    assert rest[-1].subject.entities[0].turn == 1  # set by the first turn, kept since
+
+
+def test_a_chain_alone_moves_the_subject_there_and_the_last_chain_wins(
+    finder: EntityFinder,
+) -> None:
+    _, arbitrum, base, decimals = converse(
+        finder, "What is USDC?", "and on Arbitrum?", "and on Base?", "how many decimals?"
+    )
+    assert arbitrum.query == "USDC USDCoin and on Arbitrum?"
+    assert base.query == "USDC USDCoin and on Base?"  # not Arbitrum's: the question names Base
+    assert decimals.query == "USDC USDCoin on Base how many decimals?"
+
+
+def test_an_address_subject_goes_to_the_lookup_on_every_turn(finder: EntityFinder) -> None:
+    usdc = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+    _, owner, there = converse(finder, f"what is {usdc}?", "who owns it?", "and on Base?")
+    assert owner.query == f"{usdc} who owns it?"
+    assert there.query == f"{usdc} and on Base?"
+    assert there.named.chains == ("base",)
+
+
+def test_an_event_answers_how_much_was_lost(finder: EntityFinder) -> None:
+    _, lost, attacker = converse(
+        finder,
+        "Tell me about the Beanstalk governance attack",
+        "How much was lost?",
+        "how did the attacker get the votes?",
+    )
+    assert lost.query == "Beanstalk How much was lost?"
+    assert attacker.query.startswith("Beanstalk ")
+
+
+def test_a_new_subject_replaces_the_old_one(finder: EntityFinder) -> None:
+    _, yearn, token = converse(
+        finder, "What is Lido?", "What is Yearn Finance?", "when did its token launch?"
+    )
+    assert not yearn.inherits
+    assert "yearn" in token.query.lower() and "lido" not in token.query.lower()
+    address = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+    *_, decimals = converse(finder, "What is WETH?", f"what is {address}?", "decimals?")
+    assert decimals.query == f"{address} decimals?"
+
+
+@pytest.mark.parametrize(
+    "unrelated",
+    ["What is a flash loan?", "How does a reentrancy attack work?",
+     "Which bridge lost the most in 2022?", "Explain impermanent loss"],
+)  # fmt: skip
+def test_an_unrelated_question_inherits_nothing_and_becomes_the_subject(
+    finder: EntityFinder, unrelated: str
+) -> None:
+    _, own, back = converse(finder, "What is WETH?", unrelated, "how can it be avoided?")
+    assert not own.inherits and own.query == unrelated
+    assert back.inherits and back.query == f"{unrelated} how can it be avoided?"
+    assert "WETH" not in back.query
+
+
+def test_a_question_that_names_something_and_points_back_keeps_both(
+    finder: EntityFinder,
+) -> None:
+    *_, circle, lifted = converse(
+        finder,
+        "Why was Tornado Cash sanctioned?",
+        "what did Circle do after that?",
+        "were the sanctions lifted?",
+    )
+    assert circle.query == "Tornado Cash what did Circle do after that?"
+    assert lifted.query.startswith("Tornado Cash Circle ")
+
+
+def test_a_continued_question_about_another_token_keeps_the_chain(finder: EntityFinder) -> None:
+    *_, dai = converse(finder, "What is USDC on Arbitrum?", "and DAI?")
+    assert not dai.inherits and dai.query == "and DAI? on Arbitrum"
+    assert advance(dai, finder).chain == "arbitrum"
+
+
+def test_a_history_without_a_stored_subject_is_read_from_its_user_turns(
+    finder: EntityFinder,
+) -> None:
+    history = [("user", "What is USDC?"), ("assistant", "WETH is not it [1]."),
+               ("user", "and on Arbitrum?"), ("assistant", "...")]  # fmt: skip
+    subject = replay(history, finder)
+    assert [e.value for e in subject.entities] == ["USDC"]
+    assert (subject.chain, subject.turn) == ("arbitrum", 2)
 
 
 @pytest.mark.integration
