@@ -13,6 +13,7 @@ import anyio
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
 from app.kb.addresses import near_misses
 from app.kb.embeddings import Embedder
@@ -22,8 +23,9 @@ from app.rag.authority import TokenAuthority
 from app.rag.context import Source, build_context, number_sources
 from app.rag.coverage import Coverage, judge
 from app.rag.decline import declined, refuses
+from app.rag.entities import EntityFinder
 from app.rag.extractive import extractive_answer
-from app.rag.followup import is_follow_up
+from app.rag.followup import Reading, advance, learn, read, replay
 from app.rag.grounding import known_addresses
 from app.rag.leakguard import LeakGuard
 from app.rag.leakledger import LeakLedger
@@ -35,6 +37,7 @@ from app.rag.output import OutputFilter
 from app.rag.outputcap import CUT_WARNING as OUTPUT_CAP_WARNING
 from app.rag.outputcap import capped
 from app.rag.prompts import Prompts
+from app.rag.subject import Subject
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,6 +62,8 @@ class Answer:
     cut: bool = False
     # False when the knowledge base does not cover the question (app/rag/coverage.py).
     answerable: bool = True
+    # What the conversation is about after this answer, for the session to keep.
+    subject: Subject | None = None
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
@@ -108,6 +113,7 @@ class AnswerService:
             if onchain
             else None
         )
+        self.entities = EntityFinder(onchain.canonical if onchain else CanonicalTokens.load())
 
     async def answer(
         self,
@@ -116,13 +122,16 @@ class AnswerService:
         history: History | None = None,
         max_tokens: int | None = None,
         ledger_keys: Sequence[str] = (),
+        subject: Subject | None = None,
     ) -> Answer:
         """Answer one question; a failing model degrades to an extractive answer.
 
         The whole reply is checked before any of it is returned: a leak seen at its end
         replaces all of it.
         """
-        events = self.stream(question, filters, history, max_tokens, ledger_keys, whole=True)
+        events = self.stream(
+            question, filters, history, max_tokens, ledger_keys, whole=True, subject=subject
+        )
         async for event in events:
             if isinstance(event, Answer):
                 return event
@@ -136,6 +145,7 @@ class AnswerService:
         max_tokens: int | None = None,
         ledger_keys: Sequence[str] = (),
         whole: bool = False,
+        subject: Subject | None = None,
     ) -> AsyncIterator[str | Answer]:
         """Text deltas as the model writes them, then the whole Answer.
 
@@ -143,7 +153,9 @@ class AnswerService:
         recognised before any of it is sent and the reply is cut, unsafe markup is removed and
         addresses found in no source are marked.
         """
-        query = await self.standalone(question, history or [])
+        # `subject` is the session's; a history a client keeps itself is read for one.
+        reading = read(question, subject or replay(history or [], self.entities), self.entities)
+        query = await self.standalone(question, history or [], reading)
         retrieval = Retrieval([])  # closed book: the model alone, for comparisons
         if self.use_retrieval:
             retrieval = await anyio.to_thread.run_sync(
@@ -171,6 +183,7 @@ class AnswerService:
             facts, failed = await self.onchain.lookup(retrieval, filters)
             warnings += failed
             warnings += [f"{f.address}: {w}" for f in facts for w in f.warnings]
+        turned = advance(reading, self.entities, hits, facts)
         chain_sources = onchain_sources(facts, len(kb_sources) + 1)
         sources = kb_sources + chain_sources
         review = self.authority.review(question, hits, filters, query) if self.authority else None
@@ -204,7 +217,10 @@ class AnswerService:
             final = checked.text if text is None else text
             usage = _usage(prompt_tokens, final, self.embedder)
             notes = warnings + checked.warnings()
-            return Answer(final, sources, mode, notes, usage, facts, list(checked.unverified))
+            about = learn(turned, reading, final, self.entities)
+            return Answer(
+                final, sources, mode, notes, usage, facts, list(checked.unverified), subject=about
+            )
 
         def cut(mode: Literal["llm", "extractive"], sent: str) -> tuple[str, Answer]:
             """What follows the text already sent when the leak guard stops the answer."""
@@ -303,7 +319,7 @@ class AnswerService:
         skip = review.contradicts if review else None
         text = await anyio.to_thread.run_sync(
             extractive_answer,
-            query,
+            reading.focus if query == reading.query else query,
             hits,
             kb_sources,
             self.embedder,
@@ -343,17 +359,21 @@ class AnswerService:
             if close is not None:
                 await close()
 
-    async def standalone(self, question: str, history: History) -> str:
+    async def standalone(
+        self, question: str, history: History, reading: Reading | None = None
+    ) -> str:
         """The follow-up rewritten with its history ("and on Arbitrum?"), for retrieval."""
-        if not history:
+        reading = reading or read(question, replay(history, self.entities), self.entities)
+        if not history and reading.subject.empty:
             return question
-        last_user = next((text for role, text in reversed(history) if role == "user"), "")
-        # Without a model, join only a question that points back; a new topic stands alone.
-        fallback = f"{last_user} {question}".strip() if is_follow_up(question) else question
+        # Without a model, a question that points back gets the subject's words; a new topic
+        # stands alone.
+        fallback = reading.query
         if self.llm is None:
             return fallback
         turns = "\n".join(f"{role}: {text[:1000]}" for role, text in history[-6:])
-        prompt = self.prompts.render("condense", history=turns, question=question)
+        about = reading.subject.describe() or "(nothing named yet)"
+        prompt = self.prompts.render("condense", history=turns, question=question, subject=about)
         try:
             with anyio.fail_after(self.timeout_s):
                 reply = await self.llm.ainvoke([HumanMessage(content=prompt)])

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.core.db import Base, sql_text
 from app.core.errors import NotFound
 from app.rag.context import Source
+from app.rag.subject import Subject
 
 
 class SessionNotFound(NotFound):
@@ -48,6 +49,8 @@ class SessionRow(Base):
     owner: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # What the conversation is about (app/rag/subject.py); it outlives the turns the cap drops.
+    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TurnRow(Base):
@@ -111,6 +114,19 @@ class SessionStore:
             ).all()
         return [(r.role, r.text) for r in rows]
 
+    def conversation(
+        self, session_id: str, owner: str | None
+    ) -> tuple[list[tuple[str, str]], Subject | None]:
+        """The caller's live session: its messages, oldest first, and what it is about (None
+        for a session stored before subjects were kept); else SessionNotFound."""
+        with Session(self.engine) as session:
+            row = self._live(session, session_id, owner)
+            rows = session.scalars(
+                select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.id)
+            ).all()
+            subject = Subject.from_json(row.subject)
+        return [(r.role, r.text) for r in rows], subject
+
     def check(self, session_id: str, owner: str | None) -> None:
         """SessionNotFound unless the session is live and the caller's."""
         with Session(self.engine) as session:
@@ -123,21 +139,28 @@ class SessionStore:
         question: str,
         answer: str,
         sources: Sequence[Source] = (),
+        subject: Subject | None = None,
     ) -> None:
-        """Store a turn, creating the session on its first; the oldest turns beyond the cap go."""
+        """Store a turn, creating the session on its first; the oldest turns beyond the cap go.
+        `subject` is what the session is about after it (kept as it was when None)."""
         now = self.clock()
+        about = subject.as_json() if subject is not None else None
         with Session(self.engine) as session, session.begin():
             row = session.get(SessionRow, session_id)
             if row is None:
                 self._purge(session, now)
                 session.add(
-                    SessionRow(id=session_id, owner=owner, created_at=now, last_used_at=now)
+                    SessionRow(
+                        id=session_id, owner=owner, created_at=now, last_used_at=now, subject=about
+                    )
                 )
                 session.flush()
             elif row.owner != owner:
                 raise SessionNotFound(_MISSING)
             else:
                 row.last_used_at = now  # sliding expiry
+                if about is not None:
+                    row.subject = about
             session.add_all(
                 [
                     TurnRow(

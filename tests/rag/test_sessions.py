@@ -1,4 +1,5 @@
-"""SessionStore on SQLite and on PostgreSQL: ownership, expiry, the turn cap, purging."""
+"""SessionStore on SQLite and on PostgreSQL: ownership, expiry, the turn cap, purging, and the
+subject a session keeps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from app.rag.context import Source
 from app.rag.sessions import AnswerNotFound, SessionNotFound, SessionRow, SessionStore, TurnRow
+from app.rag.subject import Entity, Subject
 
 WETH = Source(index=1, source="weth.md", title="WETH", url="https://weth.io", score=0.9)
 
@@ -131,3 +133,27 @@ def test_a_stored_answer_is_found_by_its_text_with_its_question_and_sources(
         assert caught.value.status == 404 and caught.value.code == "answer_not_found"
     with pytest.raises(SessionNotFound):
         store.answer(sid, "key-b", "Wrapped ether [1].")
+
+
+def test_the_subject_is_kept_with_the_session_and_outlives_the_turn_cap(
+    sql_engine: Engine,
+) -> None:
+    store = SessionStore(sql_engine, max_turns=1)
+    sid = store.new_id()
+    usdc = Subject((Entity("token", "USDC", "USDCoin", None, 1),), None, "What is USDC?", 1)
+    store.append(sid, "key-a", "What is USDC?", "A stablecoin [1].", subject=usdc)
+    assert store.conversation(sid, "key-a") == (
+        [("user", "What is USDC?"), ("assistant", "A stablecoin [1].")],
+        usdc,
+    )
+    on_base = usdc.with_chain("base")
+    store.append(sid, "key-a", "and on Base?", "0x8335... [1].", subject=on_base)
+    store.append(sid, "key-a", "decimals?", "6 [1].")  # no subject given: the stored one stays
+    history, kept = store.conversation(sid, "key-a")
+    assert [t for _, t in history] == ["decimals?", "6 [1]."]  # the cap dropped the first turns
+    assert kept == on_base
+    with pytest.raises(SessionNotFound):
+        store.conversation(sid, "key-b")
+    legacy = store.new_id()
+    store.append(legacy, None, "q", "a")
+    assert store.conversation(legacy, None)[1] is None  # stored before subjects were kept

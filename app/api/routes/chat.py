@@ -24,6 +24,7 @@ from app.api.schemas import (
 from app.api.validation import check_question
 from app.kb.store import build_filter
 from app.rag.answer import Answer
+from app.rag.subject import Subject
 from app.services import Services
 
 router = APIRouter(tags=["chat"])
@@ -53,20 +54,34 @@ async def chat(
     question = check_question(body.message, services.settings.api.max_question_chars, "message")
     build_filter(body.filters)  # a bad filter is a 422 now, not an error inside a stream
     owner = key.key_id if key else None
+    subject: Subject | None = None
+    history: list[tuple[str, str]]
     if body.session_id is None:
         session_id, history = services.sessions.new_id(), []
     else:
         session_id = body.session_id
-        history = await anyio.to_thread.run_sync(services.sessions.history, session_id, owner)
+        history, subject = await anyio.to_thread.run_sync(
+            services.sessions.conversation, session_id, owner
+        )
     if not body.stream:
         keys = ledger_keys(request, key, session_id)
-        result = await services.answers.answer(question, body.filters, history, ledger_keys=keys)
+        result = await services.answers.answer(
+            question, body.filters, history, ledger_keys=keys, subject=subject
+        )
         await anyio.to_thread.run_sync(
-            services.sessions.append, session_id, owner, question, result.answer, result.sources
+            services.sessions.append,
+            session_id,
+            owner,
+            question,
+            result.answer,
+            result.sources,
+            result.subject,
         )
         return _response(result, session_id)
     keys = ledger_keys(request, key, session_id)
-    events = services.answers.stream(question, body.filters, history, ledger_keys=keys)
+    events = services.answers.stream(
+        question, body.filters, history, ledger_keys=keys, subject=subject
+    )
     return StreamingResponse(
         _sse(events, session_id, owner, services, question), media_type="text/event-stream"
     )
@@ -102,6 +117,7 @@ async def _sse(
                     question,
                     event.answer,
                     event.sources,
+                    event.subject,
                 )
                 body = _response(event, session_id).model_dump_json(exclude_none=True)
                 yield f"event: answer\ndata: {body}\n\n"
