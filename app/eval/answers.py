@@ -3,6 +3,10 @@
 Per kind: facts coverage (the share of a question's facts its answer contains), answers with an
 address found in no source (Answer.unverified, which must stay empty), citation validity (every
 [n] points at a listed source) and latency. Several configurations run side by side.
+
+A question whose `history` holds only user turns is one turn of a conversation: the earlier turns
+are asked first, as a client of /v1/chat with a session would ask them, and the question is asked
+with their answers and the subject they left. Conversations are also reported per turn.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from app.eval.retrieval import doc_key
 from app.eval.scratch import ingested
 from app.kb.embeddings import Embedder
 from app.rag.answer import Answer, History
+from app.rag.subject import Subject
 from app.services import Services
 
 _CITATION = re.compile(r"\[(\d+)\]")
@@ -42,6 +47,16 @@ class AnswerQuestion:
     gold: set[str] = field(default_factory=set)
     first_address: str | None = None  # the address an answer must name first (canonical kind)
     malformed: str | None = None  # what the question writes as an address but is not one
+
+    @property
+    def turn(self) -> int:
+        """Which turn of its conversation the question is (1 for a first question)."""
+        return 1 + sum(role == "user" for role, _ in self.history)
+
+    @property
+    def replayed(self) -> bool:
+        """Earlier turns given as questions only: they are asked to get their answers."""
+        return bool(self.history) and all(role == "user" for role, _ in self.history)
 
 
 @dataclass
@@ -158,16 +173,47 @@ def grade(question: AnswerQuestion, answer: Answer, latency_ms: float) -> Graded
     )
 
 
+Said = tuple[str, ...]  # a conversation's questions so far
+State = tuple[History, Subject | None]  # its messages, and what it is about
+
+
 async def _ask_all(
     services: Services, questions: list[AnswerQuestion]
 ) -> list[tuple[Answer, float]]:
-    """One after another in one event loop, as a client of /v1/chat would see them."""
+    """One after another in one event loop, as a client of /v1/chat would see them; the turns
+    of a conversation in one session (each earlier turn asked once, however many rows share it).
+    """
     out = []
+    sessions: dict[Said, State] = {(): ([], None)}
     for question in questions:
+        history: History = question.history
+        subject: Subject | None = None
+        said: Said = ()
+        if question.replayed:
+            said = tuple(text for _, text in question.history)
+            history, subject = await _session(services, said, sessions)
         start = time.perf_counter()
-        answer = await services.answers.answer(question.q, history=question.history)
+        answer = await services.answers.answer(question.q, history=history, subject=subject)
         out.append((answer, (time.perf_counter() - start) * 1000))
+        if question.replayed or not question.history:
+            _keep(sessions, (*said, question.q), history, question.q, answer)
     return out
+
+
+async def _session(services: Services, said: Said, sessions: dict[Said, State]) -> State:
+    """The session state after these questions, asking those not asked yet."""
+    done = max((n for n in range(len(said) + 1) if said[:n] in sessions), default=0)
+    for n in range(done, len(said)):
+        history, subject = sessions[said[:n]]
+        answer = await services.answers.answer(said[n], history=history, subject=subject)
+        _keep(sessions, said[: n + 1], history, said[n], answer)
+    return sessions[said]
+
+
+def _keep(
+    sessions: dict[Said, State], said: Said, history: History, question: str, answer: Answer
+) -> None:
+    sessions[said] = ([*history, ("user", question), ("assistant", answer.answer)], answer.subject)
 
 
 def evaluate(
@@ -177,23 +223,36 @@ def evaluate(
     tallies: dict[str, Tally] = defaultdict(Tally)
     failures: list[dict[str, object]] = []
     answers = anyio.run(_ask_all, services, questions)
+    # A first question is a turn of a conversation when a later question continues it.
+    openers = {q.history[0][1] for q in questions if q.history}
     for question, (answer, elapsed) in zip(questions, answers, strict=True):
         graded = grade(question, answer, elapsed)
         tallies[question.kind].graded.append(graded)
         tallies["all"].graded.append(graded)
+        if question.history or question.q in openers:
+            tallies[f"turn {question.turn}"].graded.append(graded)
         if graded.missing or graded.unverified or not graded.citations_valid:
             failures.append(
                 {
                     "q": question.q,
                     "kind": question.kind,
+                    "turn": question.turn,
                     "missing": graded.missing,
                     "unverified": graded.unverified,
                     "citations_valid": graded.citations_valid,
                     "answer": answer.answer,
                 }
             )
-    kinds = sorted(tallies, key=lambda k: (k == "all", k))
+    kinds = sorted(tallies, key=_order)
     return {k: tallies[k].summary() for k in kinds}, failures
+
+
+def _order(kind: str) -> tuple[int, int, str]:
+    """Kinds by name, then turns in order ("turn 2" before "turn 10"), then all."""
+    turn = kind.removeprefix("turn ")
+    if turn.isdigit():
+        return (1, int(turn), "")
+    return (2 if kind == "all" else 0, 0, kind)
 
 
 def parse_config(spec: str) -> tuple[str, dict[str, str]]:
@@ -264,7 +323,7 @@ def configs_from_specs(specs: Sequence[str]) -> dict[str, Settings]:
 def format_table(results: Results) -> str:
     """One row per kind and configuration."""
     kinds = list(dict.fromkeys(k for by_kind in results.values() for k in by_kind))
-    kinds.sort(key=lambda k: (k == "all", k))
+    kinds.sort(key=_order)
     header = (
         f"{'kind':<12} {'config':<12} {'n':>4} {'facts':>6} {'complete':>8} {'unverif.':>8} "
         f"{'cites ok':>8} {'on-topic':>8} {'extract.':>8} {'p50 ms':>7} {'p95 ms':>7}"

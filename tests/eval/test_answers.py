@@ -6,11 +6,21 @@ import json
 import os
 from pathlib import Path
 
+import anyio
 import pytest
 
-from app.eval.answers import AnswerQuestion, environment, grade, load_questions, parse_config
+from app.eval.answers import (
+    AnswerQuestion,
+    _ask_all,
+    _order,
+    environment,
+    grade,
+    load_questions,
+    parse_config,
+)
 from app.rag.answer import Answer
 from app.rag.context import Source
+from app.rag.subject import Subject
 
 
 def answer(text: str, unverified: list[str] | None = None) -> Answer:
@@ -49,3 +59,38 @@ def test_compare_specs(monkeypatch: pytest.MonkeyPatch) -> None:
     with environment({"CRYPTORAG_LLM_MODEL": "", "CRYPTORAG_TOP_K": "3"}):
         assert "CRYPTORAG_LLM_MODEL" not in os.environ and os.environ["CRYPTORAG_TOP_K"] == "3"
     assert os.environ["CRYPTORAG_LLM_MODEL"] == "keep" and "CRYPTORAG_TOP_K" not in os.environ
+
+
+class _Answers:
+    """Answers each question with its own text; records what each was asked with."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, list[tuple[str, str]], Subject | None]] = []
+
+    async def answer(
+        self, q: str, history: list[tuple[str, str]], subject: Subject | None
+    ) -> Answer:
+        self.asked.append((q, list(history), subject))
+        return Answer(
+            f"A:{q}", [], "extractive", subject=Subject(topic=q, turn=len(history) // 2 + 1)
+        )
+
+
+def test_a_conversation_is_asked_in_one_session_and_reported_per_turn() -> None:
+    turns = ["What is USDC?", "and on Base?", "decimals?"]
+    rows = [AnswerQuestion(t, ["x"], "multi-turn", [("user", h) for h in turns[:n]])
+            for n, t in enumerate(turns)]  # fmt: skip
+    stub = _Answers()
+    services = type("S", (), {"answers": stub})()
+    # Only the second and third turns: the first is asked (once) for their history.
+    answers = anyio.run(_ask_all, services, rows[1:])
+    assert [q for q, _, _ in stub.asked] == turns  # no turn asked twice
+    _, history, subject = stub.asked[2]
+    assert history == [("user", turns[0]), ("assistant", f"A:{turns[0]}"),
+                       ("user", turns[1]), ("assistant", f"A:{turns[1]}")]  # fmt: skip
+    assert subject == Subject(topic=turns[1], turn=2)  # what the turn before left
+    assert [a.answer for a, _ in answers] == [f"A:{t}" for t in turns[1:]]
+    assert [r.turn for r in rows] == [1, 2, 3]
+    assert sorted(["all", "turn 10", "turn 2", "address"], key=_order) == [
+        "address", "turn 2", "turn 10", "all"
+    ]  # fmt: skip
