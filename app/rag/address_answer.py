@@ -19,6 +19,7 @@ from app.kb.retriever import Retrieval
 from app.rag.address_kb import KnownAddress, describe
 from app.rag.authority import Review, by_trust
 from app.rag.context import Source, sanitise
+from app.rag.notices import not_read_line, not_read_warning
 from app.rag.onchain import OnchainFacts, onchain_block
 from app.rag.prompts import Prompts
 
@@ -172,7 +173,7 @@ class AddressFacts:
         for f in live:
             block.lines.extend(self._live(f, facts, index, block.warnings))
         if not live:
-            block.lines.append(self._not_read(address, chain, warnings))
+            block.lines.append(self._not_read(address, chain, warnings, main is not None))
         disputed = self.review.disputed if self.review else set()
         siblings = [
             f"{label(m.chain or '')} {m.address} [{index[m.chunk.doc_id]}]"
@@ -292,14 +293,12 @@ class AddressFacts:
         return lines
 
     @staticmethod
-    def _not_read(address: str, chain: str, warnings: list[str]) -> str:
-        prefix = f"on-chain state of {address} on {chain} was not read: "
+    def _not_read(address: str, chain: str, warnings: list[str], from_kb: bool) -> str:
+        prefix = not_read_warning(address, label(chain), "")
         reason = next((w[len(prefix) :] for w in warnings if w.startswith(prefix)), None)
-        # The first clause says why; the rest (how to configure it) is for the operator.
-        why = reason.split(";")[0] if reason else "no on-chain lookup was made"
-        return (
-            f"Not read live on {label(chain)} ({why}): what is above comes from the knowledge base"
-        )
+        why = reason or "no on-chain lookup was made"
+        # Said of the knowledge base only when the block has something from it.
+        return not_read_line(label(chain), why, from_kb)
 
     def render(self, question: str, blocks: list[AddressBlock], prompts: Prompts) -> str:
         """The block that leads an extractive answer."""

@@ -311,7 +311,7 @@ class AnswerService:
                     warnings.append("the language model stopped before the end of the answer")
                     yield done("llm", out.result.text + note)
                     return
-                warnings.append("the language model was unavailable; this answer is extractive")
+                # Said once, by the extractive answer's first line.
                 reason = "the language model was unavailable"
         lead = address_lead(
             query, retrieval, facts, sources, warnings, filters, self.onchain, self.prompts, review

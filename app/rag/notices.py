@@ -61,3 +61,23 @@ def original_lead(
         where = "; ".join(f"{c} {a}" for c, a in also)
         lead += f" Also on: {where}{also_cite}."
     return lead
+
+
+def for_people(message: str, code: str, chain: str) -> str:
+    """Why a chain was not read, without the settings that would fix it (those are logged for
+    the operator): what a person asking can understand and act on."""
+    if code == "chain_not_configured":
+        return f"this service is not connected to {chain}"
+    kept = [p for p in message.split("; ") if "CRYPTORAG_" not in p]
+    return "; ".join(kept) or f"{chain} could not be read"
+
+
+def not_read_warning(address: str, chain: str, why: str) -> str:
+    """The warning that an address's live state was not read, and why."""
+    return f"the live state of {address} on {chain} was not read: {why}"
+
+
+def not_read_line(chain: str, why: str, from_kb: bool) -> str:
+    """The address block's line for an address whose live state was not read."""
+    line = f"The live state of this address on {chain} was not read ({why})"
+    return line + ("; what is above comes from the knowledge base" if from_kb else "")

@@ -12,9 +12,11 @@ from app.chain.checks.report import check_lines
 from app.chain.facts import ContractFacts
 from app.chain.lookup import ContractLookup
 from app.core.errors import AppError
+from app.kb.chains import label
 from app.kb.retriever import Retrieval
 from app.rag.address_kb import describe
 from app.rag.context import Source, sanitise
+from app.rag.notices import for_people, not_read_warning
 from app.rag.prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -69,10 +71,10 @@ class OnchainFacts:
             try:
                 found = await anyio.to_thread.run_sync(self.contracts.lookup, chain, address)
             except AppError as exc:
-                log.info("on-chain lookup of %s on %s failed: %s", address, chain, exc.message)
-                warnings.append(
-                    f"on-chain state of {address} on {chain} was not read: {exc.message}"
-                )
+                # The operator reads the whole message (which setting to change); people, why.
+                log.warning("on-chain lookup of %s on %s failed: %s", address, chain, exc.message)
+                why = for_people(exc.message, exc.code, label(chain))
+                warnings.append(not_read_warning(address, label(chain), why))
                 continue
             facts.append(found)
             facts.extend(await self._authorities(found, {f.address for f in facts}))

@@ -359,11 +359,9 @@
       const bot = this.body.parentElement;
       const cardAddresses = new Set(chains.keys());
       const notes = (response.warnings || []).filter((w) => ![...cardAddresses].some((a) => w.toLowerCase().startsWith(`${a}: `)));
-      if (response.mode === "extractive" || notes.length) {
+      // That no language model wrote it is said once, by the answer's own first line.
+      if (notes.length) {
         const box = el("div", { class: "notice", role: "status" });
-        if (response.mode === "extractive") {
-          box.append(el("p", { text: "No language model wrote this answer: it quotes the closest sentences of the sources." }));
-        }
         if (notes.length) box.append(el("ul", {}, ...notes.map((w) => el("li", { text: w }))));
         decorate(box, this.n, 0, (a) => chains.get(a.toLowerCase()) || null);
         bot.append(box);

@@ -125,7 +125,9 @@ def test_without_an_rpc_the_knowledge_base_answers_and_says_so(
     assert answer.onchain == []
     assert text.startswith(f"**{token}** on Arbitrum: Arb Only (ARBO) on Arbitrum [1]")
     assert "What the knowledge base says: Arb Only (ARBO) is a token contract on Arbitrum" in text
-    assert "Not read live on Arbitrum (no RPC URL is configured for arbitrum)" in text
+    not_read = "live state of this address on Arbitrum was not read (this service is not connected"
+    assert f"{not_read} to Arbitrum); what is above comes from the knowledge base" in text
+    assert "CRYPTORAG_" not in text
     assert "Lending" not in text  # nothing but the address was asked: no other document
     assert citations_valid(answer) and answer.unverified == []
 

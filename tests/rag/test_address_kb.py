@@ -67,5 +67,5 @@ def test_a_chain_the_knowledge_base_does_not_give_it_is_said_so() -> None:
         "Arbitrum: Mask Network (MASK) on Arbitrum [1]"
     )
     text = builder.render("what is it on Base", [block], Prompts(REPO / "prompts"))
-    assert "Not read live on Base (no on-chain lookup was made)" in text
+    assert "live state of this address on Base was not read (no on-chain lookup was made)" in text
     assert "At the same address on other chains: Mask Network (MASK) on Arbitrum [1]" in text
