@@ -115,6 +115,11 @@ class ChatResponse(BaseModel):
         description="addresses the answer names that no source or lookup contains; "
         "marked [unverified address] in the answer",
     )
+    answerable: bool = Field(
+        default=True,
+        description="false when the knowledge base does not cover the question: the answer "
+        "says so, and no source is listed",
+    )
 
 
 class Health(BaseModel):

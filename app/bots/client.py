@@ -62,6 +62,10 @@ class SourceRef:
         return out
 
 
+# Said above an answer the knowledge base does not cover, on every front end.
+NOT_COVERED = "Not covered: the knowledge base does not answer this question."
+
+
 @dataclass(frozen=True)
 class ChatReply:
     """An answer as /v1/chat returns it."""
@@ -71,6 +75,7 @@ class ChatReply:
     sources: list[SourceRef] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     mode: str = "llm"
+    answerable: bool = True  # false: the knowledge base does not cover the question
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChatReply:
@@ -84,6 +89,7 @@ class ChatReply:
             ],
             warnings=[str(w) for w in data.get("warnings") or []],
             mode=str(data.get("mode", "llm")),
+            answerable=data.get("answerable", True) is not False,
         )
 
 

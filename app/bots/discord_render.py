@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord.utils import escape_markdown
 
-from app.bots.client import ChatReply, SourceRef
+from app.bots.client import NOT_COVERED, ChatReply, SourceRef
 from app.bots.split import split_text
 from app.chain.checks.report import grouped
 from app.chain.facts import ContractFacts
@@ -31,8 +31,10 @@ def answer_chunks(reply: ChatReply) -> list[str]:
 
 
 def answer_embeds(reply: ChatReply) -> list[discord.Embed]:
-    """The numbered sources, and the warnings in a colour that stands out."""
+    """Not covered (when so), the numbered sources, and the warnings in a colour that stands out."""
     embeds = []
+    if not reply.answerable:
+        embeds.append(discord.Embed(title=NOT_COVERED, colour=WARNING_COLOUR))
     if reply.sources:
         lines = [f"**{n}.** {_source(s)}" for n, s in enumerate(reply.sources, 1)]
         embeds.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from app.bots.client import ChatReply, SourceRef
+from app.bots.client import NOT_COVERED, ChatReply, SourceRef
 from app.bots.split import split_text
 from app.chain.checks.report import LINES, grouped
 from app.chain.facts import ContractFacts
@@ -38,6 +38,8 @@ def esc(text: str) -> str:
 def answer_messages(reply: ChatReply) -> list[str]:
     """The answer, its warnings and its numbered sources, in messages below the limit."""
     blocks = [esc(reply.answer.strip()) or "(no answer)"]
+    if not reply.answerable:
+        blocks.insert(0, f"❔ <b>{esc(NOT_COVERED)}</b>")
     if reply.warnings:
         blocks.append("\n".join(f"⚠️ {esc(w)}" for w in reply.warnings))
     if reply.sources:

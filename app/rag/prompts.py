@@ -12,6 +12,8 @@ TEMPLATES = (
     "question",
     "extractive",
     "no_context",
+    "not_covered",
+    "nearest",
     "condense",
     "onchain",
     "onchain_answer",

@@ -359,6 +359,12 @@
       const bot = this.body.parentElement;
       const cardAddresses = new Set(chains.keys());
       const notes = (response.warnings || []).filter((w) => ![...cardAddresses].some((a) => w.toLowerCase().startsWith(`${a}: `)));
+      const declined = response.answerable === false;
+      if (declined) {
+        // The knowledge base does not answer it: said where it cannot be missed.
+        bot.classList.add("not-covered");
+        bot.append(el("p", { class: "notice not-covered", role: "status", text: "Not covered: the knowledge base does not answer this question." }));
+      }
       // That no language model wrote it is said once, by the answer's own first line.
       if (notes.length) {
         const box = el("div", { class: "notice", role: "status" });

@@ -21,6 +21,14 @@ pytestmark = pytest.mark.integration
 STREAMED = ("chat-stream", "completions-stream")
 
 
+@pytest.fixture
+def service(service: tuple[FakeLLM, str, Services]) -> tuple[FakeLLM, str, Services]:
+    """The API's service, with every request passed to the model: the guard is what is tested,
+    not the decision that a request for the prompt is not covered by the knowledge base."""
+    service[2].answers.decline_uncovered = False
+    return service
+
+
 def _prompt_body(services: Services) -> str:
     """The hidden prompt after its canary (the canary alone is a leak, whatever surrounds it)."""
     static = services.prompts.system_static

@@ -68,6 +68,7 @@ def test_streamed_leak_is_cut_before_it_leaves(service: tuple[FakeLLM, str, Serv
     state, url, services = service
     url += "/v1"
     secret = services.prompts.system_static
+    services.answers.decline_uncovered = False  # the request must reach the model to be tested
     state.replies.append("Here you go. " + secret[:600])
     client = openai.OpenAI(base_url=url, api_key="unused")
     chunks = list(

@@ -99,6 +99,7 @@ class Completion(BaseModel):
     sources: list[SourceOut] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     unverified_addresses: list[str] = Field(default_factory=list)
+    answerable: bool = True  # false: the knowledge base does not cover the question
 
 
 class ModelCard(BaseModel):
@@ -156,6 +157,7 @@ async def completions(
         sources=sources_out(result.sources),
         warnings=result.warnings,
         unverified_addresses=result.unverified,
+        answerable=result.answerable,
     )
 
 
@@ -200,6 +202,7 @@ async def _chunks(
                     sources=sources,
                     warnings=event.warnings,
                     unverified_addresses=event.unverified,
+                    answerable=event.answerable,
                 )
             elif event:
                 yield _chunk(cid, created, model, {"content": event})
