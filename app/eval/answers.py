@@ -26,6 +26,9 @@ import anyio
 from app.core.settings import Settings, load_settings
 from app.eval.address_checks import called_out, first_address_ok, ratio_line
 from app.eval.metrics import percentile
+from app.eval.quotes import documents, quotes
+from app.eval.quotes import figures as quote_figures
+from app.eval.quotes import lines as quote_lines
 from app.eval.retrieval import doc_key
 from app.eval.scratch import ingested
 from app.kb.embeddings import Embedder
@@ -47,6 +50,7 @@ class AnswerQuestion:
     gold: set[str] = field(default_factory=set)
     first_address: str | None = None  # the address an answer must name first (canonical kind)
     malformed: str | None = None  # what the question writes as an address but is not one
+    answerable: bool = True  # false: the knowledge base does not cover it (off-topic kind)
 
     @property
     def turn(self) -> int:
@@ -72,6 +76,11 @@ class Graded:
     on_topic: float | None = None  # share of citations that point at a gold document
     first_ok: bool | None = None  # the first address named is the expected one
     called_out: bool | None = None  # the near miss opens the answer and is warned of
+    answerable: bool = True  # the question's, as the dev set has it
+    declined: bool = False  # the answer said the knowledge base does not cover it
+    sources: int = 0
+    quotes: int = 0  # extractive bullets
+    not_verbatim: list[str] = field(default_factory=list)  # bullets not in their cited document
 
 
 @dataclass
@@ -95,7 +104,12 @@ class Tally:
             "extractive": sum(g.mode == "extractive" for g in self.graded),
             "p50_ms": round(percentile(latencies, 50), 1),
             "p95_ms": round(percentile(latencies, 95), 1),
-        } | _address_figures(self.graded)
+        } | _figures(self.graded)
+
+
+def _figures(graded: list[Graded]) -> dict[str, float]:
+    """The address checks' counts, then the quotes' and declines'."""
+    return _address_figures(graded) | quote_figures(graded)
 
 
 def _address_figures(graded: list[Graded]) -> dict[str, float]:
@@ -121,7 +135,7 @@ def load_questions(paths: Sequence[Path]) -> list[AnswerQuestion]:
             if not line.strip():
                 continue
             row = json.loads(line)
-            if not row.get("facts"):
+            if not row.get("facts") and row.get("answerable", True):
                 continue
             history: History = [
                 ("user", t) if isinstance(t, str) else (str(t[0]), str(t[1]))
@@ -136,6 +150,7 @@ def load_questions(paths: Sequence[Path]) -> list[AnswerQuestion]:
                     set(row.get("gold", [])),
                     row.get("first_address"),
                     row.get("malformed"),
+                    bool(row.get("answerable", True)),
                 )
             )
     return out
@@ -145,7 +160,12 @@ def _flat(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-def grade(question: AnswerQuestion, answer: Answer, latency_ms: float) -> Graded:
+def grade(
+    question: AnswerQuestion,
+    answer: Answer,
+    latency_ms: float,
+    docs: Mapping[str, str] | None = None,
+) -> Graded:
     """Facts found (case and spacing ignored), invented addresses and citations of one answer."""
     text = _flat(answer.answer)
     missing = [f for f in question.facts if _flat(f) not in text]
@@ -153,13 +173,14 @@ def grade(question: AnswerQuestion, answer: Answer, latency_ms: float) -> Graded
     cited = set(citations)
     listed = {s.index for s in answer.sources}
     keys = {s.index: doc_key(s.source) for s in answer.sources}
+    said, wrong = quotes(answer, docs or {})
     on_topic = (
         sum(keys.get(n) in question.gold for n in citations) / len(citations)
         if question.gold and citations
         else None
     )
     return Graded(
-        coverage=1 - len(missing) / len(question.facts),
+        coverage=1 - len(missing) / max(len(question.facts), 1),
         missing=missing,
         unverified=list(answer.unverified),
         citations_valid=cited <= listed,
@@ -170,6 +191,11 @@ def grade(question: AnswerQuestion, answer: Answer, latency_ms: float) -> Graded
         if question.first_address
         else None,
         called_out=called_out(answer, question.malformed) if question.malformed else None,
+        answerable=question.answerable,
+        declined=not answer.answerable,
+        sources=len(answer.sources),
+        quotes=said,
+        not_verbatim=wrong,
     )
 
 
@@ -223,15 +249,18 @@ def evaluate(
     tallies: dict[str, Tally] = defaultdict(Tally)
     failures: list[dict[str, object]] = []
     answers = anyio.run(_ask_all, services, questions)
+    docs = documents(services)  # what each quote is checked against
     # A first question is a turn of a conversation when a later question continues it.
     openers = {q.history[0][1] for q in questions if q.history}
     for question, (answer, elapsed) in zip(questions, answers, strict=True):
-        graded = grade(question, answer, elapsed)
+        graded = grade(question, answer, elapsed, docs)
         tallies[question.kind].graded.append(graded)
-        tallies["all"].graded.append(graded)
+        if question.answerable:  # "all" stays the answerable questions' facts
+            tallies["all"].graded.append(graded)
         if question.history or question.q in openers:
             tallies[f"turn {question.turn}"].graded.append(graded)
-        if graded.missing or graded.unverified or not graded.citations_valid:
+        wrong_decline = graded.declined == question.answerable
+        if graded.missing or graded.unverified or not graded.citations_valid or wrong_decline:
             failures.append(
                 {
                     "q": question.q,
@@ -240,6 +269,8 @@ def evaluate(
                     "missing": graded.missing,
                     "unverified": graded.unverified,
                     "citations_valid": graded.citations_valid,
+                    "declined": graded.declined,
+                    "not_verbatim": graded.not_verbatim,
                     "answer": answer.answer,
                 }
             )
@@ -339,7 +370,7 @@ def format_table(results: Results) -> str:
                     f"{s['on_topic']:>8.3f} {int(s['extractive']):>8} {s['p50_ms']:>7.1f} "
                     f"{s['p95_ms']:>7.1f}"
                 )
-    return "\n".join(lines + address_lines(results))
+    return "\n".join(lines + address_lines(results) + quote_lines(results))
 
 
 def address_lines(results: Results) -> list[str]:
