@@ -505,7 +505,7 @@ def test_markdown_forms_and_address_spellings_render_inert(
     foreign: list[str] = []
     page.on("request", lambda r: foreign.append(r.url) if "evil.example" in r.url else None)
     _open(page, site.url)
-    _ask(page, "How do I get my refund?")
+    _ask(page, "What is the Fixture Token?")  # a question the knowledge base covers
     body = _answered(page, 1).locator(".answer-body")
     expect(body).to_contain_text("That is all.")
     hrefs = body.locator("a").evaluate_all("links => links.map(a => a.href)")
