@@ -30,7 +30,7 @@ from app.rag.grounding import known_addresses
 from app.rag.leakguard import LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.llm import LLMHealth
-from app.rag.notices import near_miss_lead, near_miss_warnings
+from app.rag.notices import near_miss_lead, near_miss_warnings, nothing_else_asked
 from app.rag.onchain import OnchainFacts, onchain_sources
 from app.rag.original import OriginalFirst
 from app.rag.output import OutputFilter
@@ -178,6 +178,9 @@ class AnswerService:
         warnings += near_miss_warnings(misses)
         opening = near_miss_lead(misses)
         opening += "\n\n" if opening else ""
+        if nothing_else_asked(question, misses):  # no document is about it: none is quoted
+            retrieval.hits = hits = []
+            kb_sources = []
         facts: list[ContractFacts] = []
         if self.onchain is not None:
             facts, failed = await self.onchain.lookup(retrieval, filters)

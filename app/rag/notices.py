@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.kb.addresses import NearMiss
+from app.rag.extractive import terms
 
 _NEAR_MISS_LEAD = (
     "**Not an address:** `{raw}` {problem}. It was not looked up, and nothing below is about "
@@ -81,3 +82,12 @@ def not_read_line(chain: str, why: str, from_kb: bool) -> str:
     """The address block's line for an address whose live state was not read."""
     line = f"The live state of this address on {chain} was not read ({why})"
     return line + ("; what is above comes from the knowledge base" if from_kb else "")
+
+
+def nothing_else_asked(question: str, misses: list[NearMiss]) -> bool:
+    """Whether the question asks only about what is not an address ("what is 0x…?"): then no
+    document is about it, and none is quoted as if it were."""
+    rest = question
+    for miss in misses:
+        rest = rest.replace(miss.raw, " ")
+    return bool(misses) and not terms(rest)

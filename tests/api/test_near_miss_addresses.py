@@ -42,6 +42,7 @@ def test_extractive_answer_opens_with_what_is_wrong(
             r = httpx.post(f"{url}/v1/chat", json={"message": f"What is {raw}?"}, timeout=60)
             assert r.status_code == 200, r.text
             assert _called_out(r.json(), raw), kind
+            assert r.json()["sources"] == [], kind  # nothing else was asked: nothing quoted
 
 
 def test_model_answer_opens_with_what_is_wrong_too(
