@@ -144,7 +144,7 @@ def load_questions(paths: Sequence[Path]) -> list[AnswerQuestion]:
             out.append(
                 AnswerQuestion(
                     row["q"],
-                    list(row["facts"]),
+                    list(row.get("facts", [])),
                     row.get("kind", "all"),
                     history,
                     set(row.get("gold", [])),

@@ -7,8 +7,8 @@ from app.bots.discord_render import answer_chunks, answer_embeds
 from app.bots.telegram_render import answer_messages
 
 DECLINED = {
-    "answer": "The knowledge base does not cover this question, so there is nothing to quote as "
-    "an answer. The nearest documents it has, which do not answer it: “Wrapped Ether (WETH)”.",
+    "answer": "The knowledge base does not cover this question. The nearest documents it has, "
+    "which do not answer it: “Wrapped Ether (WETH)”.",
     "session_id": "s",
     "sources": [],
     "warnings": [],
