@@ -12,7 +12,10 @@ _HEX40 = "[0-9a-fA-F]{40}"
 _ADDRESS_RE = re.compile(rf"(?<![0-9A-Za-z])0x{_HEX40}(?![0-9A-Za-z])")
 # What a reader still takes for an address and copies: 0X, no prefix, a doubled 0x0x, or letters
 # glued on either side. Never part of a longer hex run. Group 1 is the 40 digits.
-SPELLED_ADDRESS_RE = re.compile(rf"(?<![0-9a-fA-F])(?:0[xX])*({_HEX40})(?![0-9a-fA-F])")
+# "Ox" (the letter O) is no spelling of 0x: no wallet takes it, and the near-miss notice quotes it.
+SPELLED_ADDRESS_RE = re.compile(
+    rf"(?<![0-9a-fA-F])(?<![oO][xX])(?:0[xX])*({_HEX40})(?![0-9a-fA-F])"
+)
 
 
 @dataclass(frozen=True)

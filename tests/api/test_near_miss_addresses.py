@@ -21,6 +21,7 @@ NEAR = {
     "41 characters": USDC + "4",
     "a letter O": USDC[:12] + "O" + USDC[13:],
     "a g": USDC[:-1] + "g",
+    "Ox for 0x": "Ox" + USDC[2:],
     "a space": USDC[:20] + " " + USDC[20:],
     "a wrong checksum": "0xa0B" + USDC[5:],
 }
