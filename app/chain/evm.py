@@ -50,11 +50,13 @@ def disassemble(code: bytes) -> list[Instruction]:
 
 
 def reachable(instructions: list[Instruction]) -> list[Instruction]:
-    """Instructions that control flow can reach: after a halt, only from a JUMPDEST on."""
+    """Instructions control flow can reach: after a halt, only from a JUMPDEST that some PUSH
+    names as a jump target (so bytes of a data section after the code stay dead)."""
+    targets = {int.from_bytes(i.data, "big") for i in instructions if 0 < len(i.data) <= 4}
     out: list[Instruction] = []
     live = True
     for ins in instructions:
-        if ins.op == JUMPDEST:
+        if ins.op == JUMPDEST and ins.pc in targets:
             live = True
         if live:
             out.append(ins)

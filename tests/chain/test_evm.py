@@ -19,7 +19,9 @@ def test_push_data_is_not_opcodes() -> None:
 def test_selfdestruct_reachable_and_after_a_halt() -> None:
     assert read_code("0x6000ff").selfdestruct_at == [2]  # PUSH1 0, SELFDESTRUCT
     assert read_code("0x00ff").selfdestruct_at == []  # after STOP, no JUMPDEST: dead
-    assert read_code("0x005bff").selfdestruct_at == [2]  # a JUMPDEST makes it reachable again
+    assert read_code("0x005bff").selfdestruct_at == []  # a JUMPDEST no PUSH names: data
+    # PUSH1 4, JUMP, STOP, then the JUMPDEST at 4 that the PUSH names, and SELFDESTRUCT.
+    assert read_code("0x600456005bff").selfdestruct_at == [5]
 
 
 def test_metadata_trailer_is_not_code() -> None:

@@ -95,22 +95,20 @@ def _selfdestruct(own: Code | None, impl: Code | None) -> Check:
             id="selfdestruct", status="unknown", summary=say("selfdestruct.no_code", where=where)
         )
     readings = [(c, read_code(c.hex)) for c in codes]
-    hits = [(c, r) for c, r in readings if r.selfdestruct_at]
     evidence = [_evidence(c, r, {}) for c, r in readings]
     for ev, (_, r) in zip(evidence, readings, strict=True):
         ev.result["selfdestruct_at"] = r.selfdestruct_at
-    if hits:
-        code, reading = hits[0]
+    hit = next((n for n, (_, r) in enumerate(readings) if r.selfdestruct_at), None)
+    if hit is not None:
+        code, reading = readings[hit]
         at = say("where.impl", impl=code.address) if code is impl else ""
         offsets = ", ".join(str(o) for o in reading.selfdestruct_at[:5])
         return Check(
             id="selfdestruct",
             status="found",
             summary=say("selfdestruct.found", where=at, offsets=offsets),
-            evidence=evidence[readings.index((code, reading))],
-            more_evidence=[
-                e for e in evidence if e is not evidence[readings.index((code, reading))]
-            ],
+            evidence=evidence[hit],
+            more_evidence=evidence[:hit] + evidence[hit + 1 :],
             details={"code_address": code.address, "offsets": reading.selfdestruct_at},
         )
     return Check(
