@@ -295,3 +295,13 @@ def test_a_rate_limited_node_is_not_read_as_a_revert(chain: Chain, risks: dict[s
         assert c[i].status == "unknown", (i, c[i].summary)
         assert c[i].summary == "Not read: rate limit exceeded.", (i, c[i].summary)
     assert c["mintable"].status == "found" and c["holder_concentration"].status == "found"
+
+
+def test_a_token_refusing_contract_senders_is_not_called_blocking(
+    inspector: Inspector, risks: dict[str, str]
+) -> None:
+    # The probe sends from code placed at the holder; the token refuses that, a plain call not.
+    _, c = checks(inspector, risks["no_contracts"])
+    assert c["transfer_blocked_for_holders"].status == "not_found"
+    fee = c["fee_on_transfer"]
+    assert fee.status == "unknown" and "could not be read" in fee.summary

@@ -31,6 +31,7 @@ def deploy_risk_fixtures(url: str) -> dict[str, str]:
         ("fee", "FeeToken"),
         ("limits", "LimitToken"),
         ("destructible", "DestructibleToken"),
+        ("no_contracts", "NoContractsToken"),
     ):
         out[role] = d.deploy(name)
         for holder in (a1, a2, a3):

@@ -68,6 +68,8 @@ MESSAGES: dict[str, str] = {
     "fee.owner_only": "Only the owner {holder} could be simulated, and owners are commonly exempt "
     "from fees, so a fee for other holders was not checked.",
     "fee.reverted": "Every simulated transfer reverted, so no fee could be measured.",
+    "fee.unmeasured": "The transfers go through as plain calls, but the balances around them "
+    "could not be read (the token may refuse calls from contract code), so no fee was measured.",
     "fee.no_transfer": "The code{where} has no transfer(address,uint256), so no transfer was "
     "simulated.",
     "fee.no_holder": "No holder with a balance was found in recent Transfer logs, so no "

@@ -193,7 +193,9 @@ def _fee(results: list[Outcome], owner_only: bool, block: int, decimals: int | N
         return Check(
             id="fee_on_transfer",
             status="unknown",
-            summary=say("rpc_failed", error=failed) if failed else say("fee.reverted"),
+            summary=say("rpc_failed", error=failed)
+            if failed
+            else say("fee.reverted" if any(o.reverted for o in results) else "fee.unmeasured"),
             evidence=results[0].probe,
         )
     taxed = [o for o in measured if o.delivered is not None and o.delivered < o.trial.amount]
