@@ -91,12 +91,12 @@ class Subject:
         return text
 
     def describe(self) -> str:
-        """The subject as lines for the condense prompt; empty when there is none."""
+        """The subject as lines for the condense prompt; empty when it names nothing. The model
+        reads the question of a topic in the history it is shown, and no further back: the
+        session's cap on turns holds for what it is sent."""
         lines = [f"- {e.describe()}" for e in self.entities]
         if self.chain:
             lines.append(f"- chain {chain_label(self.chain)}")
-        if not self.entities and self.topic:
-            lines.append(f"- the question {self.topic!r}")
         return "\n".join(lines)
 
     def with_chain(self, chain: str | None) -> Subject:
