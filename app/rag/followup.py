@@ -41,9 +41,10 @@ _CONTINUING = re.compile(
 # A request with a topic of its own ("Explain impermanent loss"), not an ellipsis ("decimals?").
 _ASKING = re.compile(r"^\s*(explain|describe|define|tell|show|list|compare|summari[sz]e)\b", re.I)
 _WH = re.compile(r"^\s*(what|who|which|how|why|when|where|is|are|does|do|can|did|was|were)\b", re.I)
-# "Which ..." and superlatives search the whole knowledge base ("Which bridge lost the most?").
+# Superlatives search the whole knowledge base ("Which bridge lost the most in 2022?"); "which
+# pools were affected?" does not.
 _SEARCHING = re.compile(
-    r"^\s*which\b|\b(most|largest|biggest|first|best|worst|latest|oldest|newest|highest|lowest)\b",
+    r"\b(most|largest|biggest|first|best|worst|latest|oldest|newest|highest|lowest)\b",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][\w'\u2019-]*")

@@ -50,7 +50,7 @@ GENERIC = _set(
     work works working used purpose details detail info information summary
     website site link docs documentation whitepaper support supported
     buy sell swap trade stake staking unstake withdraw withdrawal withdrawals deposit redeem
-    bridge bridged bridging send transfer hold store wallet
+    bridge bridged bridging send transfer hold store wallet pool pools vault vaults
     happened behind responsible involved affected who's what's
     user users people receive give gets possible available allowed able enough
     premine pre-mine allocation allocations airdrop airdrops distribution distributed vesting

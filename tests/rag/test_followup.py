@@ -120,6 +120,19 @@ def test_an_unrelated_question_inherits_nothing_and_becomes_the_subject(
     assert "WETH" not in back.query
 
 
+def test_which_asks_about_the_subject_unless_it_searches_the_whole_base(
+    finder: EntityFinder,
+) -> None:
+    _, pools, most = converse(
+        finder,
+        "Explain the Curve Vyper exploit",
+        "which pools were affected?",
+        "Which bridge lost the most in 2022?",
+    )
+    assert pools.inherits and pools.query.startswith("Curve Vyper ")
+    assert not most.inherits
+
+
 def test_a_question_that_names_something_and_points_back_keeps_both(
     finder: EntityFinder,
 ) -> None:
