@@ -180,7 +180,10 @@ def grade(
         else None
     )
     return Graded(
-        coverage=1 - len(missing) / max(len(question.facts), 1),
+        # An off-topic question has no facts: its "facts" is whether it was declined.
+        coverage=1 - len(missing) / len(question.facts)
+        if question.facts
+        else float(not answer.answerable),
         missing=missing,
         unverified=list(answer.unverified),
         citations_valid=cited <= listed,

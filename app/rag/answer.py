@@ -235,10 +235,10 @@ class AnswerService:
             final.cut = True
             return tail, final
 
-        # Decided from the evidence before any model is asked: an address, a live read or a
-        # listed token is always answered by what is known of it.
-        anchored = bool(retrieval.addresses or misses or facts or original)
-        anchored |= bool(review and review.asked)
+        # Decided from the evidence before any model is asked: an address or a live read is
+        # always answered by what is known of it. A token symbol the question only seems to name
+        # (the word "bond") is judged like any other word.
+        anchored = bool(retrieval.addresses or misses or facts)
         coverage = Coverage(True)
         if self.use_retrieval and self.decline_uncovered:
             coverage = await anyio.to_thread.run_sync(judge, query, hits, self.embedder, anchored)
