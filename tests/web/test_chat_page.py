@@ -517,3 +517,21 @@ def test_markdown_forms_and_address_spellings_render_inert(
     assert not shows_invented(text) and body.locator("button.copy").count() == 0
     assert text.count("0x1234…5678 [unverified address]") == 2
     assert foreign == []
+
+
+def test_a_question_the_knowledge_base_does_not_cover_is_shown_as_not_covered(
+    make_site: Callable[..., Site], corpus: Path, page: Page, tmp_path: Path
+) -> None:
+    site = make_site(corpus)
+    _open(page, site.url)
+    with page.expect_response(lambda r: r.url.endswith("/v1/chat")) as asked:
+        _ask(page, "Who won the 2022 World Cup?")
+    bot = _answered(page, 1)
+    assert _answer_event(asked.value.text())["answerable"] is False
+    notice = bot.locator(".notice.not-covered")
+    expect(notice).to_have_text("Not covered: the knowledge base does not answer this question.")
+    expect(bot.locator(".answer-body")).to_contain_text("does not cover this question")
+    expect(bot.locator(".sources li")).to_have_count(0)  # no unrelated source is listed
+    assert "quotes the closest sentences" not in bot.inner_text()
+    assert site.llm.requests == []  # declined before the model was asked
+    _screenshot(page, tmp_path / "not-covered.png")
