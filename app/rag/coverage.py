@@ -108,7 +108,9 @@ def _known(word: str, stems: set[str], prefixes: set[str]) -> bool:
 def _found(term: str, stems: set[str], prefixes: set[str]) -> bool:
     if _known(term, stems, prefixes) or _known(term.replace("-", ""), stems, prefixes):
         return True  # "re-entering" is "reentering"
-    parts = [p for p in re.split(r"[-/.']", term) if len(p) > 2 and p not in _STOPWORDS]
+    # A number is a part ("10-year"): a document with "year" alone does not say "10-year".
+    parts = [p for p in re.split(r"[-/.']", term) if len(p) > 2 or p.isdigit()]
+    parts = [p for p in parts if p not in _STOPWORDS]
     return bool(parts) and all(_known(p, stems, prefixes) for p in parts)
 
 
