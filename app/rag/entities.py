@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
@@ -132,13 +132,13 @@ class EntityFinder:
         for address in named.addresses:
             found.append(_address(address, chain, hits, facts, turn))
         for symbol in named.tokens:
-            found.append(Entity("token", symbol, self.symbols.get(symbol, ""), chain, turn))
+            found.append(Entity("token", symbol, _titled(symbol, hits), chain, turn))
         event = bool(EVENT_WORDS.search(question))
         for name in named.names:
             entity = self._name(name, event, chain, hits, turn)
             if entity.kind != "name" or not _all_chain(name):  # "its own Cosmos chain"
                 found.append(entity)
-        return found[:MAX_ENTITIES]
+        return _merged(found)[:MAX_ENTITIES]
 
     def _name(
         self, name: str, event: bool, chain: str | None, hits: Sequence[ScoredChunk], turn: int
@@ -202,6 +202,34 @@ def _address(
     if about is None:
         return Entity("address", address, "", chain, turn)
     return Entity("address", address, name_of(about.title), chain or about.chain, turn)
+
+
+def _merged(entities: list[Entity]) -> list[Entity]:
+    """One entity per kind and value ("Yearn Finance" is the listed YFI named twice), with the
+    first label any of them has."""
+    out: list[Entity] = []
+    for entity in entities:
+        same = next(
+            (n for n, e in enumerate(out) if (e.kind, e.value) == (entity.kind, entity.value)), None
+        )
+        if same is None:
+            out.append(entity)
+        elif not out[same].label and entity.label:
+            out[same] = replace(out[same], label=entity.label)
+    return out
+
+
+def _titled(symbol: str, hits: Sequence[ScoredChunk]) -> str:
+    """A token's name as the documents about it write it ("Wrapped Ether (WETH)"), a document
+    before a token card; "" when none is about it (the list's name may be words no document
+    has, and a query is judged by whether the documents have its words)."""
+    about = [
+        h.chunk
+        for h in hits[:_SOURCES_READ]
+        if _symbol_of(h.chunk) == symbol or re.search(rf"\b{re.escape(symbol)}\b", h.chunk.title)
+    ]
+    about.sort(key=lambda c: bool(_symbol_of(c)))
+    return name_of(about[0].title) if about else ""
 
 
 def _symbol_of(chunk: Chunk) -> str:

@@ -36,7 +36,7 @@ class Entity:
         """One line for a prompt: kind, value, label and chain, and the turn it was named in."""
         text = f"{self.kind} {self.value}"
         if self.label and self.label.lower() != self.value.lower():
-            text += f" ({self.label})"
+            text += f', "{self.label}"'
         if self.chain:
             text += f" on {chain_label(self.chain)}"
         return f"{text}, since turn {self.turn}"

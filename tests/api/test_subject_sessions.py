@@ -76,7 +76,7 @@ def test_with_a_model_the_condense_request_carries_the_subject(
     # Turn 1 answers; turns 2 and 3 each condense, then answer.
     condense = [r["messages"][0]["content"] for r in state.requests if len(r["messages"]) == 1]
     assert len(condense) == 2
-    assert "- token WETH (Wrapped Ether), since turn 1" in condense[0]
+    assert '- token WETH, "Wrapped Ether (WETH)", since turn 1' in condense[0]
     assert "Follow-up question: what is its contract address?" in condense[0]
-    assert "- token WETH (Wrapped Ether), since turn 1" in condense[1]
+    assert '- token WETH, "Wrapped Ether (WETH)", since turn 1' in condense[1]
     assert "Follow-up question: and on Arbitrum?" in condense[1]

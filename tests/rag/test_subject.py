@@ -62,8 +62,8 @@ def test_what_a_question_names(
 
 @pytest.mark.parametrize(
     "question",
-    ["is it safe?", "What is the key risk?", "How much was lost?", "Is It Safe?", "What is the TVL?",
-     "what is its contract address?", "Who founded it?"],
+    ["is it safe?", "What is the key risk?", "How much was lost?", "Is It Safe?",
+     "What is the TVL?", "what is its contract address?", "Who founded it?"],
 )  # fmt: skip
 def test_ordinary_words_name_nothing(finder: EntityFinder, question: str) -> None:
     assert not finder.named(question).anything  # "safe", "key" are tickers too, but not here
@@ -138,7 +138,7 @@ def test_terms_name_the_subject_once_and_its_chain() -> None:
     assert subject.terms() == "USDC USDCoin Circle on Arbitrum"
     assert subject.terms(with_chain=False) == "USDC USDCoin Circle"
     assert Subject(topic="What is a flash loan?", turn=1).terms() == "What is a flash loan?"
-    assert "token USDC (USDCoin), since turn 1" in subject.describe()
+    assert 'token USDC, "USDCoin", since turn 1' in subject.describe()
     assert "- chain Arbitrum" in subject.describe()
 
 
@@ -153,3 +153,18 @@ def test_the_stored_form_round_trips_and_bad_rows_are_not_trusted() -> None:
     stored["chain"] = "atlantis"
     stored["turn"] = -1
     assert Subject.from_json(stored) == Subject(subject.entities, None, "what is it?", 0)
+
+
+def test_a_token_is_named_as_its_documents_name_it_never_by_the_list_alone(
+    finder: EntityFinder,
+) -> None:
+    card = _hit("USDCoin (USDC) on Arbitrum", chain="arbitrum", metadata={"symbol": "USDC"})
+    doc = _hit("USDC stablecoin contracts", type="contract")
+    q = "What is USDC?"
+    [usdc] = finder.entities(finder.named(q), q, [card, doc], [], 1)
+    assert usdc.label == "USDC stablecoin contracts"  # the document before the card
+    [bare] = finder.entities(finder.named(q), q, [], [], 1)
+    assert bare.label == ""  # "USDCoin" is the list's word: a query judged by it finds nothing
+    q = "What is Yearn Finance?"  # the listed YFI, by its name: one entity, in the user's words
+    [yfi] = finder.entities(finder.named(q), q, [], [], 1)
+    assert (yfi.kind, yfi.value, yfi.label) == ("token", "YFI", "Yearn Finance")
