@@ -60,11 +60,11 @@ ROLES = (
 )
 # Which round trip of an inspection each check waits for: 0 is the inspection's own batch (code,
 # token calls, owner(), paused()), 1 the owner's code and the Transfer-log pages, 2 the holders'
-# balances, 3 the simulated transfers. lookalike reads no chain.
+# balances, 3 the simulated transfers (and a flagged holder's code). lookalike reads no chain.
 STAGE = {
     "owner_is_eoa": 1,
     "owner_is_multisig": 1,
-    "holder_concentration": 2,
+    "holder_concentration": 3,  # a flagged holder's code is read with the transfers
     "fee_on_transfer": 3,
     "transfer_blocked_for_holders": 3,
 }
