@@ -215,7 +215,9 @@ def test_llm_failure_falls_back_to_extractive(
     assert r.status_code == 200
     assert body["mode"] == "extractive"
     assert "language model was unavailable" in body["answer"]
-    assert body["warnings"]
+    # Said once, by the answer's first line; `mode` tells programs.
+    assert body["answer"].count("language model") == 1
+    assert not any("language model" in w for w in body["warnings"])
     assert body["sources"][0]["source"] == "terra-collapse-2022.md"
 
 
