@@ -132,7 +132,8 @@ class EntityFinder:
         for address in named.addresses:
             found.append(_address(address, chain, hits, facts, turn))
         for symbol in named.tokens:
-            found.append(Entity("token", symbol, _titled(symbol, hits), chain, turn))
+            listed = self.symbols.get(symbol, "")
+            found.append(Entity("token", symbol, _titled(symbol, listed, hits), chain, turn))
         event = bool(EVENT_WORDS.search(question))
         for name in named.names:
             entity = self._name(name, event, chain, hits, turn)
@@ -219,17 +220,21 @@ def _merged(entities: list[Entity]) -> list[Entity]:
     return out
 
 
-def _titled(symbol: str, hits: Sequence[ScoredChunk]) -> str:
+def _titled(symbol: str, listed: str, hits: Sequence[ScoredChunk]) -> str:
     """A token's name as the documents about it write it ("Wrapped Ether (WETH)"), a document
-    before a token card; "" when none is about it (the list's name may be words no document
-    has, and a query is judged by whether the documents have its words)."""
+    before a token card; else the list's name where the documents use it; else "" (a query is
+    judged by whether the documents have its words, and "USDCoin" may be in none)."""
     about = [
         h.chunk
         for h in hits[:_SOURCES_READ]
         if _symbol_of(h.chunk) == symbol or re.search(rf"\b{re.escape(symbol)}\b", h.chunk.title)
     ]
     about.sort(key=lambda c: bool(_symbol_of(c)))
-    return name_of(about[0].title) if about else ""
+    if about:
+        return name_of(about[0].title)
+    said = re.compile(rf"(?<![\w-]){re.escape(listed)}(?![\w-])", re.IGNORECASE)
+    used = listed and any(said.search(f"{h.chunk.title} {h.chunk.text}") for h in hits)
+    return listed if used else ""
 
 
 def _symbol_of(chunk: Chunk) -> str:
@@ -238,13 +243,13 @@ def _symbol_of(chunk: Chunk) -> str:
 
 
 def name_of(title: str) -> str:
-    """A document's title as a name for its subject, without the chains it names ("Uniswap
-    (UNI) on Ethereum" is Uniswap (UNI) on any chain; the chain is the question's to say)."""
+    """A document's title as a name for its subject, without the chain it places it on
+    ("Uniswap (UNI) on Ethereum" is Uniswap (UNI) on any chain; the chain is the question's to
+    say); a chain that is part of the name stays ("Polygon (MATIC) on Polygon")."""
     text = title
     for chain in chains_in(title):
         for alias in (chain.label, *chain.aliases, *chain.ambiguous):
             text = re.sub(rf"(?i)\b(on|in)\s+{re.escape(alias)}\b", " ", text)
-            text = re.sub(rf"(?i)(?<![\w-]){re.escape(alias)}(?![\w-])", " ", text)
     return " ".join(text.split())
 
 

@@ -165,6 +165,10 @@ def test_a_token_is_named_as_its_documents_name_it_never_by_the_list_alone(
     assert usdc.label == "USDC stablecoin contracts"  # the document before the card
     [bare] = finder.entities(finder.named(q), q, [], [], 1)
     assert bare.label == ""  # "USDCoin" is the list's word: a query judged by it finds nothing
+    used = _hit("Stablecoins", type="blog")
+    used.chunk.text = "USDCoin and DAI are dollar stablecoins."
+    [listed] = finder.entities(finder.named(q), q, [used], [], 1)
+    assert listed.label == "USDCoin"  # the documents use the list's name
     q = "What is Yearn Finance?"  # the listed YFI, by its name: one entity, in the user's words
     [yfi] = finder.entities(finder.named(q), q, [], [], 1)
     assert (yfi.kind, yfi.value, yfi.label) == ("token", "YFI", "Yearn Finance")
