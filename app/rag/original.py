@@ -13,10 +13,11 @@ from typing import Any
 
 from app.chain.canonical import CanonicalTokens, KnownToken
 from app.kb.addresses import find_addresses
-from app.kb.chains import label
+from app.kb.chains import chains_in, label
 from app.kb.models import ScoredChunk
 from app.kb.store import QdrantStore
 from app.rag.context import Source, sanitise
+from app.rag.extractive import terms
 from app.rag.notices import original_lead
 
 _WORD = re.compile(r"\$?[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
@@ -76,6 +77,9 @@ _EVERYDAY = frozenset(
     }
 )
 _MAX_ALSO = 8
+# Words besides the token and the chain that still ask what the token is ("tell me about X").
+_MAX_OTHER_TERMS = 2
+_ASKING = frozenset({"tell", "me", "about", "show", "give", "explain", "info", "information"})
 _FETCH = 4  # chunks of the original's documents fetched when retrieval missed them
 
 
@@ -98,6 +102,7 @@ class OriginalFirst:
         for token in canonical.by_address.values():
             self.by_symbol.setdefault(token.symbol, []).append(token)
         self._folded = {s.lower(): s for s in self.by_symbol if len(s) >= 3}
+        self._upper_symbols = {s.upper() for s in self.by_symbol}
         # Names of two words or more ("Wrapped Ether", "USD Coin"), any case.
         self._names = {
             t.name.lower(): t.symbol
@@ -131,7 +136,7 @@ class OriginalFirst:
         if find_addresses(question):
             return None  # an address asked about leads with its own block
         symbols = self.symbols(question)
-        if len(symbols) != 1:
+        if len(symbols) != 1 or not self._about_the_token(question):
             return None
         tokens = self.by_symbol[symbols.pop()]
         if len(tokens) < 2:
@@ -141,6 +146,17 @@ class OriginalFirst:
         chosen = (on_named or home or self._declared(tokens, hits) or tokens)[0]
         others = [t for t in tokens if t != chosen and t.address != chosen.address]
         return Original(chosen, others)
+
+    def _about_the_token(self, question: str) -> bool:
+        """Whether the question asks what the token is or where, not something that only
+        mentions it ("Can I turn cvxCRV back into CRV?")."""
+        rest = f" {question.lower()} "
+        for name in self._names:
+            rest = rest.replace(name, " ")
+        named = {t for c in chains_in(question) for t in terms(" ".join((c.label, *c.aliases)))}
+        words = terms(rest) - named - _ASKING
+        words = {w for w in words if w.lstrip("$").upper() not in self._upper_symbols}
+        return len(words) <= _MAX_OTHER_TERMS
 
     @staticmethod
     def _declared(tokens: list[KnownToken], hits: list[ScoredChunk]) -> list[KnownToken]:
@@ -162,8 +178,13 @@ class OriginalFirst:
         filters: dict[str, Any] | None,
         top_k: int,
     ) -> list[ScoredChunk]:
-        """The original's documents first, then the rest, its versions elsewhere last."""
+        """The original's documents first (those about it, then those naming it), then the
+        rest, the cards of its versions elsewhere last."""
         address = original.token.address
+
+        def names(h: ScoredChunk) -> bool:
+            return address in h.chunk.addresses or address.lower() in h.chunk.text.lower()
+
         about = [h for h in hits if address in h.chunk.subject_addresses]
         if not about:
             top = hits[0].score if hits else 1.0
@@ -172,12 +193,14 @@ class OriginalFirst:
                 for c in self.store.by_addresses([address], limit=_FETCH, filters=filters)
                 if address in c.subject_addresses
             ]
-        elsewhere = {t.address for t in original.others}
         ids = {h.chunk.id for h in about}
+        naming = [h for h in hits if h.chunk.id not in ids and names(h)]
+        ids |= {h.chunk.id for h in naming}
+        elsewhere = {t.address for t in original.others}
         rest = [h for h in hits if h.chunk.id not in ids]
         bridged = [h for h in rest if elsewhere & set(h.chunk.subject_addresses)]
         plain = [h for h in rest if h not in bridged]
-        return (about + plain + bridged)[: max(top_k, len(about))]
+        return (about + naming + plain + bridged)[: max(top_k, len(about))]
 
     def lead(
         self, original: Original, hits: list[ScoredChunk], sources: list[Source]

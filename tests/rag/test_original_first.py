@@ -102,3 +102,21 @@ def test_the_lead_names_the_original_then_also_on_from_the_list() -> None:
     assert line.startswith(f"**USDCoin (USDC)** is {USDC} on Ethereum [1].")
     assert f"Also on: Arbitrum {USDC_ARB}" in line
     assert USDC_ARB.lower() in first.addresses(original)
+
+
+def test_a_document_naming_the_chains_address_is_not_demoted() -> None:
+    usdc = chunk("usdc", "ethereum", USDC).model_copy(
+        update={"text": f"USDC on Ethereum is {USDC}; native USDC on Arbitrum is {USDC_ARB}."}
+    )
+    other = chunk("makerdao", "ethereum", "0x" + "2" * 40)
+    first = originals()
+    original = first.pick("What is the USDC contract on Arbitrum?", [], ["arbitrum"])
+    assert original is not None and original.token.address == USDC_ARB
+    ordered = first.first(original, [hit(other), hit(usdc)], None, top_k=5)
+    assert [h.chunk.id for h in ordered] == ["usdc", "makerdao"]
+
+
+def test_a_question_that_only_mentions_a_symbol_is_left_alone() -> None:
+    first = originals()
+    assert first.pick("Can I turn cvxCRV back into CRV?", [], []) is None
+    assert first.pick("Why did USDC lose its peg in March 2023?", [], []) is None
