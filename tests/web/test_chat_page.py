@@ -535,3 +535,17 @@ def test_a_question_the_knowledge_base_does_not_cover_is_shown_as_not_covered(
     assert "quotes the closest sentences" not in bot.inner_text()
     assert site.llm.requests == []  # declined before the model was asked
     _screenshot(page, tmp_path / "not-covered.png")
+
+
+def test_a_string_that_is_not_quite_an_address_is_called_out_first(
+    make_site: Callable[..., Site], page: Page
+) -> None:
+    site = make_site()
+    site.llm.fail_status = 503  # the extractive answer, as without a model
+    near = site.addresses["token18"][:-1]  # one character short
+    _open(page, site.url)
+    _ask(page, f"What is {near}?")
+    bot = _answered(page, 1)
+    first = bot.locator(".answer-body > *").first
+    expect(first).to_contain_text(f"Not an address: {near} has 39 characters after 0x")
+    expect(bot.locator(".notice")).to_contain_text(f"{near} is not a valid address")
