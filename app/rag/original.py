@@ -77,6 +77,7 @@ _EVERYDAY = frozenset(
     }
 )
 _MAX_ALSO = 8
+_GENERIC = frozenset({"token", "coin"})
 # Words besides the token and the chain that still ask what the token is ("tell me about X").
 _MAX_OTHER_TERMS = 2
 _ASKING = frozenset({"tell", "me", "about", "show", "give", "explain", "info", "information"})
@@ -109,6 +110,11 @@ class OriginalFirst:
             for t in canonical.by_address.values()
             if len(t.name.split()) >= 2 and len(t.name) >= 6
         }
+        # "ChainLink Token" is also called Chainlink: the name without a generic last word.
+        for name, symbol in list(self._names.items()):
+            head, _, last = name.rpartition(" ")
+            if last in _GENERIC and len(head) >= 5 and head not in _EVERYDAY:
+                self._names.setdefault(head, symbol)
 
     def symbols(self, question: str) -> set[str]:
         """Listed symbols the question names: as written, in lower case, or by a token's name."""

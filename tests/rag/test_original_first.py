@@ -120,3 +120,9 @@ def test_a_question_that_only_mentions_a_symbol_is_left_alone() -> None:
     first = originals()
     assert first.pick("Can I turn cvxCRV back into CRV?", [], []) is None
     assert first.pick("Why did USDC lose its peg in March 2023?", [], []) is None
+
+
+def test_a_name_without_its_generic_last_word_is_the_token() -> None:
+    original = originals().pick("What is Chainlink?", [], [])
+    assert original is not None and original.token.symbol == "LINK"
+    assert original.token.chain == "ethereum"
