@@ -31,7 +31,9 @@ _FRAME_WORDS = """a about above after again against all also am an and any are a
     same say says she should so some still such take takes tell tells than that the their them
     then there these they thing things this those through to too under until up us use used very
     was we were what when where which while who whom whose why will with would yes yet you your
-    explain happen happens happened work works mean means show give"""
+    explain happen happens happened work works mean means show give everything anything
+    something describe details detail info information overview summary summarize summarise
+    brief briefly quick want need learn let"""
 _STOPWORDS = frozenset(_FRAME_WORDS.split())
 _SUFFIXES = ("ing", "ies", "ied", "es", "ed", "s", "ly", "y", "e")
 # A question whose missing terms are at most this share of its terms may still be answered

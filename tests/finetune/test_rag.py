@@ -40,6 +40,7 @@ class Recording:
 
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
+        self.store = retriever.store  # the answer chain reads documents by address from it
         self.last: Retrieval | None = None
 
     def retrieve(self, *args: Any, **kwargs: Any) -> Retrieval:

@@ -272,7 +272,7 @@ def test_hostile_markup_from_the_model_is_inert(make_site: Callable[..., Site], 
     foreign: list[str] = []
     page.on("request", lambda r: foreign.append(r.url) if "evil.example" in r.url else None)
     _open(page, site.url)
-    _ask(page, "Show me the logo")
+    _ask(page, "What is the Fixture Token?")  # covered, so the model is asked
     bot = _answered(page, 1)
     expect(bot.locator(".answer-body")).to_contain_text("Here is the logo")
     assert page.locator("img").count() == 0
@@ -415,13 +415,13 @@ def test_unknown_session_starts_a_new_one_and_new_chat_forgets_it(
     _open(page, site.url)
     site.llm.replies.append("First answer.")
     with page.expect_response(lambda r: r.url.endswith("/v1/chat")) as first:
-        _ask(page, "First question?")
+        _ask(page, "What is the Fixture Token?")
     _answered(page, 1)
     issued = _answer_event(first.value.text())["session_id"]
     page.route("**/v1/chat", expire)
     site.llm.replies += ["Second answer."]
     with page.expect_response(lambda r: r.url.endswith("/v1/chat") and r.status == 200) as second:
-        _ask(page, "Second question?")
+        _ask(page, "How many decimals does the Fixture Token have?")
     expect(_answered(page, 2).locator(".answer-body")).to_contain_text("Second answer")
     fresh = _answer_event(second.value.text())["session_id"]
     assert refused == [issued]
@@ -430,7 +430,7 @@ def test_unknown_session_starts_a_new_one_and_new_chat_forgets_it(
     page.get_by_role("button", name="New chat").click()
     expect(page.locator("article")).to_have_count(0)
     site.llm.replies.append("Third answer.")
-    _ask(page, "Third question?")
+    _ask(page, "What is the supply of the Fixture Token?")
     _answered(page, 1)
     assert "session_id" not in sent[-1]
 
