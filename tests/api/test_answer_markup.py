@@ -9,33 +9,25 @@ from pathlib import Path
 
 import httpx
 import pytest
-from markdown_it import MarkdownIt
 
 from app.api.app import create_app
 from app.services import Services
 from tests.conftest import ingest
 from tests.support.answer_routes import ROUTES, ask
 from tests.support.fake_llm import FakeLLM
-from tests.support.hostile_markdown import BANNED, INVENTED, REPLY, SPELLINGS, shows_invented
+from tests.support.hostile_markdown import (
+    BANNED,
+    INVENTED,
+    REPLY,
+    SPELLINGS,
+    rendered_targets,
+    shows_invented,
+)
 from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 
 VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"  # Balancer's Vault, in the sample corpus
-
-
-def _targets(text: str) -> list[str]:
-    """Links, images and raw HTML a CommonMark + GFM renderer makes of a text."""
-    md = MarkdownIt("gfm-like", {"html": True})
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    found = []
-    for token in md.parse(text):
-        for t in [token, *(token.children or [])]:
-            if t.type in ("link_open", "image"):
-                found.append(str(t.attrs.get("href") or t.attrs.get("src")))
-            elif t.type in ("html_inline", "html_block"):
-                found.append(t.content)
-    return found
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -48,7 +40,7 @@ def test_markdown_forms_and_address_spellings_never_reach_the_client(
     state.replies.append(f"{REPLY}\n\nThe vault is {grounded} [1].\n\n{spelled}")
     text, meta = ask(url, route, "Where do Balancer flash loans come from?")
     assert not any(bad in text for bad in BANNED), text
-    assert _targets(text) == []
+    assert rendered_targets(text) == []
     assert text.startswith("Here is what I found [1].") and "That is all." in text
     assert not shows_invented(text), text
     assert text.count("0x1234…5678 [unverified address]") == len(SPELLINGS)

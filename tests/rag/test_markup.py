@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from app.rag.leakguard import LeakGuard
 from app.rag.markup import clean, describe, open_construct
 from app.rag.output import OutputFilter
-from tests.support.hostile_markdown import BANNED, FORMS
+from tests.support.hostile_markdown import BANNED, FORMS, rendered_targets
 
 ADDR = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 
@@ -53,26 +52,12 @@ def test_open_constructs_are_found() -> None:
     assert open_construct("closed <b> tag") == -1
 
 
-def _rendered_links(text: str) -> list[str]:
-    """Link and image targets, and raw HTML, as an independent CommonMark + GFM parser sees them."""
-    md = MarkdownIt("gfm-like", {"html": True})
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    found = []
-    for token in md.parse(text):
-        for t in [token, *(token.children or [])]:
-            if t.type in ("link_open", "image"):
-                found.append(str(t.attrs.get("href") or t.attrs.get("src")))
-            elif t.type in ("html_inline", "html_block"):
-                found.append(t.content)
-    return found
-
-
 @pytest.mark.parametrize("name", FORMS)
 def test_markdown_forms_renderers_accept_are_cleaned(name: str) -> None:
     text = f"See [the docs](https://docs.example/a) [1].\n\n{FORMS[name]}"
     out = clean(text, source_urls=["https://docs.example/a"])
     assert not any(bad in out.text for bad in BANNED), out.text
-    assert _rendered_links(out.text) == ["https://docs.example/a"], out.text
+    assert rendered_targets(out.text) == ["https://docs.example/a"], out.text
     assert sum(out.changes.values()) >= 1
 
 
@@ -82,7 +67,7 @@ def test_markdown_forms_stay_inert_when_streamed_in_small_pieces(name: str) -> N
     out = OutputFilter(LeakGuard("unrelated hidden prompt text for the guard"), set(), [])
     sent = "".join(out.feed(reply[i : i + 3]) for i in range(0, len(reply), 3)) + out.finish()
     assert not any(bad in sent for bad in BANNED), sent
-    assert _rendered_links(sent) == []
+    assert rendered_targets(sent) == []
 
 
 def test_a_source_url_that_is_not_http_lets_no_link_through() -> None:
@@ -95,7 +80,7 @@ def test_kept_links_are_written_inline_and_cannot_become_images() -> None:
     text = "Read it\\![docs][d]\n\n[d]: https://docs.example/a"
     out = clean(text, source_urls=["https://docs.example/a"])
     assert out.text == "Read it\\![docs](https://docs.example/a)"
-    assert _rendered_links(out.text) == ["https://docs.example/a"]
+    assert rendered_targets(out.text) == ["https://docs.example/a"]
 
 
 def test_ordinary_markdown_is_kept() -> None:
@@ -129,10 +114,10 @@ _PIECES = [
 def test_any_mix_of_markup_renders_only_kept_links(pieces: list[str], step: int) -> None:
     text = "".join(pieces)
     urls = ["https://docs.example/a"]
-    assert set(_rendered_links(clean(text, urls).text)) <= set(urls)
+    assert set(rendered_targets(clean(text, urls).text)) <= set(urls)
     out = OutputFilter(LeakGuard("unrelated hidden prompt text for the guard"), set(), urls)
     sent = "".join(out.feed(text[i : i + step]) for i in range(0, len(text), step)) + out.finish()
-    assert set(_rendered_links(sent)) <= set(urls)
+    assert set(rendered_targets(sent)) <= set(urls)
 
 
 def test_open_code_is_held_whole() -> None:

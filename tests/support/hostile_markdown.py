@@ -10,6 +10,8 @@ import html
 import re
 import unicodedata
 
+from markdown_it import MarkdownIt
+
 FORMS = {
     "reference, URL on the next line": (
         "Claim your [refund][next] today.\n\n[next]:\n  https://evil.example/next"
@@ -65,3 +67,17 @@ def readable(text: str) -> str:
 def shows_invented(text: str) -> bool:
     """Whether the invented address can be read (and copied) whole from a text."""
     return _BODY.lower() in readable(text)
+
+
+def rendered_targets(text: str) -> list[str]:
+    """Link and image targets, and raw HTML, as an independent CommonMark + GFM parser sees them."""
+    md = MarkdownIt("gfm-like", {"html": True})
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    found = []
+    for token in md.parse(text):
+        for t in [token, *(token.children or [])]:
+            if t.type in ("link_open", "image"):
+                found.append(str(t.attrs.get("href") or t.attrs.get("src")))
+            elif t.type in ("html_inline", "html_block"):
+                found.append(t.content)
+    return found
