@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 from eth_utils import to_checksum_address
 
@@ -161,25 +161,9 @@ def concentration(
         call_evidence(token, BALANCE_OF + abi.address_arg(h), block, results[holders.index(h)])
         for _, h in ranked[:3]
     ]
-    if ranked and Fraction(ranked[0][0], supply) >= THRESHOLD:
-        v, h = ranked[0]
-        summary = say(
-            "holders.found",
-            holder=to_checksum_address(h),
-            share=_pct(Fraction(v, supply)),
-            threshold=_pct(THRESHOLD),
-            **span,
-        )
-        return Check(
-            id="holder_concentration",
-            status="found",
-            summary=summary,
-            evidence=more[0],
-            more_evidence=[logs_ev, *more[1:]],
-            details=details,
-        ), balances
     seen = Fraction(sum(v for v, _ in ranked), supply)
-    if 1 - seen >= THRESHOLD:
+    found = bool(ranked) and Fraction(ranked[0][0], supply) >= THRESHOLD
+    if not found and 1 - seen >= THRESHOLD:
         summary = say("holders.partial", seen=_pct(seen), **span)
         return Check(
             id="holder_concentration",
@@ -189,9 +173,11 @@ def concentration(
             more_evidence=more,
             details=details,
         ), balances
+    # The largest holder seen, over the threshold or (with enough of the supply seen) under it.
+    status: Literal["found", "not_found"] = "found" if found else "not_found"
     v, h = ranked[0]
     summary = say(
-        "holders.not_found",
+        f"holders.{status}",
         holder=to_checksum_address(h),
         share=_pct(Fraction(v, supply)),
         threshold=_pct(THRESHOLD),
@@ -199,7 +185,7 @@ def concentration(
     )
     return Check(
         id="holder_concentration",
-        status="not_found",
+        status=status,
         summary=summary,
         evidence=more[0],
         more_evidence=[logs_ev, *more[1:]],
