@@ -95,46 +95,73 @@
     return state.config.chains[name] || { name, label: name, explorer: null };
   }
 
-  function addressWidget(address, chain) {
+  // An address as people read it: 0xA0b8…eB48, the full checksummed one a tap away (its title,
+  // its label, a tap shows it whole). The copy button (copying it whole) and the explorer link go
+  // on one mention per address in a turn: its card's, or else its first.
+  const shortened = (address) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+
+  function addressWidget(address, chain, { link = false, copy = link } = {}) {
     const info = chainInfo(chain || state.config.defaultChain);
-    const copy = el("button", {
-      type: "button",
-      class: "copy",
-      title: "Copy address",
-      "aria-label": `Copy ${address}`,
-      "data-address": address,
-      text: "Copy",
+    const code = el("code", { text: shortened(address) });
+    const reveal = el(
+      "button",
+      { type: "button", class: "reveal", title: address, "aria-label": `Address ${address}, show in full`, "aria-expanded": "false" },
+      code,
+    );
+    const widget = el("span", { class: "addr", "data-address": address }, reveal);
+    reveal.addEventListener("click", () => {
+      const full = reveal.getAttribute("aria-expanded") !== "true";
+      reveal.setAttribute("aria-expanded", String(full));
+      code.textContent = full ? address : shortened(address);
+      widget.classList.toggle("full", full);
     });
-    copy.addEventListener("click", () => copyAddress(copy, address));
-    const explorer = info.explorer
-      ? el("a", {
+    if (copy) {
+      const button = el("button", {
+        type: "button",
+        class: "copy",
+        title: "Copy the full address",
+        "aria-label": `Copy ${address}`,
+        "data-address": address,
+        text: "Copy",
+      });
+      button.addEventListener("click", () => copyAddress(button, address, code));
+      widget.append(button);
+    }
+    if (link && info.explorer) {
+      widget.append(
+        el("a", {
           class: "explorer",
           href: `${info.explorer}/address/${address}`,
           target: "_blank",
           rel: "noopener noreferrer",
           title: `${address} on ${info.label}'s block explorer`,
           text: `${info.label} ↗`,
-        })
-      : null;
-    return el("span", { class: "addr" }, el("code", { text: address }), copy, explorer);
+        }),
+      );
+    }
+    return widget;
   }
 
-  async function copyAddress(button, address) {
+  async function copyAddress(button, address, code) {
     try {
       await navigator.clipboard.writeText(address);
       button.textContent = "Copied";
     } catch (_) {
+      // No clipboard: show the address whole and select it, for the system's own copy.
       button.textContent = "Copy failed";
+      code.textContent = address;
       const range = document.createRange();
-      range.selectNodeContents(button.previousSibling);
+      range.selectNodeContents(code);
       getSelection().removeAllRanges();
       getSelection().addRange(range);
     }
     setTimeout(() => (button.textContent = "Copy"), 1500);
   }
 
-  // Text nodes only: what the sanitiser let through is never parsed as HTML again.
-  function decorate(root, turn, sourceCount, chainOf) {
+  // Text nodes only: what the sanitiser let through is never parsed as HTML again. `linked` holds
+  // the addresses (lower case) that already have their copy button and explorer link in this
+  // turn; with `actions` false (the question as asked) no mention gets them.
+  function decorate(root, turn, sourceCount, chainOf, linked = new Set(), actions = true) {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     const found = [];
     while (walker.nextNode()) {
@@ -142,9 +169,9 @@
       if (node.parentElement?.closest("a") || !HAS_TOKEN.test(node.nodeValue)) continue;
       // The text before the node in its block, read before any widget (with its chain label)
       // is inserted: "on Arbitrum `0x…`" names the chain of an address in a code span.
-      found.push([node, textBefore(node, root)]);
+      found.push([node, textBefore(node, root), textAfter(node, root)]);
     }
-    for (const [node, before] of found) {
+    for (const [node, before, after] of found) {
       const inCode = Boolean(node.parentElement?.closest("code, pre"));
       const text = node.nodeValue;
       const out = document.createDocumentFragment();
@@ -153,8 +180,13 @@
         out.append(text.slice(last, match.index));
         last = match.index + match[0].length;
         if (match[2]) {
-          const chain = chainOf(match[2]) || chainNamedBefore(before + text.slice(0, match.index));
-          out.append(addressWidget(match[2], chain));
+          const chain =
+            chainOf(match[2]) ||
+            chainNamedAfter(text.slice(last) + after) ||
+            chainNamedBefore(before + text.slice(0, match.index));
+          const key = match[2].toLowerCase();
+          out.append(addressWidget(match[2], chain, { link: actions && !linked.has(key) }));
+          if (actions) linked.add(key);
         } else {
           out.append(citations(match[0], match[1], turn, sourceCount, inCode));
         }
@@ -164,13 +196,37 @@
     }
   }
 
+  const BLOCKS = "p, li, td, th, dd, dt, blockquote, h1, h2, h3, h4, h5, h6";
+
   function textBefore(node, root) {
-    const block = node.parentElement?.closest("p, li, td, th, dd, dt, blockquote, h1, h2, h3, h4, h5, h6");
+    const block = node.parentElement?.closest(BLOCKS);
     if (!block || !root.contains(block)) return "";
     const range = document.createRange();
     range.setStart(block, 0);
     range.setEnd(node, 0);
     return range.toString();
+  }
+
+  function textAfter(node, root) {
+    const block = node.parentElement?.closest(BLOCKS);
+    if (!block || !root.contains(block)) return "";
+    const range = document.createRange();
+    range.setStartAfter(node);
+    range.setEnd(block, block.childNodes.length);
+    return range.toString();
+  }
+
+  // The chain named right after an address: "**0x…** on Base: …".
+  function chainNamedAfter(text) {
+    const lead = /^[\s*_`)\]]*(?:on|in) /i.exec(text);
+    if (!lead) return null;
+    const head = text.slice(0, lead[0].length + 40);
+    for (const [pattern, name] of state.chainPatterns) {
+      for (const match of head.matchAll(pattern)) {
+        if (match.index === lead[0].length) return name;
+      }
+    }
+    return null;
   }
 
   // The chain an answer names last before an address, within its sentence: "on Base is 0x…".
@@ -221,11 +277,13 @@
     fetched: "fetched feed or page",
   };
 
-  function sourcesList(turn, sources) {
+  // The sources by their numbers in the answer (1-based), each keeping its number.
+  function sourcesList(turn, sources, numbers, label, open = true) {
     const list = el("ol", { class: "sources" });
-    sources.forEach((s, i) => {
+    for (const n of numbers) {
+      const s = sources[n - 1];
       const title = s.title || s.source;
-      const item = el("li", { id: `t${turn}-s${i + 1}` });
+      const item = el("li", { id: `t${turn}-s${n}`, value: n });
       item.append(isHttp(s.url) ? externalLink(s.url, title) : el("span", { text: title }));
       if (s.source && s.source !== s.url && s.source !== title) {
         item.append(" ", el("span", { class: "source-path", text: s.source }));
@@ -235,15 +293,51 @@
         item.append(" ", el("span", { class: `source-trust trust-${s.trust}`, text: TRUST_LABELS[s.trust] }));
       }
       list.append(item);
-    });
-    return el("details", { class: "sources-box", open: true }, el("summary", { text: `Sources (${sources.length})` }), list);
+    }
+    return el("details", { class: "sources-box", open }, el("summary", { text: `${label} (${numbers.length})` }), list);
+  }
+
+  // The source numbers an answer cites, in order, each once.
+  function citedNumbers(text, sourceCount) {
+    const out = new Set();
+    for (const match of text.matchAll(/\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g)) {
+      for (const n of match[1].split(",").map((x) => Number(x.trim()))) {
+        if (n >= 1 && n <= sourceCount) out.add(n);
+      }
+    }
+    return [...out];
   }
 
   function row(label, ...value) {
     return [el("dt", { text: label }), el("dd", {}, ...value)];
   }
 
-  function contractCard(f) {
+  // A token amount in whole units ("1,000,000"), from base units and decimals; null if unreadable.
+  function wholeUnits(raw, decimals) {
+    try {
+      const value = BigInt(raw);
+      const unit = 10n ** BigInt(decimals);
+      let text = (value / unit).toLocaleString("en-US");
+      const rest = value % unit;
+      if (rest) text += `.${rest.toString().padStart(Number(decimals), "0").replace(/0+$/, "").slice(0, 6)}`;
+      return text;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  // Who stands behind an address that can upgrade a proxy (an admin or beacon contract's owner),
+  // from the turn's other reads; what kind of account that is, its own card says.
+  function accountNote(address, ctx) {
+    const held = ctx.facts.get(address.toLowerCase());
+    if (held?.account_type !== "contract" || !held.owner) return [];
+    return [" · owned by ", ctx.widget(held.owner, held.chain)];
+  }
+
+  // One card per address read on-chain. `ctx`: the turn's reads by address, a widget maker that
+  // links each address to its explorer once, whether the card is folded (an address the
+  // question did not name, read because it holds a role) and how many warnings it has above.
+  function contractCard(f, ctx) {
     const info = chainInfo(f.chain);
     const kind = { contract: "contract", eoa: "wallet (no code)", empty: "nothing deployed" }[f.account_type] || f.account_type;
     const rows = [];
@@ -252,56 +346,61 @@
       const t = f.token;
       const bits = [t.name ? `${t.name}` : "no name", t.symbol ? `(${t.symbol})` : "(no symbol)"];
       if (t.decimals !== null && t.decimals !== undefined) bits.push(`· ${t.decimals} decimals`);
-      if (t.total_supply) bits.push(`· supply ${t.total_supply} base units`);
-      rows.push(...row("Token", el("span", { class: "untrusted", title: "as the contract reports it", text: bits.join(" ") })));
+      const whole = t.total_supply && t.decimals !== null && t.decimals !== undefined ? wholeUnits(t.total_supply, t.decimals) : null;
+      if (whole) bits.push(`· supply ${whole}`);
+      else if (t.total_supply) bits.push(`· supply ${t.total_supply} base units`);
+      const title = `as the contract reports it${t.total_supply ? `; supply ${t.total_supply} base units` : ""}`;
+      rows.push(...row("Token", el("span", { class: "untrusted", title, text: bits.join(" ") })));
     }
     if (f.listed) rows.push(...row("Listed", `${f.listed.name} (${f.listed.symbol}) on ${f.listed.list}`));
     if (f.proxy) {
       const p = f.proxy;
       rows.push(...row("Proxy", `${p.standard.toUpperCase()}${p.upgrade ? ` (${p.upgrade})` : ""}`));
-      if (p.implementation) rows.push(...row("Implementation", addressWidget(p.implementation, f.chain)));
-      if (p.beacon) rows.push(...row("Beacon", addressWidget(p.beacon, f.chain)));
-      if (p.admin) rows.push(...row("Admin", addressWidget(p.admin, f.chain)));
+      if (p.implementation) rows.push(...row("Implementation", ctx.widget(p.implementation, f.chain)));
+      if (p.beacon) rows.push(...row("Beacon", ctx.widget(p.beacon, f.chain), ...accountNote(p.beacon, ctx)));
+      if (p.admin) rows.push(...row("Admin", ctx.widget(p.admin, f.chain), ...accountNote(p.admin, ctx)));
     }
-    if (f.owner) rows.push(...row("Owner", addressWidget(f.owner, f.chain)));
+    if (f.owner) rows.push(...row("Owner", ctx.widget(f.owner, f.chain)));
     if (f.protocol) rows.push(...row("Protocol", `${f.protocol.name}${f.protocol.category ? ` (${f.protocol.category})` : ""}`));
-    const card = el(
-      "section",
-      { class: "card", "aria-label": `On-chain facts of ${f.address}` },
-      el(
-        "div",
-        { class: "card-head" },
-        el("span", { class: "chain", text: info.label }),
-        el("span", { class: "kind", text: kind }),
-        el("span", { class: "block", text: `block ${f.block_number}` }),
-      ),
-      addressWidget(f.address, f.chain),
+    const head = el(
+      "div",
+      { class: "card-head" },
+      addressWidget(f.address, f.chain, { link: true }),
+      el("span", { class: "chain", text: info.label }),
+      el("span", { class: "kind", text: kind }),
+      el("span", { class: "block", text: `block ${f.block_number}` }),
     );
-    if (rows.length) card.append(el("dl", {}, ...rows));
-    if (f.warnings?.length) {
-      const list = el("ul", { class: "warnings", role: "alert" }, ...f.warnings.map((w) => el("li", { text: w })));
-      decorate(list, 0, 0, () => f.chain); // a warning may name the canonical token's address
-      card.append(list);
+    if (ctx.warned) {
+      head.append(el("span", { class: "warned-mark", text: `⚠ ${ctx.warned === 1 ? "a warning" : `${ctx.warned} warnings`} above` }));
     }
-    const checks = checksBox(f);
+    const label = `On-chain facts of ${f.address}`;
+    const card = ctx.folded
+      ? el("details", { class: "card folded", "aria-label": label }, el("summary", {}, head))
+      : el("section", { class: "card", "aria-label": label }, head);
+    if (ctx.id) card.id = ctx.id;
+    if (ctx.warned) card.classList.add("warned");
+    if (rows.length) card.append(el("dl", {}, ...rows));
+    const checks = checksBox(f, ctx);
     if (checks) card.append(checks);
     return card;
   }
 
   // Token-risk checks: found risks in red, reassuring finds plainly, then what was checked and
   // found nothing, then what could not be checked. A lookalike is already among the warnings.
-  function checksBox(f) {
+  function checksBox(f, ctx) {
     const checks = (f.checks || []).filter((c) => c.id !== "lookalike" || c.status !== "found");
     if (!checks.length) return null;
     const box = el("div", { class: "checks", "aria-label": `Checks read at block ${f.block_number}` });
     const found = (risk) => checks.filter((c) => c.status === "found" && c.risk === risk);
     if (found(true).length) {
       const list = el("ul", { class: "check-risks" }, ...found(true).map((c) => el("li", { "data-check": c.id, text: c.summary })));
-      decorate(list, 0, 0, () => f.chain);
+      ctx.decorate(list, f.chain);
       box.append(list);
     }
     if (found(false).length) {
-      box.append(el("ul", { class: "check-also" }, ...found(false).map((c) => el("li", { "data-check": c.id, text: c.summary }))));
+      const list = el("ul", { class: "check-also" }, ...found(false).map((c) => el("li", { "data-check": c.id, text: c.summary })));
+      ctx.decorate(list, f.chain);
+      box.append(list);
     }
     const named = (status) => checks.filter((c) => c.status === status);
     if (named("not_found").length) {
@@ -309,9 +408,76 @@
     }
     if (named("unknown").length) {
       const items = named("unknown").map((c) => el("li", { "data-check": c.id, text: `${c.name}: ${c.summary}` }));
-      box.append(el("details", { class: "check-unknown" }, el("summary", { text: `Could not be checked: ${named("unknown").map((c) => c.name).join(", ")}` }), el("ul", {}, ...items)));
+      const list = el("ul", {}, ...items);
+      ctx.decorate(list, f.chain);
+      box.append(el("details", { class: "check-unknown" }, el("summary", { text: `Could not be checked: ${named("unknown").map((c) => c.name).join(", ")}` }), list));
     }
     return box;
+  }
+
+  // --- saying each thing once ------------------------------------------------------------------
+
+  const ANY_ADDRESS = /0x[0-9a-fA-F]{40}/g;
+  const WARNING_LINE = /^\s*warning:\s*/i;
+
+  // The words of a text without its hex strings, for comparing what two texts say.
+  function words(text) {
+    return text.replace(/0x[0-9a-z]*/gi, " ").toLowerCase().split(/[^a-z0-9%]+/).filter(Boolean);
+  }
+
+  function trigrams(text) {
+    const w = words(text);
+    const out = new Set();
+    for (let i = 0; i + 3 <= w.length; i++) out.add(w.slice(i, i + 3).join(" "));
+    return out;
+  }
+
+  // Whether the answer already says what a notice says (most of its word runs are in it).
+  function alreadySaid(notice, said) {
+    const own = [...trigrams(notice)];
+    return own.length > 0 && own.filter((t) => said.has(t)).length / own.length >= 0.6;
+  }
+
+  const warningKey = (text) => words(text.replace(WARNING_LINE, "")).join(" ");
+
+  // The [n] numbers of a list item's own text (not its nested lists').
+  function itemCitations(item) {
+    let text = "";
+    for (const node of item.childNodes) if (!["UL", "OL"].includes(node.nodeName)) text += node.textContent;
+    return [...text.matchAll(/\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g)].flatMap((m) => m[1].split(",").map((n) => Number(n.trim())));
+  }
+
+  // The address a list's block is about: the first one in the paragraph that heads it.
+  function blockAddress(list) {
+    const head = list.previousElementSibling;
+    return head?.nodeName === "P" ? (head.textContent.match(ANY_ADDRESS) || [null])[0] : null;
+  }
+
+  // The extractive answer's address blocks restate what the cards show: a line citing only
+  // on-chain reads that have a card (and the uncited line that continues them) is the card's
+  // to say. "Warning:" lines are lifted out, to be listed once above the answer.
+  function tidyAnswer(fragment, carded, extractive) {
+    const lifted = [];
+    for (const list of fragment.querySelectorAll("ul, ol")) {
+      const subject = blockAddress(list);
+      let previousCovered = false;
+      for (const item of [...list.children]) {
+        const text = item.textContent.trim();
+        if (WARNING_LINE.test(text)) {
+          const warning = text.replace(WARNING_LINE, "");
+          const named = subject && !warning.toLowerCase().includes(subject.toLowerCase());
+          lifted.push(named ? `${subject}: ${warning}` : warning);
+          item.remove();
+          continue;
+        }
+        const cites = itemCitations(item);
+        const covered = extractive && (cites.length ? cites.every((n) => carded.has(n)) : previousCovered);
+        if (covered) item.remove();
+        previousCovered = covered;
+      }
+      if (!list.children.length) list.remove();
+    }
+    return lifted;
   }
 
   // --- one question and its answer -------------------------------------------------------------
@@ -324,12 +490,9 @@
       this.pending = false;
       $("empty-hint")?.remove();
       this.body = el("div", { class: "answer-body" }, el("p", { class: "typing", text: "Thinking…" }));
-      this.node = el(
-        "article",
-        { class: "turn", "data-turn": this.n },
-        el("div", { class: "msg user", text: question }),
-        el("div", { class: "msg bot" }, this.body),
-      );
+      const asked = el("div", { class: "msg user", text: question });
+      decorate(asked, this.n, 0, () => null, new Set(), false); // shortened, a tap shows it whole
+      this.node = el("article", { class: "turn", "data-turn": this.n }, asked, el("div", { class: "msg bot" }, this.body));
       $("log").append(this.node);
       scrollToEnd();
     }
@@ -348,32 +511,104 @@
       });
     }
 
+    // Laid out as a person reads it: what must not be missed, the answer, the cards of what was
+    // read on-chain, the sources the answer cites.
     finish(response) {
       this.response = response;
       this.text = response.answer;
-      const chains = new Map((response.onchain || []).map((f) => [f.address.toLowerCase(), f.chain]));
       this.settled = true; // a late animation frame must not redraw the streamed draft
       this.body.classList.remove("streaming");
-      this.body.replaceChildren(renderMarkdown(response.answer));
-      decorate(this.body, this.n, response.sources.length, (a) => chains.get(a.toLowerCase()) || null);
+      const sources = response.sources || [];
+      const onchain = response.onchain || [];
+      const facts = new Map(onchain.map((f) => [f.address.toLowerCase(), f]));
+      const chainOf = (a) => facts.get(a.toLowerCase())?.chain || null;
+      // On-chain sources shown as cards: [n] links to the card, not to a list entry.
+      const cardOf = new Map(onchain.map((f) => [`${f.chain}:${f.address}`.toLowerCase(), f]));
+      const cardSource = new Map();
+      sources.forEach((s, i) => {
+        const f = s.trust === "onchain" && cardOf.get(String(s.source).toLowerCase());
+        if (f && !cardSource.has(f)) cardSource.set(f, i + 1);
+      });
+      const carded = new Set(cardSource.values());
+
+      const fragment = renderMarkdown(response.answer);
+      const lifted = tidyAnswer(fragment, carded, response.mode === "extractive");
+      this.body.replaceChildren(fragment);
+      const said = trigrams(this.body.textContent);
+      const linked = new Set(onchain.map((f) => f.address.toLowerCase())); // linked on their cards
+      decorate(this.body, this.n, sources.length, chainOf, linked);
+
+      // Warnings: the answer's, the cards', then the response's notices, each once, named by
+      // address; a notice the answer itself already states is not said again.
+      const seen = new Set();
+      const once = (text) => {
+        const key = warningKey(text);
+        if (!key || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      };
+      const warnings = lifted.filter(once);
+      const warnedCards = new Map();
+      for (const f of onchain) {
+        for (const w of f.warnings || []) {
+          warnedCards.set(f, (warnedCards.get(f) || 0) + 1);
+          const text = w.toLowerCase().includes(f.address.toLowerCase()) ? w : `${f.address}: ${w}`;
+          if (once(text)) warnings.push(text);
+        }
+      }
+      const notes = (response.warnings || []).filter((w) => once(w) && !alreadySaid(w, said));
+
       const bot = this.body.parentElement;
-      const cardAddresses = new Set(chains.keys());
-      const notes = (response.warnings || []).filter((w) => ![...cardAddresses].some((a) => w.toLowerCase().startsWith(`${a}: `)));
-      const declined = response.answerable === false;
-      if (declined) {
-        // The knowledge base does not answer it: said where it cannot be missed.
+      const top = [];
+      if (response.answerable === false) {
+        // The answer says why; the label says it at a glance.
         bot.classList.add("not-covered");
-        bot.append(el("p", { class: "notice not-covered", role: "status", text: "Not covered: the knowledge base does not answer this question." }));
+        top.push(el("p", { class: "notice not-covered", role: "status", text: "Not covered" }));
       }
-      // That no language model wrote it is said once, by the answer's own first line.
+      if (warnings.length) {
+        const list = el("ul", { class: "warnings", role: "alert" }, ...warnings.map((w) => el("li", { text: w })));
+        decorate(list, this.n, 0, chainOf, linked);
+        top.push(list);
+      }
       if (notes.length) {
-        const box = el("div", { class: "notice", role: "status" });
-        if (notes.length) box.append(el("ul", {}, ...notes.map((w) => el("li", { text: w }))));
-        decorate(box, this.n, 0, (a) => chains.get(a.toLowerCase()) || null);
-        bot.append(box);
+        const box = el("ul", { class: "notice", role: "status" }, ...notes.map((w) => el("li", { text: w })));
+        decorate(box, this.n, 0, chainOf, linked);
+        top.push(box);
       }
-      for (const facts of response.onchain || []) bot.append(contractCard(facts));
-      if (response.sources.length) bot.append(sourcesList(this.n, response.sources));
+      this.body.before(...top);
+
+      // Cards: those the question named (or that nothing else points at) open, the rest folded.
+      const roles = new Set(
+        onchain.flatMap((f) => [f.owner, f.proxy?.admin, f.proxy?.beacon, f.proxy?.implementation].filter(Boolean).map((a) => a.toLowerCase())),
+      );
+      const asked = this.question.toLowerCase();
+      const ctx = {
+        facts,
+        widget: (address, chain) => {
+          const link = !linked.has(address.toLowerCase());
+          linked.add(address.toLowerCase());
+          return addressWidget(address, chain, { link });
+        },
+        decorate: (root, chain) => decorate(root, this.n, 0, (a) => chainOf(a) || chain, linked),
+      };
+      for (const f of onchain) {
+        const key = f.address.toLowerCase();
+        const folded = roles.has(key) && !asked.includes(key);
+        const n = cardSource.get(f);
+        bot.append(contractCard(f, { ...ctx, folded, warned: warnedCards.get(f) || 0, id: n ? `t${this.n}-s${n}` : null }));
+      }
+
+      // Sources: the ones the answer cites (on-chain reads are their cards). A declined answer
+      // lists none; documents it names are only the nearest, and said to be.
+      const cited = citedNumbers(response.answer, sources.length).filter((n) => !carded.has(n));
+      if (response.answerable === false) {
+        if (sources.length) {
+          const all = sources.map((_, i) => i + 1);
+          bot.append(sourcesList(this.n, sources, all, "Nearest documents, which do not answer it", false));
+        }
+      } else if (cited.length) {
+        bot.append(sourcesList(this.n, sources, cited, "Sources"));
+      }
       bot.append(feedbackBar(this));
       scrollToEnd();
     }

@@ -156,11 +156,11 @@ def test_streamed_answer_with_sources_cards_copy_and_follow_up(
     assert len(partial) < len(final) and final.rstrip().endswith("before relying on it.")
     answer = _answer_event(first.value.text())
 
-    # [n] markers link to the numbered sources; a source with a URL is a link.
+    # [n] markers link to the numbered sources the answer cites; a source with a URL is a link.
     sources = answer["sources"]
     assert len(sources) >= 2
     items = bot.locator(".sources li")
-    expect(items).to_have_count(len(sources))
+    expect(items).to_have_count(len(_cited(answer)))
     cite = bot.locator("a.cite", has_text="[1]").first
     assert cite.get_attribute("href") == "#t1-s1"
     expect(page.locator("#t1-s1")).to_contain_text(sources[0]["title"])
@@ -170,11 +170,14 @@ def test_streamed_answer_with_sources_cards_copy_and_follow_up(
     linked = [s for s in sources if s.get("url")]
     assert any(s["url"] == "https://docs.fixture.example/token" for s in linked)
     for s in linked:
+        if sources.index(s) + 1 not in _cited(answer):
+            continue  # only the cited sources are listed
         link = bot.locator(f'.sources a[href="{s["url"]}"]')
         expect(link).to_have_text(s["title"])
         assert link.get_attribute("rel") == "noopener noreferrer"
 
-    # One card per address looked up: chain, standards, token, proxy and implementation, warnings.
+    # One card per address looked up: chain, standards, token, proxy and implementation; the
+    # warnings above the answer, the card marked.
     cards = bot.locator(".card")
     expect(cards).to_have_count(len(answer["onchain"]))
     token_card = cards.filter(has_text="Fixture Token")
@@ -182,24 +185,29 @@ def test_streamed_answer_with_sources_cards_copy_and_follow_up(
     expect(token_card).to_contain_text("ERC20")
     expect(token_card).to_contain_text("(FIX)")
     expect(token_card.locator(".warnings")).to_have_count(0)
-    warned = cards.filter(has_text=hostile).locator(".warnings")
+    warned = bot.locator("ul.warnings")
     expect(warned).to_contain_text("reads like instructions")
     assert warned.evaluate("e => getComputedStyle(e).backgroundColor") == ("rgb(176, 0, 32)")
+    hostile_head = page.locator(f'.card-head [data-address="{hostile}"]')
+    expect(cards.filter(has=hostile_head)).to_have_class(re.compile(r"\bwarned\b"))
     proxy_card = cards.filter(has_text="BEACON").filter(has_text="Proxied Dollar")
-    expect(proxy_card.locator("dd .addr code", has_text=a["impl"])).to_be_visible()
+    expect(proxy_card.locator(f'dd .addr[data-address="{a["impl"]}"]')).to_be_visible()
 
-    # Every address has a copy button and an explorer link; copy puts it on the clipboard.
-    in_answer = bot.locator(".answer-body .addr", has_text=proxy).first
-    explorer = in_answer.locator("a.explorer")
+    # Each address has one copy button and one explorer link, on its card when it has one;
+    # copy puts the whole address on the clipboard.
+    explorer = bot.locator(f'a.explorer[href$="/address/{proxy}"]')
+    expect(explorer).to_have_count(1)
     assert explorer.get_attribute("href") == f"https://etherscan.io/address/{proxy}"
     assert explorer.get_attribute("rel") == "noopener noreferrer"
-    proxy_card.locator(".addr", has_text=a["impl"]).locator("button.copy").click()
-    expect(proxy_card.locator(".addr", has_text=a["impl"]).locator("button.copy")).to_have_text(
-        "Copied"
-    )
+    expect(bot.locator(".card-head a.explorer", has_text="Ethereum").first).to_be_visible()
+    impl_copy = proxy_card.locator(f'button.copy[data-address="{a["impl"]}"]')
+    impl_copy.click()
+    expect(impl_copy).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == a["impl"]
-    in_answer.locator("button.copy").click()
-    expect(in_answer.locator("button.copy")).to_have_text("Copied")
+    proxy_copy = bot.locator(f'button.copy[data-address="{proxy}"]')
+    expect(proxy_copy).to_have_count(1)
+    proxy_copy.click()
+    expect(proxy_copy).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == proxy
 
     shot = _screenshot(page, tmp_path / "chat.png")
@@ -215,6 +223,18 @@ def test_streamed_answer_with_sources_cards_copy_and_follow_up(
     assert sent[1]["session_id"] == answer["session_id"]
     history = [m["content"] for m in site.llm.requests[-1]["messages"]]
     assert any(f"What are {token.lower()}," in text for text in history)
+
+
+def _cited(answer: dict[str, Any]) -> list[int]:
+    """The numbers of the document sources an answer cites (on-chain reads are its cards)."""
+    numbers = {
+        int(n)
+        for group in re.findall(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]", answer["answer"])
+        for n in group.split(",")
+    }
+    sources = answer["sources"]
+    cited = [n for n in sorted(numbers) if n <= len(sources)]
+    return [n for n in cited if sources[n - 1]["trust"] != "onchain"]
 
 
 def _answer_event(body: str) -> dict[str, Any]:
@@ -485,7 +505,7 @@ def test_explorer_links_follow_the_chain_the_answer_names(
     _ask(page, "Where is USDC?")
     bot = _answered(page, 1)
     links = {
-        address: bot.locator(".addr", has_text=address).locator("a.explorer").get_attribute("href")
+        address: bot.locator(f'.addr[data-address="{address}"] a.explorer').get_attribute("href")
         for address in (arb, base, plain)
     }
     assert links == {
@@ -529,8 +549,9 @@ def test_a_question_the_knowledge_base_does_not_cover_is_shown_as_not_covered(
     bot = _answered(page, 1)
     assert _answer_event(asked.value.text())["answerable"] is False
     notice = bot.locator(".notice.not-covered")
-    expect(notice).to_have_text("Not covered: the knowledge base does not answer this question.")
+    expect(notice).to_have_text("Not covered")  # the answer says why, once
     expect(bot.locator(".answer-body")).to_contain_text("does not cover this question")
+    assert bot.inner_text().count("does not cover") == 1
     expect(bot.locator(".sources li")).to_have_count(0)  # no unrelated source is listed
     assert "quotes the closest sentences" not in bot.inner_text()
     assert site.llm.requests == []  # declined before the model was asked
@@ -548,4 +569,5 @@ def test_a_string_that_is_not_quite_an_address_is_called_out_first(
     bot = _answered(page, 1)
     first = bot.locator(".answer-body > *").first
     expect(first).to_contain_text(f"Not an address: {near} has 39 characters after 0x")
-    expect(bot.locator(".notice")).to_contain_text(f"{near} is not a valid address")
+    # The response's warning says the same: shown once, by the answer's first line.
+    assert bot.inner_text().count("39 characters") == 1

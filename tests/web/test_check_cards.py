@@ -45,7 +45,7 @@ def test_found_risks_in_red_and_unknowns_plainly(
 ) -> None:
     token = risk_tokens["fee"]
     _ask(page, site, f"Is {token} safe?")
-    card = page.locator(".card", has_text=token).first
+    card = page.locator(".card", has=page.locator(f'.card-head [data-address="{token}"]'))
     fee = card.locator('.check-risks li[data-check="fee_on_transfer"]')
     expect(fee).to_contain_text("a 7% fee")
     expect(fee).to_contain_text("simulated with eth_call at block")
@@ -61,7 +61,8 @@ def test_found_risks_in_red_and_unknowns_plainly(
 
 def test_negative_control_shows_no_red(site: str, risk_tokens: dict[str, str], page: Page) -> None:
     _ask(page, site, f"What is {risk_tokens['clean']}?")
-    card = page.locator(".card", has_text=risk_tokens["clean"]).first
+    clean = page.locator(f'.card-head [data-address="{risk_tokens["clean"]}"]')
+    card = page.locator(".card", has=clean)
     expect(card.locator(".check-absent")).to_contain_text("a fee on transfer")
     expect(card.locator(".check-risks")).to_have_count(0)
     expect(card.locator(".check-also")).to_contain_text("Ownership is renounced")
@@ -70,7 +71,9 @@ def test_negative_control_shows_no_red(site: str, risk_tokens: dict[str, str], p
 def test_a_pasted_lookalike_is_called_out_on_its_card(site: str, page: Page) -> None:
     fake = "0xa0b8" + "2" * 32 + "eb48"
     _ask(page, site, f"Can I send USDC to {fake}?")
-    card = page.locator(".card").first
-    warning = card.locator(".warnings li", has_text="address poisoning")
+    # Above the answer, where it cannot be missed; the card is marked.
+    warning = page.locator("ul.warnings li", has_text="address poisoning")
+    expect(warning).to_have_count(1)
     expect(warning).to_contain_text("imitates")
-    expect(warning.locator(".addr code", has_text=USDC)).to_be_visible()
+    expect(warning.locator(f'.addr[data-address="{USDC}"]')).to_be_visible()
+    expect(page.locator(".card.warned")).to_have_count(1)
