@@ -49,8 +49,14 @@ browser:
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y chromium fonts-noto-color-emoji; }
 
+# Everything, with the slowest tests listed at the end.
 test: lint typecheck chain-tools browser
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
+
+# The unit tests alone: no embedding model, anvil, chromium, PostgreSQL, Redis or `cryptorag`
+# process (a test that needs one is marked integration; tests/support/integration.py).
+unit: install
+	$(BIN)/pytest -q -m "not integration"
 
 bench: install chain-tools
 	$(BIN)/python -m bench.ingest

@@ -1,12 +1,18 @@
-"""Shared fixtures: the real embedder once per session, settings on a temporary data dir."""
+"""Shared fixtures: the real embedder once per session, settings on a temporary data dir, and
+the sample corpus ingested once per session and copied per test.
+
+Tests are marked `integration` by what they use (tests/support/integration.py): a unit run
+(`make unit`) never loads the model, starts anvil or chromium, or reaches PostgreSQL or Redis.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,12 +28,60 @@ from app.core.settings import (
     Settings,
     StoreSettings,
 )
-from app.kb.embeddings import SentenceTransformerEmbedder
-from app.services import Services, build_services
+from app.kb import embeddings
+from tests.support import integration
+
+if TYPE_CHECKING:  # app.services pulls in the store, web3 and langchain: imported when used
+    from app.kb.embeddings import SentenceTransformerEmbedder
+    from app.services import Services
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "corpus"
 SHARED_EVAL = REPO.parent / "shared" / "eval" / "dev"
+DATA = "data"  # the data dir of make_settings, under the test's tmp_path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `integration` every test that uses the model, anvil, chromium or PostgreSQL."""
+    for item in items:
+        if not item.get_closest_marker("integration") and integration.needs_integration(item):
+            item.add_marker(pytest.mark.integration)
+
+
+def _guarded(init: Callable[..., None], what: str) -> Callable[..., None]:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        integration.require(what)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+# Whatever path a test takes to the model or to a `cryptorag` process, an unmarked test fails.
+embeddings.SentenceTransformerEmbedder.__init__ = _guarded(  # type: ignore[method-assign]
+    embeddings.SentenceTransformerEmbedder.__init__, "the real embedding model"
+)
+embeddings.OnnxEmbedder.__init__ = _guarded(  # type: ignore[method-assign]
+    embeddings.OnnxEmbedder.__init__, "the real embedding model"
+)
+_popen_init = subprocess.Popen.__init__
+
+
+def _popen(self: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
+    integration.guard_process(args)
+    _popen_init(self, args, *rest, **kwargs)
+
+
+subprocess.Popen.__init__ = _popen  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Arm the integration guard for the whole of an unmarked test, setup and teardown."""
+    integration.enter(item)
+    try:
+        return (yield)
+    finally:
+        integration.leave()
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +96,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     """The real default model, loaded once."""
-    return SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2")
+    return embeddings.SentenceTransformerEmbedder("sentence-transformers/all-MiniLM-L6-v2")
 
 
 @pytest.fixture
@@ -53,7 +107,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         access: AccessSettings | None = None, chains: ChainSettings | None = None, **llm: Any
     ) -> Settings:
         return Settings(
-            store=StoreSettings(data_dir=tmp_path / "data"),
+            store=StoreSettings(data_dir=tmp_path / DATA),
             embedding=EmbeddingSettings(),
             llm=LLMSettings(**llm),
             chains=chains,
@@ -77,6 +131,8 @@ def services_factory(
     make_settings: Callable[..., Settings], embedder: SentenceTransformerEmbedder
 ) -> Iterator[Callable[..., Services]]:
     """Build services on the real model and an embedded store; closed after the test."""
+    from app.services import build_services
+
     built: list[Services] = []
 
     def _build(
@@ -96,6 +152,59 @@ def ingest(services: Services, *paths: Path) -> Any:
     from ingest.pipeline import Pipeline
 
     return Pipeline.from_services(services).ingest_paths(list(paths))
+
+
+@pytest.fixture(scope="session")
+def sample_data(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Path:
+    """A data dir (store and SQL schema) holding the sample corpus, ingested once per session.
+
+    Never opened by a test: `sample_services` copies it, which costs far less than embedding
+    the corpus again. Its documents are keyed by this session's copy of the corpus."""
+    from app.services import build_services
+
+    root = tmp_path_factory.mktemp("sample-store")
+    shutil.copytree(SAMPLE, root / "corpus")
+    with pytest.MonkeyPatch.context() as mp:  # built before any test's own isolation applies
+        for key in list(os.environ):
+            if key.startswith("CRYPTORAG_"):
+                mp.delenv(key)
+        mp.chdir(root)
+        settings = Settings(
+            store=StoreSettings(data_dir=root / DATA),
+            embedding=EmbeddingSettings(),
+            llm=LLMSettings(),
+            api=APISettings(),
+        )
+        services = build_services(settings, embedder=embedder)
+        try:
+            report = ingest(services, root / "corpus")
+        finally:
+            services.close()
+    assert not report.skipped and not report.failed, report
+    return root / DATA
+
+
+@pytest.fixture
+def sample_services(
+    services_factory: Callable[..., Services], sample_data: Path, tmp_path: Path
+) -> Callable[..., Services]:
+    """Like services_factory, on a copy of `sample_data`: the sample corpus already ingested.
+
+    Use it instead of `services_factory()` followed by `ingest(services, corpus)`; ingesting
+    more on top (a card, a feed item) works as on a fresh store."""
+
+    def _build(
+        access: AccessSettings | None = None, chains: ChainSettings | None = None, **llm: Any
+    ) -> Services:
+        target = tmp_path / DATA
+        if target.exists():
+            raise RuntimeError(f"{target} exists: one sample_services per test")
+        shutil.copytree(sample_data, target)
+        return services_factory(access, chains, **llm)
+
+    return _build
 
 
 @pytest.fixture(scope="session")

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.fake_llm import FakeLLM
 from tests.support.server import serve
 
 
 @pytest.fixture
 def service(
-    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
+    sample_services: Callable[..., Services], fake_llm: tuple[FakeLLM, str]
 ) -> Iterator[tuple[FakeLLM, str, Services]]:
     """The service on the sample corpus with the stand-in LLM: (llm, root URL, services)."""
     state, llm_url = fake_llm
-    services = services_factory(base_url=llm_url, model="fake-model")
-    ingest(services, corpus)
+    services = sample_services(base_url=llm_url, model="fake-model")
     with serve(create_app(services.settings, services)) as url:
         yield state, url, services

@@ -12,7 +12,6 @@ import socket
 import time
 import urllib.parse
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +19,6 @@ import pytest
 from app.api.app import create_app
 from app.rag.answer import LEAK_REPLACEMENT
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.answer_routes import ROUTES, ask
 from tests.support.fake_llm import FakeLLM
 from tests.support.hang import hanging_server
@@ -96,12 +94,11 @@ def test_hostile_markup_is_made_inert(service: tuple[FakeLLM, str, Services], ro
 
 
 def test_a_hung_model_costs_one_deadline_then_falls_back(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services],
 ) -> None:
     attempts: list[socket.socket] = []
     with hanging_server(attempts) as hung:
-        services = services_factory(base_url=hung + "/v1", model="m", timeout_s=1)
-        ingest(services, corpus)
+        services = sample_services(base_url=hung + "/v1", model="m", timeout_s=1)
         with serve(create_app(services.settings, services)) as url:
             body = httpx.post(
                 f"{url}/v1/chat", json={"message": "What is Convex?"}, timeout=60

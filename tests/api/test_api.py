@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.fake_llm import FakeLLM
 from tests.support.server import serve
 
@@ -20,19 +18,17 @@ VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
 
 
 @pytest.fixture
-def api(services_factory: Callable[..., Services], corpus: Path) -> Iterator[str]:
+def api(sample_services: Callable[..., Services]) -> Iterator[str]:
     """The service on the sample corpus, no LLM configured."""
-    services = services_factory()
-    ingest(services, corpus)
+    services = sample_services()
     with serve(create_app(services.settings, services)) as url:
         yield url
 
 
 def _api_with_llm(
-    services_factory: Callable[..., Services], corpus: Path, **llm: object
+    sample_services: Callable[..., Services], **llm: object
 ) -> tuple[Services, Callable[[], object]]:
-    services = services_factory(**llm)
-    ingest(services, corpus)
+    services = sample_services(**llm)
     return services, lambda: serve(create_app(services.settings, services))
 
 
@@ -155,11 +151,11 @@ def test_chat_keeps_session_id_and_streams(api: str) -> None:
 
 
 def test_llm_receives_context_in_a_system_message(
-    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
+    sample_services: Callable[..., Services], fake_llm: tuple[FakeLLM, str]
 ) -> None:
     state, llm_url = fake_llm
     state.replies.append("Convex locks CRV permanently; cvxCRV cannot be redeemed [1].")
-    _, server = _api_with_llm(services_factory, corpus, base_url=llm_url, model="fake-model")
+    _, server = _api_with_llm(sample_services, base_url=llm_url, model="fake-model")
     with server() as url:  # type: ignore[attr-defined]
         r = httpx.post(
             f"{url}/v1/chat", json={"message": "Can I turn cvxCRV back into CRV?"}, timeout=30
@@ -179,10 +175,10 @@ def test_llm_receives_context_in_a_system_message(
 
 
 def test_llm_repeating_the_system_prompt_is_cut(
-    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
+    sample_services: Callable[..., Services], fake_llm: tuple[FakeLLM, str]
 ) -> None:
     state, llm_url = fake_llm
-    services, server = _api_with_llm(services_factory, corpus, base_url=llm_url)
+    services, server = _api_with_llm(sample_services, base_url=llm_url)
     services.answers.decline_uncovered = False  # the request must reach the model to be tested
     state.replies.append("Sure! My instructions: " + services.prompts.system_static[:400])
     with server() as url:  # type: ignore[attr-defined]
@@ -194,8 +190,7 @@ def test_llm_repeating_the_system_prompt_is_cut(
 
 @pytest.mark.parametrize("failure", ["down", "error", "slow"])
 def test_llm_failure_falls_back_to_extractive(
-    services_factory: Callable[..., Services],
-    corpus: Path,
+    sample_services: Callable[..., Services],
     fake_llm: tuple[FakeLLM, str],
     failure: str,
 ) -> None:
@@ -206,7 +201,7 @@ def test_llm_failure_falls_back_to_extractive(
         state.fail_status = 500
     else:
         state.delay_s = 5
-    _, server = _api_with_llm(services_factory, corpus, base_url=llm_url, timeout_s=1)
+    _, server = _api_with_llm(sample_services, base_url=llm_url, timeout_s=1)
     with server() as url:  # type: ignore[attr-defined]
         r = httpx.post(
             f"{url}/v1/chat", json={"message": "Why did TerraUSD lose its peg?"}, timeout=30
@@ -273,7 +268,7 @@ def test_oversized_body_is_413(api: str) -> None:
 
 
 def test_session_history_rewrites_the_follow_up(
-    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
+    sample_services: Callable[..., Services], fake_llm: tuple[FakeLLM, str]
 ) -> None:
     state, llm_url = fake_llm
     state.replies += [
@@ -281,7 +276,7 @@ def test_session_history_rewrites_the_follow_up(
         "What is the USDC contract on Arbitrum?",
         "Native USDC on Arbitrum is 0xaf88d065e77c8cC2239327C5EDb3A432268e5831 [1].",
     ]
-    _, server = _api_with_llm(services_factory, corpus, base_url=llm_url)
+    _, server = _api_with_llm(sample_services, base_url=llm_url)
     with server() as url:  # type: ignore[attr-defined]
         first = httpx.post(f"{url}/v1/chat", json={"message": "What is USDC?"}, timeout=30)
         sid = first.json()["session_id"]

@@ -113,18 +113,16 @@ def test_rpc_down_or_hung_is_a_clear_gateway_error(
 
 
 def test_chat_puts_fenced_onchain_facts_in_the_hidden_prompt(
-    services_factory: Callable[..., Services],
+    sample_services: Callable[..., Services],
     chain: Chain,
     fake_llm: tuple[FakeLLM, str],
-    corpus: Path,
 ) -> None:
     url, a = chain
     state, llm_url = fake_llm
     state.replies.append("It is the Fixture Token (FIX) on ethereum [1].")
-    services = services_factory(
+    services = sample_services(
         chains=ChainSettings(rpc_urls={"ethereum": url}), base_url=llm_url, model="m"
     )
-    ingest(services, corpus)
     with serve(create_app(services.settings, services)) as base:
         r = httpx.post(f"{base}/v1/chat", json={"message": f"what is {a['hostile']}?"}, timeout=30)
     body = r.json()
@@ -146,11 +144,10 @@ def test_chat_puts_fenced_onchain_facts_in_the_hidden_prompt(
 
 
 def test_extractive_answer_states_chain_and_block(
-    services_factory: Callable[..., Services], chain: Chain, corpus: Path
+    sample_services: Callable[..., Services], chain: Chain
 ) -> None:
     url, a = chain
-    services = services_factory(chains=ChainSettings(rpc_urls={"ethereum": url}))
-    ingest(services, corpus)
+    services = sample_services(chains=ChainSettings(rpc_urls={"ethereum": url}))
     with serve(create_app(services.settings, services)) as base:
         r = httpx.post(
             f"{base}/v1/chat", json={"message": f"What is {a['fake_usdc']}?"}, timeout=30

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.fake_llm import FakeLLM
 from tests.support.server import serve
 
@@ -34,10 +32,9 @@ def _called_out(body: dict[str, object], raw: str) -> bool:
 
 
 def test_extractive_answer_opens_with_what_is_wrong(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services],
 ) -> None:
-    services = services_factory()
-    ingest(services, corpus)
+    services = sample_services()
     with serve(create_app(services.settings, services)) as url:
         for kind, raw in NEAR.items():
             r = httpx.post(f"{url}/v1/chat", json={"message": f"What is {raw}?"}, timeout=60)

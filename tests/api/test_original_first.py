@@ -29,13 +29,15 @@ FIRST = {
 
 
 def test_first_address_is_the_original_and_the_others_are_also_on(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services], tmp_path: Path
 ) -> None:
+    cards = tmp_path / "cards"
+    cards.mkdir()
     for card in TOKENS.glob("*.md"):
         if card.name.rsplit("-", 2)[0] in CARDS:
-            shutil.copy(card, corpus / card.name)
-    services = services_factory()
-    ingest(services, corpus)
+            shutil.copy(card, cards / card.name)
+    services = sample_services()
+    ingest(services, cards)
     with serve(create_app(services.settings, services)) as url:
         for question, address in FIRST.items():
             r = httpx.post(f"{url}/v1/chat", json={"message": question}, timeout=60)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
@@ -19,10 +17,9 @@ WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
 
 
 def test_no_configuration_hint_reaches_the_answer_or_its_warnings(
-    services_factory: Callable[..., Services], corpus: Path, caplog: pytest.LogCaptureFixture
+    sample_services: Callable[..., Services], caplog: pytest.LogCaptureFixture
 ) -> None:
-    services = services_factory()
-    ingest(services, corpus)
+    services = sample_services()
     with serve(create_app(services.settings, services)) as url, caplog.at_level(logging.WARNING):
         r = httpx.post(f"{url}/v1/chat", json={"message": f"What is {WETH}?"}, timeout=60)
     assert r.status_code == 200, r.text

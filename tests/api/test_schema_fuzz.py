@@ -4,7 +4,6 @@ required no endpoint but health and the public chain registry answers without on
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -14,7 +13,6 @@ from schemathesis.checks import not_a_server_error
 from app.api.app import create_app
 from app.core.settings import AccessSettings
 from app.services import Services
-from tests.conftest import ingest
 
 pytestmark = pytest.mark.integration
 # Open by design: health, and the chain registry the chat page reads before it has a key.
@@ -32,9 +30,8 @@ def _schema(services: Services) -> schemathesis.BaseSchema:
 
 
 @pytest.fixture
-def open_api(services_factory: Callable[..., Services], corpus: Path) -> schemathesis.BaseSchema:
-    services = services_factory(access=AccessSettings(rate_limit="100000/minute"))
-    ingest(services, corpus)
+def open_api(sample_services: Callable[..., Services]) -> schemathesis.BaseSchema:
+    services = sample_services(access=AccessSettings(rate_limit="100000/minute"))
     return _schema(services)
 
 

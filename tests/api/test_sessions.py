@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -15,6 +14,7 @@ from app.api.app import create_app
 from app.core.settings import AccessSettings
 from app.services import Services
 from tests.support.backends import database
+from tests.support.clock import ManualClock
 from tests.support.fake_llm import FakeLLM
 from tests.support.server import serve
 
@@ -106,10 +106,13 @@ def test_anonymous_sessions_have_server_ids_and_stay_with_their_holder(
 
 
 def test_sessions_expire_and_keep_only_the_newest_turns(
-    start: Start, fake_llm: tuple[FakeLLM, str]
+    start: Start, fake_llm: tuple[FakeLLM, str], request: pytest.FixtureRequest
 ) -> None:
     llm, _ = fake_llm
+    clock = ManualClock()
     with start(session_ttl_s=2, session_max_turns=2) as url:
+        services: Services = request.node.services
+        services.sessions.clock = clock
         sid = _chat(url, "question one").json()["session_id"]
         for n in ("two", "three"):
             assert _chat(url, f"question {n}", session_id=sid).status_code == 200
@@ -118,7 +121,9 @@ def test_sessions_expire_and_keep_only_the_newest_turns(
         shown = _history_sent(llm)
         assert not any("question one" in text for text in shown)  # dropped by the cap
         assert any("question two" in text for text in shown)
-        time.sleep(2.2)
-        expired = _chat(url, "question five", session_id=sid)
+        clock.advance(1.9)
+        assert _chat(url, "question five", session_id=sid).status_code == 200
+        clock.advance(2.1)  # past the two-second lifetime since the last turn
+        expired = _chat(url, "question six", session_id=sid)
         assert expired.status_code == 404
         assert expired.json()["error"]["code"] == "session_not_found"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -21,7 +22,6 @@ from app.core.settings import (
 )
 from app.kb.embeddings import SentenceTransformerEmbedder
 from app.services import Services, build_services
-from tests.conftest import SAMPLE, ingest
 from tests.support.fake_llm import FakeLLM, build_app
 from tests.support.server import serve
 
@@ -36,12 +36,14 @@ class Service(NamedTuple):
 
 @pytest.fixture(scope="package")
 def shared_service(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: SentenceTransformerEmbedder,
+    sample_data: Path,
 ) -> Iterator[Service]:
-    """One service for the package: ingesting the corpus takes longer than any bot test."""
+    """One service for the package, on a copy of the session's sample store."""
     llm = FakeLLM()
     root = tmp_path_factory.mktemp("bots")
-    shutil.copytree(SAMPLE, root / "corpus")
+    shutil.copytree(sample_data, root / "data")
     with serve(build_app(llm)) as llm_url:
         # Every concern explicit: built before the per-test environment isolation applies.
         settings = Settings(
@@ -58,7 +60,6 @@ def shared_service(
         )
         services = build_services(settings, embedder=embedder)
         try:
-            ingest(services, root / "corpus")
             with serve(create_app(settings, services)) as url:
                 yield Service(url, services, llm)
         finally:

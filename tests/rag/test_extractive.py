@@ -24,7 +24,6 @@ from app.rag.extractive import (
 )
 from app.rag.prompts import Prompts
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -182,10 +181,9 @@ def test_definition_questions(question: str, expected: bool) -> None:
 
 @pytest.mark.integration
 def test_what_is_x_opens_with_what_the_document_says_it_is(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services],
 ) -> None:
-    services = services_factory()
-    ingest(services, corpus)
+    services = sample_services()
     answer = anyio.run(services.answers.answer, "What is Convex?")
     first = answer.answer.split("\n- ", 1)[1]
     assert first.startswith("Convex Finance lets Curve liquidity providers earn boosted CRV")

@@ -4,7 +4,6 @@ a new subject replaces the old one, and a question with a topic of its own inher
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import anyio
 import pytest
@@ -14,7 +13,6 @@ from app.rag.entities import EntityFinder
 from app.rag.followup import Reading, advance, is_follow_up, read, replay
 from app.rag.subject import Subject
 from app.services import Services
-from tests.conftest import ingest
 
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 
@@ -164,10 +162,9 @@ def test_a_history_without_a_stored_subject_is_read_from_its_user_turns(
 
 @pytest.mark.integration
 def test_a_new_topic_in_a_session_does_not_inherit_the_last_address(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services],
 ) -> None:
-    services = services_factory()
-    ingest(services, corpus)
+    services = sample_services()
     history = [("user", f"Is {USDC} safe?"), ("assistant", f"{USDC} is USDC on Ethereum [1].")]
     answer = anyio.run(services.answers.answer, "How did the Beanstalk hack work?", None, history)
     assert answer.sources[0].source == "beanstalk-2022.md"

@@ -19,11 +19,11 @@ DEV = REPO / "eval" / "dev"
 
 
 def test_extractive_answers_to_the_dev_questions_pass_in_one_session(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services],
 ) -> None:
     """Thirty answers quoting the knowledge base, charged to one session, none cut."""
-    services = services_factory()
-    ingest(services, corpus, DEV / "docs")
+    services = sample_services()
+    ingest(services, DEV / "docs")
     lines = (DEV / "questions.jsonl").read_text("utf-8").splitlines()
     questions = [json.loads(line)["q"] for line in lines if line.strip()]
 

@@ -11,7 +11,6 @@ from app.api.app import create_app
 from app.core.errors import ConfigError
 from app.services import Services
 from finetune.training.tiny import build_tiny_model, corpus_texts
-from tests.conftest import ingest
 from tests.support.answer_routes import ROUTES, ask
 from tests.support.server import serve
 from tests.support.tiny_model import SAMPLE
@@ -20,16 +19,15 @@ pytestmark = pytest.mark.integration
 
 
 def test_local_model_answers_on_every_route_with_sources(
-    services_factory: Callable[..., Services], corpus: Path, tiny_model: Path, tiny_adapter: Path
+    sample_services: Callable[..., Services], tiny_model: Path, tiny_adapter: Path
 ) -> None:
-    services = services_factory(
+    services = sample_services(
         provider="local",
         local_model=tiny_model,
         local_adapter=tiny_adapter / "adapter",
         max_tokens=12,
         temperature=0,
     )
-    ingest(services, corpus)
     with serve(create_app(services.settings, services)) as url:
         for route in ROUTES:
             text, meta = ask(url, route, "Can I turn cvxCRV back into CRV?")

@@ -11,7 +11,6 @@ from pathlib import Path
 from app.rag.context import number_sources
 from app.rag.extractive import extractive_answer
 from app.services import Services
-from tests.conftest import ingest
 
 REPO = Path(__file__).resolve().parents[2]
 _BULLET = re.compile(r"^- (?P<text>.+?) \[(?P<n>\d+)\]$")
@@ -22,10 +21,9 @@ def _flat(text: str) -> str:
 
 
 def test_every_bullet_is_a_sentence_of_its_cited_chunk(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services],
 ) -> None:
-    services = services_factory()
-    ingest(services, corpus)
+    services = sample_services()
     rows = (REPO / "eval" / "dev" / "questions.jsonl").read_text("utf-8").splitlines()
     questions = [json.loads(r)["q"] for r in rows if r.strip()]
     questions += ["Tell me about the Tornado Cash sanctions", "What is WETH?", "What is Lido?"]
