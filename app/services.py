@@ -59,7 +59,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     embedder = embedder or build_embedder(settings.embedding)
     store = open_store(settings.store, vector_name(embedder.name), embedder.dim, SparseEncoder.name)
     sparse = SparseEncoder()
-    retriever = Retriever(store, embedder, sparse)
+    retriever = Retriever(store, embedder, sparse, home_chain=settings.chains.default_chain)
     contracts = ContractLookup(
         Inspector.from_settings(settings.chains, CanonicalTokens.load()), store
     )

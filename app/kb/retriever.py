@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from app.kb.addresses import FoundAddress, find_addresses
+from app.kb.cards import cards_step_back
 from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, ScoredChunk
@@ -48,8 +49,11 @@ class Retriever:
         embedder: Embedder,
         sparse: SparseEncoder,
         weights: HybridWeights | None = None,
+        home_chain: str | None = None,
     ) -> None:
         self.store = store
+        # Where a token on many chains comes from: its card there stands for it (app/kb/cards).
+        self.home_chain = home_chain
         self.embedder = embedder
         self.sparse = sparse
         self.weights = weights or HybridWeights()
@@ -80,7 +84,9 @@ class Retriever:
                 dense_vec,
                 self.sparse.encode_query(query),
                 # The chain boost reorders candidates, so it needs more of them.
-                max(top_k + len(exact), self.weights.depth if chains else 0),
+                # Twice top_k: the cards of one token on other chains step back (below), and
+                # the documents they crowded out must be among the candidates.
+                max(2 * top_k + len(exact), self.weights.depth if chains else 0),
                 filters,
                 weights=self.weights,
                 keyword=is_keyword_query(query),
@@ -89,7 +95,9 @@ class Retriever:
                 ranked = boost_chains(ranked, chains, self.weights)
         hits = rank_exact(exact, usable, ranked)
         seen = {h.chunk.id for h in hits}
-        hits.extend(h for h in ranked if h.chunk.id not in seen)
+        hits.extend(
+            cards_step_back([h for h in ranked if h.chunk.id not in seen], chains, self.home_chain)
+        )
         return Retrieval(hits=hits[:top_k], addresses=found, chains=chains)
 
 

@@ -177,7 +177,8 @@ class AddressFacts:
         disputed = self.review.disputed if self.review else set()
         siblings = [
             f"{label(m.chain or '')} {m.address} [{index[m.chunk.doc_id]}]"
-            for m in known.siblings[:_MAX_SIBLINGS]
+            # The version on the chain asked about first: "and on Base?" wants Base's.
+            for m in sorted(known.siblings, key=lambda m: m.chain != chain)[:_MAX_SIBLINGS]
             if m.chunk.doc_id in index and m.address.lower() not in disputed
         ]
         if siblings:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
 from app.kb.addresses import find_addresses
+from app.kb.cards import name_head
 from app.kb.chains import chains_in
 from app.kb.models import Chunk, ScoredChunk
 from app.rag.subject import MAX_ENTITIES, Entity, Kind
@@ -101,6 +102,13 @@ class EntityFinder:
         inside = {c.name for n in names for c in chains_in(n)}
         places = tuple(c for c in chains if c not in inside)
         return Named(addresses, tuple(tokens), tuple(names), chains, places)
+
+    def token_of(self, protocol: str) -> str | None:
+        """The listed token a protocol issues, by the first word of its name ("Curve" issues
+        "Curve DAO Token", CRV); None when no listed name starts that way."""
+        head = name_head(protocol)
+        found = {s for s, n in self.symbols.items() if head and name_head(n) == head}
+        return found.pop() if len(found) == 1 else None
 
     def symbols_in(self, text: str) -> list[str]:
         """Listed symbols a text writes as symbols ("LINK", "$UNI"), in order, once each."""

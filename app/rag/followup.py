@@ -120,6 +120,9 @@ def read(question: str, subject: Subject, finder: EntityFinder) -> Reading:
         return Reading(question, named, subject, False, question)
     terms = subject.terms(with_chain=not named.chains)
     names = subject.names(with_chain=not named.chains)
+    issued = _issued_token(question, subject, finder)
+    if issued:  # "what is its token address?" about a protocol: the token it issues
+        terms, names = f"{terms} {issued}", f"{names} {issued}"
     return Reading(
         question,
         named,
@@ -128,6 +131,14 @@ def read(question: str, subject: Subject, finder: EntityFinder) -> Reading:
         f"{terms} {question}".strip(),
         focus=f"{names} {question}".strip(),
     )
+
+
+def _issued_token(question: str, subject: Subject, finder: EntityFinder) -> str | None:
+    """The listed token of the protocol a question about "its token" points back at."""
+    if not _ASKS_TOKEN.search(question) or not subject.entities:
+        return None
+    first = subject.entities[0]
+    return finder.token_of(first.value) if first.kind == "protocol" else None
 
 
 def advance(

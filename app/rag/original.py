@@ -13,6 +13,7 @@ from typing import Any
 
 from app.chain.canonical import CanonicalTokens, KnownToken
 from app.kb.addresses import find_addresses
+from app.kb.cards import prose_first
 from app.kb.chains import chains_in, label
 from app.kb.models import ScoredChunk
 from app.kb.store import QdrantStore
@@ -90,6 +91,7 @@ class Original:
 
     token: KnownToken
     others: list[KnownToken]
+    chain_named: bool = False  # the question (or the client's filter) named a chain
 
 
 class OriginalFirst:
@@ -151,7 +153,7 @@ class OriginalFirst:
         home = [t for t in tokens if t.chain == self.default_chain]
         chosen = (on_named or home or self._declared(tokens, hits) or tokens)[0]
         others = [t for t in tokens if t != chosen and t.address != chosen.address]
-        return Original(chosen, others)
+        return Original(chosen, others, chain_named=bool(on_named))
 
     def _about_the_token(self, question: str) -> bool:
         """Whether the question asks what the token is or where, not something that only
@@ -206,7 +208,10 @@ class OriginalFirst:
         rest = [h for h in hits if h.chunk.id not in ids]
         bridged = [h for h in rest if elsewhere & set(h.chunk.subject_addresses)]
         plain = [h for h in rest if h not in bridged]
-        return (about + naming + plain + bridged)[: max(top_k, len(about))]
+        ordered = about + naming + plain + bridged
+        # With no chain named the question asks what the asset is: its documents before its card.
+        ordered = ordered if original.chain_named else prose_first(ordered)
+        return ordered[: max(top_k, len(about))]
 
     def lead(
         self, original: Original, hits: list[ScoredChunk], sources: list[Source]
