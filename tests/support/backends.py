@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.integration import require
+
 PG_HOST, PG_PORT, PG_DB = "127.0.0.1", 5432, "test"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
@@ -31,6 +33,7 @@ def need(service: str, host: str, port: int) -> None:
 @contextmanager
 def postgres_schema() -> Iterator[str]:
     """A SQLAlchemy URL whose tables land in a new schema of database `test`; dropped after."""
+    require("PostgreSQL")
     need("PostgreSQL", PG_HOST, PG_PORT)
     schema = f"cryptorag_test_{secrets.token_hex(6)}"
     base = f"postgresql+psycopg://{PG_HOST}:{PG_PORT}/{PG_DB}"
@@ -58,5 +61,6 @@ def database(kind: str, folder: Path) -> Iterator[str]:
 
 def redis_url() -> str:
     """A Redis database for rate limits; callers keep their keys unique per test run."""
+    require("Redis")
     need("Redis", REDIS_HOST, REDIS_PORT)
     return f"redis://{REDIS_HOST}:{REDIS_PORT}/0"

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,41 +30,62 @@ def serve_process(
     data_dir: Path, env: Mapping[str, str] | None = None, args: tuple[str, ...] = ()
 ) -> Iterator[Served]:
     """Start `cryptorag serve --port 0`, wait for its listening line, stop it afterwards."""
-    full_env = {
-        **os.environ,
-        "CRYPTORAG_DATA_DIR": str(data_dir),
-        "HF_HUB_OFFLINE": "1",
-        **(env or {}),
-    }
-    proc = subprocess.Popen(
-        [str(BIN), "serve", "--host", "127.0.0.1", "--port", "0", *args],
-        env=full_env,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
+    with serve_processes([data_dir], env, args) as (served,):
+        yield served
+
+
+@contextmanager
+def serve_processes(
+    data_dirs: Sequence[Path], env: Mapping[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[list[Served]]:
+    """Start one `cryptorag serve --port 0` per data dir at once (their starts overlap), wait
+    for every listening line, stop them all afterwards."""
+    procs: list[subprocess.Popen[str]] = []
+    served: list[Served] = []
+    drains: list[threading.Thread] = []
+    try:
+        for data_dir in data_dirs:
+            full_env = {
+                **os.environ,
+                "CRYPTORAG_DATA_DIR": str(data_dir),
+                "HF_HUB_OFFLINE": "1",
+                **(env or {}),
+            }
+            procs.append(
+                subprocess.Popen(
+                    [str(BIN), "serve", "--host", "127.0.0.1", "--port", "0", *args],
+                    env=full_env,
+                    stderr=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    text=True,
+                )
+            )
+        for proc in procs:
+            served.append(_listening(proc))
+            drains.append(threading.Thread(target=_drain, args=(proc, served[-1].log), daemon=True))
+            drains[-1].start()
+        yield served
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            proc.wait()
+        for drain in drains:
+            drain.join()
+
+
+def _listening(proc: subprocess.Popen[str]) -> Served:
+    """Wait for the listening line: reading the pipe waits for the event itself, the line or
+    EOF when the process dies."""
     assert proc.stderr is not None
     log: list[str] = []
-    url = None
-    # Reading the pipe waits for the event itself: the line, or EOF when the process dies.
     for line in proc.stderr:
         log.append(line)
         if found := _LISTENING.search(line):
-            url = found.group(1)
-            break
-    if url is None:
-        proc.wait()
-        raise RuntimeError(f"serve exited with {proc.returncode}:\n{''.join(log)[-3000:]}")
-    served = Served(proc, url, log)
-    drain = threading.Thread(target=_drain, args=(proc, log), daemon=True)
-    drain.start()
-    try:
-        yield served
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait()
-        drain.join()
+            return Served(proc, found.group(1), log)
+    proc.wait()
+    raise RuntimeError(f"serve exited with {proc.returncode}:\n{''.join(log)[-3000:]}")
 
 
 def _drain(proc: subprocess.Popen[str], log: list[str]) -> None:
