@@ -23,6 +23,7 @@ from app.kb.trust import rank
 from app.rag.claims import ADDRESS, Claim, ClaimFinder
 from app.rag.context import Source, sanitise
 from app.rag.prompts import Prompts
+from app.rag.words import is_common
 
 _QUESTION_WORD = r"\$?[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]"
 
@@ -108,10 +109,10 @@ class TokenAuthority:
             bare = word.lstrip("$")
             if bare in self.by_symbol and len(bare) >= 2:
                 found.add(bare)
-            elif bare.upper() in self._upper:
-                found.add(self._upper[bare.upper()])
-        low = question.lower()
-        found |= {s for n, s in self._names.items() if n in low}
+            elif bare.upper() in self._upper and (word.startswith("$") or not is_common(bare)):
+                found.add(self._upper[bare.upper()])  # "usdc", not "keep" or "safe"
+        low = f" {' '.join(re.findall(_QUESTION_WORD, question.lower()))} "
+        found |= {s for n, s in self._names.items() if f" {n} " in low}
         return found
 
     def review(

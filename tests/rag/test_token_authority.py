@@ -170,3 +170,15 @@ def test_a_listed_address_given_to_another_chain_stays_groundable(
 
 def test_no_documents_no_disputes() -> None:
     assert not TokenAuthority(LIST).review("What is Aave?", []).disputes
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [("How do I keep my tokens safe?", set()), ("Is the bridge safe to use?", set()),
+     ("What is SAFE?", {"SAFE"}), ("what is $safe", {"SAFE"}), ("is usdc safe", {"USDC"}),
+     ("Is Wrapped Ether safe?", {"WETH"}), ("Tell me about Keep Network", {"KEEP"})],
+)  # fmt: skip
+def test_everyday_words_are_not_tickers_unless_written_as_one(
+    authority: TokenAuthority, question: str, asked: set[str]
+) -> None:
+    assert authority.asked(question) == asked
