@@ -7,6 +7,7 @@ import re
 
 from app.bots.client import NOT_COVERED, ChatReply, SourceRef
 from app.bots.split import split_text
+from app.bots.telegram_markup import to_telegram_html
 from app.chain.checks.report import LINES, grouped
 from app.chain.facts import ContractFacts
 from app.kb.chains import explorer_url, label
@@ -37,7 +38,7 @@ def esc(text: str) -> str:
 
 def answer_messages(reply: ChatReply) -> list[str]:
     """The answer, its warnings and its numbered sources, in messages below the limit."""
-    blocks = [esc(reply.answer.strip()) or "(no answer)"]
+    blocks = [to_telegram_html(reply.answer.strip()) or "(no answer)"]
     if not reply.answerable:
         blocks.insert(0, f"❔ <b>{esc(NOT_COVERED)}</b>")
     if reply.warnings:
