@@ -19,11 +19,15 @@ from app.kb.embeddings import Embedder, build_embedder, vector_name
 from app.kb.retriever import Retriever
 from app.kb.sparse import SparseEncoder
 from app.kb.store import Store, open_store
+from app.kb.vector_cache import QuestionOnce, VectorCache
 from app.rag.answer import AnswerService
 from app.rag.llm import build_llm
 from app.rag.onchain import OnchainFacts
 from app.rag.prompts import Prompts
 from app.rag.sessions import SessionStore
+
+# The side store of sentence vectors, beside the embedded store under the data dir.
+SENTENCE_VECTORS = "sentence_vectors.sqlite"
 
 
 @dataclass
@@ -46,11 +50,15 @@ class Services:
     feedback: FeedbackStore
     # Ratings per key or address, on top of the request limit: they are stored for good.
     feedback_limiter: RateLimiter
+    # Chunk and sentence vectors by content hash, filled by ingestion, read by answers.
+    sentences: VectorCache | None = None
 
     def close(self) -> None:
         """Release the store (the embedded one locks its folder) and the retriever's thread."""
         self.retriever.close()
         self.store.close()
+        if self.sentences is not None:
+            self.sentences.close()
         self.engine.dispose()
 
 
@@ -59,7 +67,10 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     embedder = embedder or build_embedder(settings.embedding)
     store = open_store(settings.store, vector_name(embedder.name), embedder.dim, SparseEncoder.name)
     sparse = SparseEncoder()
-    retriever = Retriever(store, embedder, sparse, home_chain=settings.chains.default_chain)
+    # Retrieval, the coverage check and the extractive answer share a question's vector.
+    asked = QuestionOnce(embedder)
+    retriever = Retriever(store, asked, sparse)
+    sentences = VectorCache(embedder, path=settings.store.data_dir / SENTENCE_VECTORS)
     contracts = ContractLookup(
         Inspector.from_settings(settings.chains, CanonicalTokens.load()), store
     )
@@ -67,7 +78,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     llm = build_llm(settings.llm)
     answers = AnswerService(
         retriever,
-        embedder,
+        asked,
         prompts,
         llm,
         top_k=settings.api.chat_top_k,
@@ -78,6 +89,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         onchain=OnchainFacts(
             contracts, settings.chains.default_chain, settings.chains.max_chat_lookups
         ),
+        sentences=sentences,
     )
     engine = build_engine(settings)
     limiter = RateLimiter(settings.access.rate_limit, settings.access.rate_limit_storage)
@@ -97,4 +109,5 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         contracts,
         FeedbackStore(engine),
         RateLimiter(settings.access.feedback_rate_limit, settings.access.rate_limit_storage),
+        sentences,
     )

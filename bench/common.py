@@ -61,6 +61,13 @@ def serve_cli(env: dict[str, str], *args: str) -> Iterator[str]:
     The rate limit is UNLIMITED unless env sets CRYPTORAG_RATE_LIMIT. A server that exits early
     stops the benchmark at once with the end of its log.
     """
+    with serve_process(env, *args) as (base, _):
+        yield base
+
+
+@contextmanager
+def serve_process(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """serve_cli, yielding the server's process too (for its CPU time, or a profiler)."""
     port = free_port()
     env = {"CRYPTORAG_RATE_LIMIT": UNLIMITED, **env}
     cmd = [str(CLI), "serve", "--seed-sample", "--port", str(port), *args]
@@ -69,7 +76,7 @@ def serve_cli(env: dict[str, str], *args: str) -> Iterator[str]:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(server, base, log)
-            yield base
+            yield base, server
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -90,3 +97,18 @@ def _wait_ready(server: subprocess.Popen[bytes], base: str, log: IO[bytes]) -> N
                 pass
             time.sleep(0.5)
     raise SystemExit("server did not become ready in 300 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process and its children so far (from /proc)."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total

@@ -1,8 +1,11 @@
 """Load on POST /v1/chat/completions at 1, 8 and 32 concurrent clients, against a stand-in LLM
-with a fixed latency, each in its own process.
+with a fixed latency (or no model: extractive answers), each in its own process. Reports the
+server's CPU time per request at each level.
 
 Usage (from the repo root):
     .venv/bin/python -m bench.load [--llm-latency-ms 200] [--seconds 20] [--rate-limit 600/minute]
+    .venv/bin/python -m bench.load --mode extractive          # no language model
+    .venv/bin/python -m bench.load --profile FILE             # py-spy on the server at 32 clients
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import REPO, UNLIMITED, free_port, percentile, serve_cli
+from bench.common import REPO, UNLIMITED, cpu_seconds, free_port, percentile, serve_process
 
 QUESTIONS = [
     "What happened to TerraUSD?",
@@ -70,52 +73,100 @@ def main() -> None:
         default=UNLIMITED,
         help="the service's limit; set it low to see behaviour past it",
     )
+    parser.add_argument(
+        "--mode", choices=["llm", "extractive"], default="llm", help="extractive: no model"
+    )
+    parser.add_argument("--clients", default="1,8,32", help="concurrency levels, comma-separated")
+    parser.add_argument("--profile", help="py-spy's flame data of the server at the last level")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     llm_port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "FAKE_LLM_DELAY_S": str(args.llm_latency_ms / 1000)}
-    llm = subprocess.Popen(
-        [
-            str(bin_dir / "uvicorn"),
-            "--factory",
-            "tests.support.fake_llm:create_app_from_env",
-            "--port",
-            str(llm_port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=REPO,
-    )
+    llm = None
+    if args.mode == "llm":
+        llm = subprocess.Popen(
+            [
+                str(bin_dir / "uvicorn"),
+                "--factory",
+                "tests.support.fake_llm:create_app_from_env",
+                "--port",
+                str(llm_port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=REPO,
+        )
+    levels = [int(n) for n in args.clients.split(",")]
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env.update(
                 CRYPTORAG_DATA_DIR=tmp,
-                CRYPTORAG_LLM_BASE_URL=f"http://127.0.0.1:{llm_port}/v1",
                 CRYPTORAG_RATE_LIMIT=args.rate_limit,
                 CRYPTORAG_LOG_LEVEL="WARNING",
             )
-            with serve_cli(env) as base:
-                print(
-                    f"stand-in LLM latency {args.llm_latency_ms:.0f} ms; "
-                    f"{args.seconds:.0f} s per level"
+            model_latency = 0.0
+            if llm is not None:
+                env["CRYPTORAG_LLM_BASE_URL"] = f"http://127.0.0.1:{llm_port}/v1"
+                model_latency = args.llm_latency_ms
+            else:
+                env.pop("CRYPTORAG_LLM_BASE_URL", None)
+            with serve_process(env) as (base, server):
+                asyncio.run(_level(base, 1, 2))  # warm up: first requests load lazily
+                said = (
+                    f"stand-in LLM latency {args.llm_latency_ms:.0f} ms"
+                    if llm is not None
+                    else "extractive answers (no language model)"
                 )
+                print(f"{said}; {args.seconds:.0f} s per level")
                 print(
                     f"{'clients':>7} {'requests':>8} {'rps':>6} {'p50 ms':>7} {'p95 ms':>7} "
-                    f"{'overhead p50':>12}  statuses"
+                    f"{'overhead p50':>12} {'CPU/req ms':>10}  statuses"
                 )
-                for clients in (1, 8, 32):
+                for clients in levels:
+                    spy = None
+                    if args.profile and clients == levels[-1]:
+                        spy = _profiler(server.pid, args.profile, args.seconds)
+                    cpu = cpu_seconds(server.pid)
                     lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
+                    cpu = cpu_seconds(server.pid) - cpu
+                    if spy is not None:
+                        spy.wait(timeout=120)
                     p50 = percentile(lat, 50)
                     print(
                         f"{clients:>7} {len(lat):>8} {len(lat) / elapsed:>6.1f} {p50:>7.1f} "
-                        f"{percentile(lat, 95):>7.1f} {p50 - args.llm_latency_ms:>12.1f}  "
-                        f"{dict(codes)}",
+                        f"{percentile(lat, 95):>7.1f} {p50 - model_latency:>12.1f} "
+                        f"{cpu * 1000 / max(len(lat), 1):>10.1f}  {dict(codes)}",
                         flush=True,
                     )
     finally:
-        llm.terminate()
-        llm.wait(timeout=30)
+        if llm is not None:
+            llm.terminate()
+            llm.wait(timeout=30)
+
+
+def _profiler(pid: int, out: str, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server (all its threads) while a level runs; raw collapsed stacks."""
+    spy = Path(sys.executable).parent / "py-spy"
+    return subprocess.Popen(
+        [
+            str(spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            out,
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 if __name__ == "__main__":

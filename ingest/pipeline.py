@@ -21,6 +21,8 @@ from app.kb.models import Chunk, Document
 from app.kb.sparse import SparseEncoder
 from app.kb.store import QdrantStore
 from app.kb.trust import Trust
+from app.kb.vector_cache import VectorCache
+from app.rag.extractive import sentence_texts
 from ingest.chunking import Chunker
 from ingest.sources.contracts import CardError, CardWriter, ref_document
 from ingest.sources.files import SkipFile, load_file, walk
@@ -71,8 +73,11 @@ class Pipeline:
         batch_chunks: int = 256,
         cards: CardWriter | None = None,
         allow_hard_links: bool = False,
+        sentences: VectorCache | None = None,
     ) -> None:
         self.store = store
+        # Where the extractive answer finds each chunk's sentence vectors: filled here, once.
+        self.sentences = sentences
         self.allow_hard_links = allow_hard_links
         self.sparse = sparse
         self.embedder = embedder
@@ -92,6 +97,7 @@ class Pipeline:
             services.sparse,
             cards=cards,
             allow_hard_links=services.settings.ingest.ingest_allow_hard_links,
+            sentences=services.sentences,
         )
 
     def ingest_paths(self, targets: Iterable[Path], progress: bool = False) -> IngestReport:
@@ -233,6 +239,9 @@ class Pipeline:
             return previous
         texts = [c.embed_text for c in chunks]
         vectors = self.embedder.embed_documents(texts) if chunks else []
+        if self.sentences is not None and chunks:
+            self.sentences.add(texts, vectors)  # what the "not covered" judgement compares
+            self.sentences.remember([t for c in chunks for t in sentence_texts(c)])
         lexical = [self.sparse.encode_document(t) for t in texts]
         replaced = {doc_id: digest for doc_id, digest in done.items() if doc_id in stored}
         if previous is not None:

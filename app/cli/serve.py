@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -40,6 +41,9 @@ def serve(
     if (running := common.server()) is not None:
         typer.echo(f"error: a server already owns this data dir: {running.url}", err=True)
         raise typer.Exit(2)
+    # Requests embed their questions side by side: one onnxruntime thread per call, not one
+    # per core spinning, unless the operator chose (docs/benchmarks.md, "Cheap answers").
+    os.environ.setdefault("CRYPTORAG_EMBEDDING_THREADS", "1")
     services = common.services()
     settings = services.settings
     worker: Any = None

@@ -81,6 +81,9 @@ class EmbeddingSettings(BaseSettings):
     # ONNX: word pieces per padded batch; texts join a batch while it stays within this (a
     # longer text runs alone), and batch_size still caps its rows.
     batch_tokens: int = Field(default=1024, ge=32, le=1_000_000)
+    # ONNX: threads per model call (0: onnxruntime's own choice, one per core, spinning while
+    # idle). 1 lets concurrent requests share the cores (measured in docs/benchmarks.md).
+    threads: int = Field(default=0, ge=0, le=256)
     # Where exported ONNX models are kept (unset: $XDG_CACHE_HOME or ~/.cache, /cryptorag/onnx).
     cache_dir: Path | None = None
 

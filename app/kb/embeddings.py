@@ -105,6 +105,7 @@ class OnnxEmbedder:
         batch_size: int = 64,
         max_tokens: int = 256,
         batch_tokens: int = 1024,
+        threads: int = 0,
     ) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
@@ -116,7 +117,13 @@ class OnnxEmbedder:
         path = onnx_export.exported(
             folder, cache_dir or onnx_export.default_cache_dir(), quantize=quantize
         )
-        self.session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        options = ort.SessionOptions()
+        if threads:
+            # Fewer threads per call, and none spinning while it waits: concurrent requests use
+            # the cores instead of one call's idle threads (docs/benchmarks.md, "Cheap answers").
+            options.intra_op_num_threads = threads
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.name = f"{model_name}@onnx" + ("" if quantize == "none" else f"-{quantize}")
@@ -235,6 +242,7 @@ def build_embedder(settings: EmbeddingSettings) -> Embedder:
             batch_size=settings.batch_size,
             max_tokens=settings.max_tokens,
             batch_tokens=settings.batch_tokens,
+            threads=settings.threads,
         )
     return SentenceTransformerEmbedder(
         settings.model,

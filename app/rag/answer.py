@@ -17,9 +17,11 @@ from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
 from app.kb.addresses import near_misses
 from app.kb.embeddings import Embedder
+from app.kb.models import ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
+from app.kb.vector_cache import VectorCache, new_question
 from app.rag.address_answer import address_lead, onchain_prompt
-from app.rag.authority import TokenAuthority
+from app.rag.authority import Review, TokenAuthority
 from app.rag.context import Source, build_context, number_sources
 from app.rag.coverage import Coverage, judge
 from app.rag.decline import declined, refuses
@@ -32,7 +34,7 @@ from app.rag.leakledger import LeakLedger
 from app.rag.llm import LLMHealth
 from app.rag.notices import near_miss_lead, near_miss_warnings, nothing_else_asked
 from app.rag.onchain import OnchainFacts, onchain_sources
-from app.rag.original import OriginalFirst
+from app.rag.original import Original, OriginalFirst
 from app.rag.output import OutputFilter
 from app.rag.outputcap import CUT_WARNING as OUTPUT_CAP_WARNING
 from app.rag.outputcap import capped
@@ -69,6 +71,42 @@ class Answer:
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
 
 
+@dataclass
+class Sources:
+    """A stream's first event: the sources the answer rests on, sent before any text."""
+
+    sources: list[Source]
+
+
+@dataclass
+class Evidence:
+    """What one answer rests on, gathered before any text is written (AnswerService.gather)."""
+
+    question: str
+    query: str  # the question made standalone, for retrieval
+    history: History
+    filters: dict[str, Any] | None
+    reading: Reading
+    turned: Subject  # what the conversation is about once this question is asked
+    retrieval: Retrieval
+    original: Original | None
+    facts: list[ContractFacts]
+    kb_sources: list[Source]
+    sources: list[Source]  # the documents', then the on-chain facts', then the curated list's
+    numbers: dict[str, int]  # a document's key -> its source number
+    review: Review | None
+    warnings: list[str]
+    opening: str  # a near-missed address, said first
+    first_line: str  # the original of a symbol many tokens share
+    known: set[str]  # addresses an answer may name without being marked unverified
+    coverage: Coverage
+
+    @property
+    def hits(self) -> list[ScoredChunk]:
+        """The retrieved chunks an answer quotes or the model reads."""
+        return self.retrieval.hits
+
+
 class AnswerService:
     """Answers questions from the knowledge base, with or without a language model."""
 
@@ -85,6 +123,7 @@ class AnswerService:
         use_retrieval: bool = True,
         max_output_chars: int = 20_000,
         decline_uncovered: bool = True,
+        sentences: VectorCache | None = None,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -98,6 +137,8 @@ class AnswerService:
         self.use_retrieval = use_retrieval
         # Say "not covered" instead of answering when retrieval found nothing that answers.
         self.decline_uncovered = decline_uncovered
+        # Sentence and chunk vectors computed once (at ingestion or first use), not per question.
+        self.sentences = sentences
         self.health = LLMHealth()
         # A per-process marker inside the hidden prompt: seeing it in a reply is a leak.
         self.canary = secrets.token_hex(8)
@@ -146,16 +187,44 @@ class AnswerService:
         ledger_keys: Sequence[str] = (),
         whole: bool = False,
         subject: Subject | None = None,
-    ) -> AsyncIterator[str | Answer]:
-        """Text deltas as the model writes them, then the whole Answer.
+    ) -> AsyncIterator[str | Sources | Answer]:
+        """The sources as soon as the evidence is in, text deltas as they are written, then the
+        whole Answer.
 
         Every delta has passed the output checks (app/rag/output.py): the hidden prompt is
         recognised before any of it is sent and the reply is cut, unsafe markup is removed and
         addresses found in no source are marked.
         """
+        evidence = await self.gather(question, filters, history or [], subject)
+        yield Sources(evidence.sources if evidence.coverage.answerable else [])
+        reply = _Reply(self, evidence, ledger_keys, whole)
+        if not evidence.coverage.answerable:
+            async for event in reply.declined():
+                yield event
+            return
+        reason = "no language model is configured"
+        if self.llm is not None:
+            async for event in self._generate(reply, max_tokens):
+                yield event
+            if reply.finished:
+                return
+            reason = "the language model was unavailable"  # said once, by the first line
+        async for event in self._extract(reply, reason):
+            yield event
+
+    async def gather(
+        self,
+        question: str,
+        filters: dict[str, Any] | None,
+        history: History,
+        subject: Subject | None,
+    ) -> Evidence:
+        """Everything an answer rests on, before any text is written: the standalone query,
+        retrieval, on-chain facts, the curated list's review, the sources and the coverage."""
+        new_question()  # the question is embedded once, whichever step asks first
         # `subject` is the session's; a history a client keeps itself is read for one.
-        reading = read(question, subject or replay(history or [], self.entities), self.entities)
-        query = await self.standalone(question, history or [], reading)
+        reading = read(question, subject or replay(history, self.entities), self.entities)
+        query = await self.standalone(question, history, reading)
         retrieval = Retrieval([])  # closed book: the model alone, for comparisons
         if self.use_retrieval:
             retrieval = await anyio.to_thread.run_sync(
@@ -200,149 +269,152 @@ class AnswerService:
         sources += [list_source] if list_source else []
         numbers = {s.doc_id: s.index for s in kb_sources}
         warnings += review.warnings(numbers) if review else []
-        prompt_tokens = self.embedder.count_tokens(question)
         # The user's words ground an address; the model's rewrite of them (query) never does.
-        said = [text for role, text in history or [] if role == "user"]
+        said = [text for role, text in history if role == "user"]
         known = known_addresses(question, hits, facts, *said)
         # The real address a lookalike imitates is named by the warning, from a known source.
         known |= self.onchain.imitated(retrieval, filters) if self.onchain else set()
         known |= OriginalFirst.addresses(original) if first_line and original else set()
-        out = OutputFilter(
-            self.guard,
-            review.ground(known) if review else known,
-            [s.url for s in sources if s.url],
-            prior=self.ledger.prior(ledger_keys),
-            whole=whole,
-        )
-
-        def done(mode: Literal["llm", "extractive"], text: str | None = None) -> Answer:
-            checked = out.result
-            final = checked.text if text is None else text
-            usage = _usage(prompt_tokens, final, self.embedder)
-            notes = warnings + checked.warnings()
-            about = learn(turned, reading, final, self.entities)
-            return Answer(
-                final, sources, mode, notes, usage, facts, list(checked.unverified), subject=about
-            )
-
-        def cut(mode: Literal["llm", "extractive"], sent: str) -> tuple[str, Answer]:
-            """What follows the text already sent when the leak guard stops the answer."""
-            log.warning("the answer repeated the system prompt; cut (%s)", out.scanner.reasons)
-            out.charge(self.ledger, ledger_keys)
-            tail = ("\n\n" if sent else "") + LEAK_REPLACEMENT
-            warnings.append(CUT_WARNING)
-            final = done(mode, sent + tail)
-            final.cut = True
-            return tail, final
-
         # Decided from the evidence before any model is asked: an address or a live read is
         # always answered by what is known of it. A token symbol the question only seems to name
         # (the word "bond") is judged like any other word.
         anchored = bool(retrieval.addresses or misses or facts)
         coverage = Coverage(True)
         if self.use_retrieval and self.decline_uncovered:
-            coverage = await anyio.to_thread.run_sync(judge, query, hits, self.embedder, anchored)
-        if not coverage.answerable:
-            log.info("not covered (%s): %s", coverage.reason, coverage.missing)
-            checked = out.feed(opening + declined(hits, self.prompts)) + out.finish()
-            out.charge(self.ledger, ledger_keys)
-            yield checked
-            yield _unanswerable(done("extractive"))
-            return
-        reason = "no language model is configured"
-        if self.llm is not None:
-            messages = self.prompts.chat.format_messages(
-                context=build_context(hits, kb_sources, self.prompts),
-                onchain=(review.prompt(numbers, self.prompts) if review else "")
-                + onchain_prompt(
-                    query,
-                    retrieval,
-                    facts,
-                    sources,
-                    warnings,
-                    filters,
-                    self.onchain,
-                    self.prompts,
-                    review,
-                ),
-                question=question,
-                history=_history_messages(history or []),
-                canary=self.canary,
+            coverage = await anyio.to_thread.run_sync(
+                judge, query, hits, self.embedder, anchored, self.sentences
             )
-            try:
-                # A client may ask for fewer tokens than the configured cap, never more.
-                limit = min(max_tokens or self.max_tokens, self.max_tokens)
-                llm = self.llm.bind(max_completion_tokens=limit)
-                cap = self.max_output_chars
-                on_cut = partial(warnings.append, OUTPUT_CAP_WARNING.format(limit=cap))
-                async for chunk in self._within_deadline(
-                    capped(llm.astream(messages), cap, on_cut)
-                ):
-                    ready = out.feed(opening + chunk.text)
-                    opening = ""  # fed with the first chunk: an unreachable model falls back
-                    if out.leaked:
-                        tail, final = cut("llm", out.result.text)
-                        yield tail
-                        yield final
-                        return
-                    if ready:
-                        yield ready
-                rest = (out.feed(opening) if opening else "") + out.finish()
-                correction = review.note(out.result.text, numbers) if review else ""
-                if correction:  # the model named a disputed address, or was asked about its token
-                    rest += out.feed(correction) + out.finish()
-                if out.leaked:  # seen only at the end: an encoded run closes there
-                    tail, final = cut("llm", out.result.text)
-                    yield tail
-                    yield final
+        return Evidence(
+            question=question,
+            query=query,
+            history=history,
+            filters=filters,
+            reading=reading,
+            turned=turned,
+            retrieval=retrieval,
+            original=original,
+            facts=facts,
+            kb_sources=kb_sources,
+            sources=sources,
+            numbers=numbers,
+            review=review,
+            warnings=warnings,
+            opening=opening,
+            first_line=first_line,
+            known=review.ground(known) if review else known,
+            coverage=coverage,
+        )
+
+    async def _generate(self, reply: _Reply, max_tokens: int | None) -> AsyncIterator[str | Answer]:
+        """The model's answer, checked as it streams; `reply.finished` stays False when the model
+        could not be reached before writing anything (the caller falls back to extraction)."""
+        assert self.llm is not None
+        ev, out = reply.evidence, reply.out
+        review = ev.review
+        opening = ev.opening
+        messages = self.prompts.chat.format_messages(
+            context=build_context(ev.hits, ev.kb_sources, self.prompts),
+            onchain=(review.prompt(ev.numbers, self.prompts) if review else "")
+            + onchain_prompt(
+                ev.query,
+                ev.retrieval,
+                ev.facts,
+                ev.sources,
+                ev.warnings,
+                ev.filters,
+                self.onchain,
+                self.prompts,
+                review,
+            ),
+            question=ev.question,
+            history=_history_messages(ev.history),
+            canary=self.canary,
+        )
+        try:
+            # A client may ask for fewer tokens than the configured cap, never more.
+            limit = min(max_tokens or self.max_tokens, self.max_tokens)
+            llm = self.llm.bind(max_completion_tokens=limit)
+            cap = self.max_output_chars
+            on_cut = partial(ev.warnings.append, OUTPUT_CAP_WARNING.format(limit=cap))
+            async for chunk in self._within_deadline(capped(llm.astream(messages), cap, on_cut)):
+                ready = out.feed(opening + chunk.text)
+                opening = ""  # fed with the first chunk: an unreachable model falls back
+                if out.leaked:
+                    for event in reply.cut("llm", out.result.text):
+                        yield event
                     return
-                if rest:
-                    yield rest
-                self.health.succeeded()
-                out.charge(self.ledger, ledger_keys)
-                final = done("llm")
-                yield _unanswerable(final) if refuses(final.answer) else final
+                if ready:
+                    yield ready
+            rest = (out.feed(opening) if opening else "") + out.finish()
+            correction = review.note(out.result.text, ev.numbers) if review else ""
+            if correction:  # the model named a disputed address, or was asked about its token
+                rest += out.feed(correction) + out.finish()
+            if out.leaked:  # seen only at the end: an encoded run closes there
+                for event in reply.cut("llm", out.result.text):
+                    yield event
                 return
-            except Exception as exc:  # any transport, status or timeout error of the endpoint
-                log.warning("LLM unavailable: %s", type(exc).__name__)
-                self.health.failed(exc)
-                if out.result.text or out.raw:
-                    note = "\n\n[the language model stopped answering]"
-                    # The held-back rest is checked like the rest; a leak in it is never sent.
-                    rest = out.finish()
-                    yield rest + note
-                    warnings.append("the language model stopped before the end of the answer")
-                    yield done("llm", out.result.text + note)
-                    return
-                # Said once, by the extractive answer's first line.
-                reason = "the language model was unavailable"
+            if rest:
+                yield rest
+            self.health.succeeded()
+            out.charge(self.ledger, reply.ledger_keys)
+            final = reply.done("llm")
+            reply.finished = True
+            yield _unanswerable(final) if refuses(final.answer) else final
+        except Exception as exc:  # any transport, status or timeout error of the endpoint
+            log.warning("LLM unavailable: %s", type(exc).__name__)
+            self.health.failed(exc)
+            if out.result.text or out.raw:
+                note = "\n\n[the language model stopped answering]"
+                # The held-back rest is checked like the rest; a leak in it is never sent.
+                rest = out.finish()
+                reply.finished = True
+                yield rest + note
+                ev.warnings.append("the language model stopped before the end of the answer")
+                yield reply.done("llm", out.result.text + note)
+
+    async def _extract(self, reply: _Reply, reason: str) -> AsyncIterator[str | Answer]:
+        """The extractive answer: the address block, then the retrieved sentences closest to
+        the question."""
+        ev, out = reply.evidence, reply.out
+        review = ev.review
         lead = address_lead(
-            query, retrieval, facts, sources, warnings, filters, self.onchain, self.prompts, review
+            ev.query,
+            ev.retrieval,
+            ev.facts,
+            ev.sources,
+            ev.warnings,
+            ev.filters,
+            self.onchain,
+            self.prompts,
+            review,
         )
         skip = review.contradicts if review else None
         text = await anyio.to_thread.run_sync(
-            extractive_answer,
-            reading.focus if query == reading.query else query,
-            hits,
-            kb_sources,
-            self.embedder,
-            self.prompts,
-            reason,
-            lead,
-            skip,
+            partial(
+                extractive_answer,
+                ev.reading.focus if ev.query == ev.reading.query else ev.query,
+                ev.hits,
+                ev.kb_sources,
+                self.embedder,
+                self.prompts,
+                reason,
+                lead,
+                skip,
+                cache=self.sentences,
+            )
         )
         if review and review.asked:  # the token asked for: the list's address leads
-            text = f"{review.lead(numbers, self.prompts)}\n\n{text}"
-        text = opening + (f"{first_line}\n\n" if first_line else "") + text
+            text = f"{review.lead(ev.numbers, self.prompts)}\n\n{text}"
+        text = ev.opening + (f"{ev.first_line}\n\n" if ev.first_line else "") + text
         checked = out.feed(text) + out.finish()
         if out.leaked:  # a stored document carried the prompt: never quote it
-            tail, final = cut("extractive", "")
-            yield tail
-            yield final
+            for event in reply.cut("extractive", ""):
+                yield event
             return
-        out.charge(self.ledger, ledger_keys)
+        out.charge(self.ledger, reply.ledger_keys)
+        reply.finished = True
         yield checked
-        yield done("extractive")
+        yield reply.done("extractive")
 
     async def _within_deadline(self, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """A model stream under one deadline: the first chunk (retries included) and each next
@@ -387,6 +459,59 @@ class AnswerService:
         self.health.succeeded()
         rewritten = reply.text.strip()
         return rewritten[:1000] or fallback
+
+
+class _Reply:
+    """One answer being written: its evidence, its output checks, and how it ends."""
+
+    def __init__(
+        self, service: AnswerService, evidence: Evidence, ledger_keys: Sequence[str], whole: bool
+    ) -> None:
+        self.service = service
+        self.evidence = evidence
+        self.ledger_keys = ledger_keys
+        self.finished = False  # an Answer was (or is being) given: nothing falls back
+        self.out = OutputFilter(
+            service.guard,
+            evidence.known,
+            [s.url for s in evidence.sources if s.url],
+            prior=service.ledger.prior(ledger_keys),
+            whole=whole,
+        )
+
+    def done(self, mode: Literal["llm", "extractive"], text: str | None = None) -> Answer:
+        """The whole Answer: the checked text (or `text`), its sources, warnings and subject."""
+        ev, checked = self.evidence, self.out.result
+        embedder = self.service.embedder
+        final = checked.text if text is None else text
+        usage = _usage(embedder.count_tokens(ev.question), final, embedder)
+        notes = ev.warnings + checked.warnings()
+        about = learn(ev.turned, ev.reading, final, self.service.entities)
+        return Answer(
+            final, ev.sources, mode, notes, usage, ev.facts, list(checked.unverified), subject=about
+        )
+
+    def cut(self, mode: Literal["llm", "extractive"], sent: str) -> list[str | Answer]:
+        """What follows the text already sent when the leak guard stops the answer."""
+        out = self.out
+        log.warning("the answer repeated the system prompt; cut (%s)", out.scanner.reasons)
+        out.charge(self.service.ledger, self.ledger_keys)
+        tail = ("\n\n" if sent else "") + LEAK_REPLACEMENT
+        self.evidence.warnings.append(CUT_WARNING)
+        final = self.done(mode, sent + tail)
+        final.cut = True
+        self.finished = True
+        return [tail, final]
+
+    async def declined(self) -> AsyncIterator[str | Answer]:
+        """The knowledge base does not cover the question: said, with the nearest documents."""
+        ev, out = self.evidence, self.out
+        log.info("not covered (%s): %s", ev.coverage.reason, ev.coverage.missing)
+        checked = out.feed(ev.opening + declined(ev.hits, self.service.prompts)) + out.finish()
+        out.charge(self.service.ledger, self.ledger_keys)
+        self.finished = True
+        yield checked
+        yield _unanswerable(self.done("extractive"))
 
 
 def _unanswerable(answer: Answer) -> Answer:

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.kb.embeddings import Embedder
 from app.kb.models import ScoredChunk
+from app.kb.vector_cache import VectorCache
 
 # A question that names an address (or tries to) is answered by the address block, which says
 # itself what is and is not known about it.
@@ -127,11 +128,13 @@ def judge(
     hits: Sequence[ScoredChunk],
     embedder: Embedder,
     anchored: bool = False,
+    cache: VectorCache | None = None,
 ) -> Coverage:
     """Whether the retrieved chunks answer the question.
 
     `anchored`: the question is tied to something the service knows by identity (an address
     it carries, a live read, a token of the curated list), which the answer states either way.
+    `cache`: where the chunks' vectors are kept, so only the question is embedded here.
     """
     if anchored or _HEXISH.search(question) or any(h.matched == "address" for h in hits):
         return Coverage(True, reason="address")
@@ -150,7 +153,11 @@ def judge(
     if not missing:  # every term of the question is in the retrieved text
         return Coverage(True, reason="every term found")
     texts = [f"{h.chunk.title}\n{h.chunk.text}" for h in hits]
-    vectors = np.asarray(embedder.embed_documents([question, *texts]))
+    if cache is None:
+        vectors = np.asarray(embedder.embed_documents([question, *texts]))
+    else:
+        asked = np.asarray([embedder.embed_query(question)], dtype=np.float64)
+        vectors = np.vstack([asked, cache.vectors(texts)])
     similarity = float(np.max(vectors[1:] @ vectors[0]))
     if similarity < FAR:
         return Coverage(False, missing, similarity, "nothing retrieved is close in meaning")

@@ -11,6 +11,7 @@ import numpy as np
 from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, ScoredChunk
+from app.kb.vector_cache import VectorCache
 from app.rag.context import Source, sanitise, source_numbers
 from app.rag.prompts import Prompts
 
@@ -139,6 +140,18 @@ def source_label(sentence: str, chunk: Chunk) -> str:
     return "" if names_subject(sentence, chunk) else chunk.title.rstrip(" ?.:")
 
 
+def embedded_as(c: Candidate) -> str:
+    """What the embedder sees of a candidate: with its label, "It was ..." is about the subject."""
+    return f"{c.label}: {c.text}" if c.label else c.text
+
+
+def sentence_texts(chunk: Chunk) -> list[str]:
+    """Every sentence of a chunk as the extractive answer embeds it: what a cache is filled with."""
+    return [
+        embedded_as(Candidate(s, 0, 0, source_label(s, chunk))) for s in split_sentences(chunk.text)
+    ]
+
+
 def quoted(c: Candidate) -> str:
     """One bullet: the document's label when needed, then the sentence as written, then [n]."""
     label = f"{sanitise(c.label, limit=200)}: " if c.label else ""
@@ -196,12 +209,14 @@ def extractive_answer(
     reason: str,
     lead: str = "",
     skip: Callable[[str, Chunk], bool] | None = None,
+    cache: VectorCache | None = None,
 ) -> str:
     """The most relevant sentences of the retrieved chunks, each tied to its source number.
 
     `lead` (the address block) comes first; sentences it already states are not repeated.
     `skip` names sentences never quoted: a document's claims against the curated token list,
-    which the lead reports instead.
+    which the lead reports instead. With `cache`, sentence vectors come from it (computed once
+    per sentence, at ingestion or on first use) and only the question is embedded here.
     """
     if not hits:
         return lead or prompts.render("no_context")
@@ -242,8 +257,12 @@ def extractive_answer(
     if not candidates:
         return lead or prompts.render("no_context")
     # Embedded with its label: "It was ..." is about the document's subject.
-    said_as = [f"{c.label}: {c.text}" if c.label else c.text for c in candidates]
-    vectors = np.asarray(embedder.embed_documents([question, *said_as]))
+    said_as = [embedded_as(c) for c in candidates]
+    if cache is None:
+        vectors = np.asarray(embedder.embed_documents([question, *said_as]))
+    else:
+        asked_vector = np.asarray([embedder.embed_query(question)], dtype=np.float64)
+        vectors = np.vstack([asked_vector, cache.vectors(said_as)])
     similarity = vectors[1:] @ vectors[0]
     # Prefer sentences from higher-ranked chunks when similarity is close: the retriever
     # knows about exact address matches that sentence similarity cannot see.

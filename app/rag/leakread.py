@@ -210,14 +210,12 @@ class BlobReader:
     GROUPED = 4
 
     def __init__(self, make: Callable[[str], Reading]) -> None:
-        self.codecs = [
-            (
-                alphabet,
-                [_Decoder(codec, a, partial(make, f"{codec}@{a}")) for a in range(group)],
-            )
-            for codec, (group, _, _, alphabet) in CODECS.items()
-        ]
-        self.decoders = [d for _, decoders in self.codecs for d in decoders]
+        self.make = make
+        # One decoder per codec and alignment, made with the first run: most replies, and most
+        # decoded texts read again inside them, have none, and a reader per decoded text made
+        # them all (thirty-two, each with its own reader below) for nothing.
+        self.codecs: list[tuple[re.Pattern[str], list[_Decoder]]] = []
+        self.decoders: list[_Decoder] = []
         self.token = ""  # the open token, until it is long enough to count
         self.counted = False  # the open token is being decoded
         self.open = False  # a run is being decoded
@@ -271,6 +269,15 @@ class BlobReader:
             self._close()
             self.token, self.counted = "", False
             return
+        if not self.codecs:
+            self.codecs = [
+                (
+                    alphabet,
+                    [_Decoder(codec, a, partial(self.make, f"{codec}@{a}")) for a in range(group)],
+                )
+                for codec, (group, _, _, alphabet) in CODECS.items()
+            ]
+            self.decoders = [d for _, decoders in self.codecs for d in decoders]
         for alphabet, decoders in self.codecs:
             fits = alphabet.fullmatch(piece) is not None
             for decoder in decoders:

@@ -26,6 +26,10 @@ HOLD_BACK = 4 * WINDOW + 64
 # parses the piece and re-reads the block it joins, so a release per token made the filter's
 # cost per token grow with the block (bench.guard's "whole output filter" column).
 RELEASE_STEP = 96
+# ...and of at least this share of the block the piece joins: each release re-reads the block,
+# so steps growing with it keep the reading per character bounded in a long block (a long list
+# or paragraph), at the price of larger pieces there.
+BLOCK_SHARE = 4
 
 
 @dataclass
@@ -81,7 +85,8 @@ class OutputFilter:
         held = self.scanner.held_from()  # a reading of codes or initials may be mid-match
         if held is not None:
             limit = min(limit, held)
-        if limit - self.cut < RELEASE_STEP:
+        block = len(self.result.text) - self.block  # what the next release re-reads
+        if limit - self.cut < max(RELEASE_STEP, block // BLOCK_SHARE):
             return ""
         end = self._safe_cut(limit)
         return self._release(end) if end > self.cut else ""

@@ -140,12 +140,14 @@ def test_chat_keeps_session_id_and_streams(api: str) -> None:
     )
     assert r.headers["content-type"].startswith("text/event-stream")
     events = [line for line in r.text.splitlines() if line.startswith("event:")]
-    assert events[0] == "event: delta"
+    # The sources first, before any text, then the text, then the whole answer.
+    assert events[:2] == ["event: sources", "event: delta"]
     assert events[-2:] == ["event: answer", "event: done"]
     data = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
     final = json.loads(data[-2])
     assert final["session_id"] == sid
-    streamed = "".join(json.loads(d)["text"] for d in data[:-2])
+    assert json.loads(data[0]) == {"sources": final["sources"], "session_id": sid}
+    streamed = "".join(json.loads(d)["text"] for d in data[1:-2])
     assert streamed == final["answer"]
     assert final["sources"][0]["source"] == "terra-collapse-2022.md"
 

@@ -23,7 +23,7 @@ from app.api.schemas import (
 )
 from app.api.validation import check_question
 from app.kb.store import build_filter
-from app.rag.answer import Answer
+from app.rag.answer import Answer, Sources
 from app.rag.subject import Subject
 from app.services import Services
 
@@ -44,9 +44,9 @@ async def chat(
 ) -> ChatResponse | StreamingResponse:
     """Answer a question from the knowledge base; the system prompt stays on the server.
 
-    With `stream: true`: `delta` events carry text as it is written, then one `answer` event
-    carries the whole response (answer, sources, session_id, mode, warnings, answerable), then
-    `done`.
+    With `stream: true`: a `sources` event lists the sources as soon as they are found, `delta`
+    events carry text as it is written, then one `answer` event carries the whole response
+    (answer, sources, session_id, mode, warnings, answerable), then `done`.
 
     A session belongs to the API key that made it (anonymous ones to whoever holds their
     unguessable id): omit `session_id` to start one; an unknown, expired or foreign one is a 404.
@@ -101,7 +101,7 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
 
 
 async def _sse(
-    events: AsyncIterator[str | Answer],
+    events: AsyncIterator[str | Sources | Answer],
     session_id: str,
     owner: str | None,
     services: Services,
@@ -121,6 +121,10 @@ async def _sse(
                 )
                 body = _response(event, session_id).model_dump_json(exclude_none=True)
                 yield f"event: answer\ndata: {body}\n\n"
+            elif isinstance(event, Sources):  # first, before any text: what the answer rests on
+                listed = [s.model_dump(exclude_none=True) for s in sources_out(event.sources)]
+                data = json.dumps({"sources": listed, "session_id": session_id})
+                yield f"event: sources\ndata: {data}\n\n"
             elif event:
                 yield f"event: delta\ndata: {json.dumps({'text': event})}\n\n"
     except Exception as exc:  # the status line is sent: the error travels as an event

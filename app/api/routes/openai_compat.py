@@ -25,7 +25,7 @@ from app.api.leak_keys import ledger_keys
 from app.api.schemas import STREAMING_RESPONSES, SourceOut, sources_out
 from app.api.validation import check_question
 from app.core.errors import BadRequest
-from app.rag.answer import Answer, History
+from app.rag.answer import Answer, History, Sources
 
 _chat_key = require("chat")  # one callable: a route that also reads the key runs it once
 router = APIRouter(tags=["openai"], dependencies=[Depends(_chat_key)])
@@ -184,7 +184,7 @@ def _chunk(cid: str, created: int, model: str, delta: dict[str, Any], **extra: A
 
 
 async def _chunks(
-    events: AsyncIterator[str | Answer], cid: str, created: int, model: str
+    events: AsyncIterator[str | Sources | Answer], cid: str, created: int, model: str
 ) -> AsyncIterator[str]:
     """SSE chunks: the role, the text as it is written, the end with sources and usage."""
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
@@ -204,6 +204,8 @@ async def _chunks(
                     unverified_addresses=event.unverified,
                     answerable=event.answerable,
                 )
+            elif isinstance(event, Sources):  # listed with the last chunk, as clients expect
+                continue
             elif event:
                 yield _chunk(cid, created, model, {"content": event})
     except Exception as exc:  # the status line is sent: the error travels as a data line

@@ -1,0 +1,152 @@
+"""The answer's stages: the sources leave before anything is generated; cached sentence vectors
+give the same extractive answer while embedding only the question."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
+
+from app.kb.models import Chunk, ScoredChunk
+from app.kb.retriever import Retrieval
+from app.kb.vector_cache import VectorCache
+from app.rag.answer import Answer, AnswerService, Sources
+from app.rag.context import number_sources
+from app.rag.extractive import extractive_answer, sentence_texts
+from app.rag.prompts import Prompts
+from tests.kb.test_vector_cache import CountingEmbedder
+
+REPO = Path(__file__).resolve().parents[2]
+LOG: list[str] = []  # what happened, in order: the test reads the stream's events against it
+
+
+def _chunk(text: str, title: str, doc: str, protocol: str | None = None) -> Chunk:
+    return Chunk(
+        id=f"{doc}-0",
+        doc_id=f"/kb/{doc}.md",
+        doc_hash="h",
+        index=0,
+        source=f"{doc}.md",
+        title=title,
+        text=text,
+        protocol=protocol,
+    )
+
+
+HITS = [
+    ScoredChunk(
+        chunk=_chunk(
+            "Aave is a lending market. It sets variable borrow rates from the utilisation of "
+            "each reserve. Suppliers receive interest-bearing aTokens in return for deposits.",
+            "Aave lending markets",
+            "aave",
+            "Aave",
+        ),
+        score=0.9,
+        matched="hybrid",
+    ),
+    ScoredChunk(
+        chunk=_chunk(
+            "Curve pools stable assets with a low-slippage invariant. Its gauges direct CRV "
+            "emissions to pools that veCRV holders vote for.",
+            "Curve Finance",
+            "curve",
+            "Curve",
+        ),
+        score=0.7,
+        matched="hybrid",
+    ),
+]
+
+
+class Retriever:
+    """Two fixed hits, logged when asked."""
+
+    def retrieve(self, query: str, top_k: int, filters: Any = None) -> Retrieval:
+        LOG.append("retrieve")
+        return Retrieval(list(HITS))
+
+
+class LoggingEmbedder(CountingEmbedder):
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        LOG.append("embed")
+        return super().embed_documents(texts)
+
+
+class LoggingModel(GenericFakeChatModel):
+    """Queued replies; logs when it is asked to generate."""
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        LOG.append("generate")
+        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+            yield chunk
+
+
+@pytest.fixture
+def prompts() -> Prompts:
+    return Prompts(REPO / "prompts")
+
+
+def _service(prompts: Prompts, llm: Any = None) -> AnswerService:
+    return AnswerService(
+        Retriever(),  # type: ignore[arg-type]
+        LoggingEmbedder(),  # type: ignore[arg-type]
+        prompts,
+        llm,
+        decline_uncovered=False,
+    )
+
+
+async def _events(service: AnswerService, question: str) -> list[tuple[str, Any]]:
+    """Each event with what had happened (the log) when the consumer received it."""
+    out = []
+    async for event in service.stream(question):
+        out.append((list(LOG), event))
+    return out
+
+
+@pytest.mark.parametrize("mode", ["llm", "extractive"])
+def test_the_sources_leave_before_anything_is_generated(prompts: Prompts, mode: str) -> None:
+    LOG.clear()
+    reply = AIMessage(content="Aave sets borrow rates from utilisation [1].")
+    llm = LoggingModel(messages=iter([reply])) if mode == "llm" else None
+    events = anyio.run(_events, _service(prompts, llm), "How does Aave set borrow rates?")
+    seen_then, first = events[0]
+    assert isinstance(first, Sources)
+    assert [s.title for s in first.sources] == ["Aave lending markets", "Curve Finance"]
+    assert seen_then == ["retrieve"]  # nothing generated or embedded for the answer yet
+    final = events[-1][1]
+    assert isinstance(final, Answer) and final.mode == mode
+    assert final.sources == first.sources
+    assert ("generate" if mode == "llm" else "embed") in LOG
+    assert all(not isinstance(e, Sources) for _, e in events[1:])
+
+
+def test_cached_sentence_vectors_give_the_same_answer_and_embed_only_the_question(
+    prompts: Prompts,
+) -> None:
+    sources = number_sources(HITS)
+    question = "How does Aave set borrow rates?"
+    args = (question, HITS, sources)
+    plain = extractive_answer(*args, CountingEmbedder(), prompts, "no model")  # type: ignore[arg-type]
+    embedder = CountingEmbedder()
+    cache = VectorCache(embedder)  # type: ignore[arg-type]
+    cache.remember([t for h in HITS for t in sentence_texts(h.chunk)])  # as ingestion does
+    embedder.texts.clear()
+    cached = extractive_answer(*args, embedder, prompts, "no model", cache=cache)  # type: ignore[arg-type]
+    assert cached == plain
+    assert "borrow rates" in cached
+    assert embedder.texts == [question]
