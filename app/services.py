@@ -69,7 +69,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     sparse = SparseEncoder()
     # Retrieval, the coverage check and the extractive answer share a question's vector.
     asked = QuestionOnce(embedder)
-    retriever = Retriever(store, asked, sparse)
+    retriever = Retriever(store, asked, sparse, home_chain=settings.chains.default_chain)
     sentences = VectorCache(embedder, path=settings.store.data_dir / SENTENCE_VECTORS)
     contracts = ContractLookup(
         Inspector.from_settings(settings.chains, CanonicalTokens.load()), store
