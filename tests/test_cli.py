@@ -38,6 +38,11 @@ def test_ingest_stats_ask(corpus: Path, tmp_path: Path) -> None:
     answer = _run(["ask", "Can I turn cvxCRV back into CRV?"], data)
     assert answer.returncode == 0
     assert "Sources:" in answer.stdout and "convex.md" in answer.stdout
+    # No RPC URL: the answer says the chain was not read, and stderr does not say it again.
+    usdc = _run(["ask", "Is 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 safe?"], data)
+    assert usdc.returncode == 0, usdc.stderr
+    assert "was not read" in usdc.stdout
+    assert "warning: the live state" not in usdc.stderr
 
 
 def test_bad_configuration_is_one_clear_line(tmp_path: Path) -> None:

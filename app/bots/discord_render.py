@@ -9,6 +9,7 @@ from app.bots.client import NOT_COVERED, ChatReply, SourceRef
 from app.bots.split import split_text
 from app.chain.checks.report import grouped
 from app.chain.facts import ContractFacts
+from app.core.said import unsaid
 from app.kb.chains import explorer_url, label
 
 # Discord's limit is 2,000 characters per message; the margin keeps a message clear of it.
@@ -42,8 +43,8 @@ def answer_embeds(reply: ChatReply) -> list[discord.Embed]:
                 title="Sources", description=_fit(lines, _DESCRIPTION), colour=SOURCES_COLOUR
             )
         )
-    if reply.warnings:
-        lines = [f"⚠️ {escape_markdown(w)}" for w in reply.warnings]
+    if warnings := unsaid(reply.warnings, reply.answer):
+        lines = [f"⚠️ {escape_markdown(w)}" for w in warnings]
         embeds.append(
             discord.Embed(
                 title="Warnings", description=_fit(lines, _DESCRIPTION), colour=WARNING_COLOUR

@@ -10,6 +10,7 @@ from app.bots.split import split_text
 from app.bots.telegram_markup import to_telegram_html
 from app.chain.checks.report import LINES, grouped
 from app.chain.facts import ContractFacts
+from app.core.said import unsaid
 from app.kb.chains import explorer_url, label
 
 # Telegram's limit is 4,096 characters; the margin keeps a message clear of it.
@@ -41,8 +42,8 @@ def answer_messages(reply: ChatReply) -> list[str]:
     blocks = [to_telegram_html(reply.answer.strip()) or "(no answer)"]
     if not reply.answerable:
         blocks.insert(0, f"❔ <b>{esc(NOT_COVERED)}</b>")
-    if reply.warnings:
-        blocks.append("\n".join(f"⚠️ {esc(w)}" for w in reply.warnings))
+    if warnings := unsaid(reply.warnings, reply.answer):
+        blocks.append("\n".join(f"⚠️ {esc(w)}" for w in warnings))
     if reply.sources:
         lines = ["<b>Sources</b>"]
         lines += [f"{n}. {_source(s)}" for n, s in enumerate(reply.sources, 1)]

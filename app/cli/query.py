@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
 
 from app.cli import common
 from app.cli.root import cli
+from app.core.said import unsaid
 
 
 @cli.command()
@@ -26,13 +28,13 @@ def ask(question: Annotated[str, typer.Argument(help="the question")]) -> None:
         result = asyncio.run(services.answers.answer(text))
     finally:
         services.close()
-    typer.echo(result.answer)
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    typer.echo("\nSources:")
-    for s in result.sources:
-        where = s.url or s.source
-        typer.echo(f"  [{s.index}] {s.title} ({where}) score={s.score:.3f} trust={s.trust}")
+    _print_answer(
+        {
+            "answer": result.answer,
+            "warnings": result.warnings,
+            "sources": map(asdict, result.sources),
+        }
+    )
 
 
 @cli.command()
@@ -52,8 +54,9 @@ def stats() -> None:
 
 
 def _print_answer(result: dict[str, Any]) -> None:
+    """The answer, the warnings it does not already say (on stderr), and its sources."""
     typer.echo(result["answer"])
-    for warning in result["warnings"]:
+    for warning in unsaid(result["warnings"], result["answer"]):
         typer.echo(f"warning: {warning}", err=True)
     typer.echo("\nSources:")
     for s in result["sources"]:
