@@ -19,16 +19,25 @@ from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.integration
 
-# The real build, after a pause long enough to write and query while it runs.
-SLOW_CHILD = [
+# The real build, once the test has written and queried while it runs: the child says it has
+# started (`started` beside the store), then waits for the test to create `go` there; closing
+# the store kills it while it waits.
+GATED_CHILD = [
     sys.executable,
     "-c",
-    "import sys, time; time.sleep(2); from app.kb.store.indexing import build; "
-    "from pathlib import Path; build(Path(sys.argv[1]))",
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "(Path(sys.argv[1]).parent / 'started').touch()\n"
+    "go = Path(sys.argv[1]).parent / 'go'\n"
+    "while not go.exists():\n"
+    "    time.sleep(0.02)\n"
+    "from app.kb.store.indexing import build\n"
+    "build(Path(sys.argv[1]))",
 ]
 
 
-def _wait(cond: Callable[[], bool], timeout: float = 60) -> None:
+def _wait(cond: Callable[[], bool], timeout: float = 240) -> None:
+    """Until cond holds; the timeout is a backstop for a broken build, not the expected wait."""
     end = time.monotonic() + timeout
     while not cond():
         assert time.monotonic() < end, "timed out"
@@ -51,7 +60,7 @@ def _store(path: Path, embedder: SentenceTransformerEmbedder) -> EdgeStore:
 def test_build_swaps_in_with_writes_made_meanwhile(
     tmp_path: Path, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.kb.store.indexing.CHILD", SLOW_CHILD)
+    monkeypatch.setattr("app.kb.store.indexing.CHILD", GATED_CHILD)
     store = _store(tmp_path / "shard", embedder)
     store.start_indexing()
     pipeline = Pipeline(
@@ -72,6 +81,7 @@ def test_build_swaps_in_with_writes_made_meanwhile(
     removed = store.delete_sources(["aave.md"])
     assert store.stats()["indexing"] and removed > 0
     expected = store.counts()
+    (tmp_path / "go").touch()
     _wait(lambda: store.stats()["index_builds"] == 1)
     assert store.counts() == expected
     assert {c.source for c in store.all_chunks()} == {"curve.md", "uniswap.md", "flash-loans.md"}
@@ -86,13 +96,13 @@ def test_build_swaps_in_with_writes_made_meanwhile(
 def test_close_during_build_keeps_the_store(
     tmp_path: Path, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.kb.store.indexing.CHILD", SLOW_CHILD)
+    monkeypatch.setattr("app.kb.store.indexing.CHILD", GATED_CHILD)
     store = _store(tmp_path / "shard", embedder)
     store.start_indexing()
     chunker = Chunker(embedder.count_tokens, embedder.max_tokens)
     Pipeline(store, embedder, chunker, SparseEncoder()).ingest_paths([SAMPLE])
     counts = store.counts()
-    _wait(lambda: store.stats()["indexing"])
+    _wait(lambda: store.stats()["indexing"] and (tmp_path / "started").exists())
     store.close()
     assert not (tmp_path / "shard.indexing").exists()
     reopened = _store(tmp_path / "shard", embedder)
