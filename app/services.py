@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from sqlalchemy import Engine
@@ -52,6 +53,8 @@ class Services:
     feedback_limiter: RateLimiter
     # Chunk and sentence vectors by content hash, filled by ingestion, read by answers.
     sentences: VectorCache | None = None
+    # Writers of the store take turns: admin ingestion, deletion and the source loop.
+    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def close(self) -> None:
         """Release the store (the embedded one locks its folder) and the retriever's thread."""

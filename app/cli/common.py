@@ -1,4 +1,5 @@
-"""Shared helpers of the command groups: the services, the pipeline and the source runner."""
+"""Shared helpers of the command groups: the services and the server that owns the store (the
+operations they share with the API are in app.operations)."""
 
 from __future__ import annotations
 
@@ -12,55 +13,6 @@ def services():  # type: ignore[no-untyped-def]
     from app.services import build_services
 
     return build_services(load_settings())
-
-
-def pipeline(services):  # type: ignore[no-untyped-def]
-    from ingest.pipeline import Pipeline
-
-    return Pipeline.from_services(services)
-
-
-def runner(services):  # type: ignore[no-untyped-def]
-    from ingest.fetch.client import Fetcher
-    from ingest.runner import SourceRunner
-    from ingest.state import IngestState
-
-    f = services.settings.fetch
-    fetcher = Fetcher(
-        f,
-        timeout_s=f.fetch_timeout_s,
-        max_bytes=f.fetch_max_bytes,
-        host_delay_s=f.fetch_host_delay_s,
-        retries=f.fetch_retries,
-    )
-    return SourceRunner(
-        pipeline(services),
-        fetcher,
-        IngestState(services.engine),
-        feed_max_items=services.settings.ingest.feed_max_items,
-    )
-
-
-def ingest_targets(services, targets, progress=False):  # type: ignore[no-untyped-def]
-    """Ingest files, folders, URLs and chain:address refs; one report per kind of target."""
-    from ingest.sources.contracts import is_ref
-
-    refs = [t for t in targets if is_ref(t)]
-    urls = [t for t in targets if "://" in t and not is_ref(t)]
-    paths = [Path(t) for t in targets if t not in refs and t not in urls]
-    pipeline_ = pipeline(services)
-    reports = []
-    if paths:
-        reports.append(pipeline_.ingest_paths(paths, progress=progress))
-    if refs:
-        reports.append(pipeline_.ingest_contracts(refs))
-    if urls:
-        runner_ = runner(services)
-        try:
-            reports += [runner_.ingest_url(u) for u in urls]
-        finally:
-            runner_.fetcher.close()
-    return reports
 
 
 def server():  # type: ignore[no-untyped-def]

@@ -26,25 +26,11 @@ def ingest(
     """Ingest files, folders, URLs and contracts; idempotent, removes what left a folder."""
     if (server := common.server()) is not None:  # it owns the store: ingest through it
         raise typer.Exit(common.ingest_remote(server, targets))
-    from ingest.sources.contracts import is_ref
+    from app.operations import ingest_targets
 
-    refs = [t for t in targets if is_ref(t)]
-    urls = [t for t in targets if "://" in t and not is_ref(t)]
-    paths = [Path(t) for t in targets if t not in refs and t not in urls]
     services = common.services()
     try:
-        pipeline = common.pipeline(services)
-        reports = []
-        if paths:
-            reports.append(pipeline.ingest_paths(paths, progress=progress and sys.stderr.isatty()))
-        if refs:
-            reports.append(pipeline.ingest_contracts(refs))
-        if urls:
-            runner = common.runner(services)
-            try:
-                reports += [runner.ingest_url(u) for u in urls]
-            finally:
-                runner.fetcher.close()
+        reports = ingest_targets(services, targets, progress=progress and sys.stderr.isatty())
     finally:
         services.close()
     for report in reports:
@@ -75,6 +61,7 @@ def worker(
     once: Annotated[bool, typer.Option(help="run every source once, then exit")] = False,
 ) -> None:
     """Keep sources ingested, each on its interval, in the foreground, until SIGTERM."""
+    from app import operations
     from ingest.metrics import IngestMetrics
     from ingest.pipeline import IngestReport
     from ingest.sources.spec import load_sources
@@ -85,7 +72,7 @@ def worker(
         typer.echo("error: give PATHS or --sources sources.yaml", err=True)
         raise typer.Exit(2)
     services = common.services()
-    runner = common.runner(services)
+    runner = operations.runner(services)
     try:
         jobs = [Job(s.name, s.interval, partial(runner.run, s)) for s in specs]
         if paths:

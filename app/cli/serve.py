@@ -35,6 +35,7 @@ def serve(
     """Serve the HTTP API; the CLI's ingest, ask and stats go through it while it runs."""
     import uvicorn
 
+    from app import operations
     from app.api.app import create_app
     from app.cli import remote
 
@@ -53,7 +54,8 @@ def serve(
                 "knowledge base is empty: ingesting the sample corpus %s", common.SAMPLE_CORPUS
             )
             typer.echo(
-                common.pipeline(services).ingest_paths([common.SAMPLE_CORPUS]).summary(), err=True
+                operations.pipeline(services).ingest_paths([common.SAMPLE_CORPUS]).summary(),
+                err=True,
             )
         services.store.start_indexing()
         if sources is not None:
@@ -97,14 +99,15 @@ class _Sources:
     """The worker's loop on a thread of this process, sharing the services and their store."""
 
     def __init__(self, services: Any, path: Path) -> None:
-        from app.api.routes.admin import INGEST_LOCK
+        from app import operations
         from ingest.sources.spec import load_sources
         from ingest.worker import Job, Worker
 
-        self.runner = common.runner(services)
+        self.runner = operations.runner(services)
+        lock = services.ingest_lock
 
         def locked(spec: Any) -> Any:
-            with INGEST_LOCK:  # admin ingestion and the sources take turns
+            with lock:  # admin ingestion and the sources take turns
                 return self.runner.run(spec)
 
         specs = load_sources(path)

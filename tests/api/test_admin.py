@@ -66,6 +66,7 @@ def test_ingest_stats_delete_and_ask(
         assert after["chunks"] == stats["chunks"] - removed.json()["chunks"]
         answer = http.post("/v1/admin/ask", json={"question": "What is Curve's veCRV?"}).json()
         assert answer["answer"] and any(s["source"] == "curve.md" for s in answer["sources"])
+        assert {s["trust"] for s in answer["sources"]} == {"operator"}  # as a local ask says
         bad = http.post("/v1/admin/ingest", json={"targets": []})
         assert bad.status_code == 422 and "error" in bad.json()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import common
+from app import operations
 from app.kb.models import Chunk, Document
 from app.services import Services
 from ingest.pipeline import Pipeline
@@ -141,7 +141,7 @@ def test_a_pdf_bomb_skips_that_page_and_the_run_goes_on(
     monkeypatch.setenv("CRYPTORAG_FETCH_ALLOWLIST", "127.0.0.1")
     monkeypatch.setenv("CRYPTORAG_FETCH_HOST_DELAY_S", "0")
     services = services_factory()
-    runner = common.runner(services)
+    runner = operations.runner(services)
     bomb = runner.ingest_url(f"{site.base}/bomb.pdf")
     page = runner.ingest_url(f"{site.base}/doc.pdf")
     runner.fetcher.close()
@@ -160,7 +160,7 @@ def test_a_feed_is_cut_at_the_item_cap_with_the_reason(
     monkeypatch.setenv("CRYPTORAG_FEED_MAX_ITEMS", "5")
     site.many_items = 40
     services = services_factory()
-    runner = common.runner(services)
+    runner = operations.runner(services)
     report = runner.ingest_url(f"{site.base}/many.xml")
     runner.fetcher.close()
     reason = "35 items over the cap of 5 per feed (CRYPTORAG_FEED_MAX_ITEMS)"

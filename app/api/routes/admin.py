@@ -7,7 +7,6 @@ Always behind a credential, even when API keys are optional elsewhere: an API ke
 from __future__ import annotations
 
 import hmac
-import threading
 from typing import Annotated, Any
 
 import anyio
@@ -18,10 +17,9 @@ from app.api.deps import ServicesDep, _presented
 from app.api.schemas import ErrorResponse
 from app.api.validation import check_question
 from app.core.errors import Forbidden, Unauthorized
-from app.services import Services
+from app.operations import ingest_targets, store_stats
 
 # One ingestion at a time per process: runs compare against and clean up the same store.
-INGEST_LOCK = threading.Lock()
 
 
 async def require_admin(request: Request, services: ServicesDep) -> None:
@@ -76,13 +74,7 @@ class AskRequest(BaseModel):
 async def ingest(body: IngestRequest, services: ServicesDep) -> dict[str, Any]:
     """Ingest on the server; reports with what was written, unchanged, removed and skipped."""
 
-    def run() -> list[Any]:
-        from app.cli.common import ingest_targets
-
-        with INGEST_LOCK:
-            return list(ingest_targets(services, body.targets))
-
-    reports = await anyio.to_thread.run_sync(run)
+    reports = await anyio.to_thread.run_sync(ingest_targets, services, body.targets)
     return {
         "reports": [
             {
@@ -106,7 +98,7 @@ async def delete_documents(body: DeleteRequest, services: ServicesDep) -> dict[s
     """Remove every chunk of the documents with these sources."""
 
     def run() -> int:
-        with INGEST_LOCK:
+        with services.ingest_lock:
             return services.store.delete_sources(body.sources)
 
     return {"chunks": await anyio.to_thread.run_sync(run)}
@@ -127,15 +119,14 @@ async def ask(body: AskRequest, services: ServicesDep) -> dict[str, Any]:
         "answer": result.answer,
         "warnings": list(result.warnings),
         "sources": [
-            {"index": s.index, "title": s.title, "source": s.source, "url": s.url, "score": s.score}
+            {
+                "index": s.index,
+                "title": s.title,
+                "source": s.source,
+                "url": s.url,
+                "score": s.score,
+                "trust": s.trust,  # the CLI prints it: a local answer's trust, not "fetched"
+            }
             for s in result.sources
         ],
     }
-
-
-def store_stats(services: Services) -> dict[str, Any]:
-    """What `cryptorag stats` prints."""
-    out: dict[str, Any] = dict(services.store.counts())
-    out.update(collection=services.store.collection, vector=services.store.vector_name)
-    out.update(services.store.stats())
-    return out
