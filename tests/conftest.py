@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # app.services pulls in the store, web3 and langchain: import
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "corpus"
-SHARED_EVAL = REPO.parent / "shared" / "eval" / "dev"
+DEV_EVAL = REPO / "eval" / "dev"  # the dev questions, inside the repository
 DATA = "data"  # the data dir of make_settings, under the test's tmp_path
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from datasets import load_dataset
 
-from tests.conftest import SAMPLE, SHARED_EVAL
+from tests.conftest import DEV_EVAL, SAMPLE
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent / "cryptorag"
@@ -25,7 +25,7 @@ def _run(args: list[str], data: Path, **env: str) -> subprocess.CompletedProcess
 def test_build_and_stats_on_the_sample_corpus(tmp_path: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "ds"
     assert _run(["ingest", str(SAMPLE)], data).returncode == 0
-    evals = SHARED_EVAL / "questions.jsonl"
+    evals = DEV_EVAL / "questions.jsonl"
     args = ["dataset", "build", "--out", str(out), "-g", "templates", "-g", "rag=20"]
     args += ["-g", "feedback", "--exclude-questions", str(evals), "--seed", "7"]
     for fmt in ("alpaca", "sharegpt", "openai", "preference"):
