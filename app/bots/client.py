@@ -11,12 +11,12 @@ from urllib.parse import quote
 import httpx
 
 from app.chain.facts import ContractFacts
+from app.kb.addresses import ADDRESS_RE
 
 log = logging.getLogger(__name__)
 
 APOLOGY = "Sorry, the CryptoRAG service is not reachable right now. Please try again in a minute."
 _CHAIN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 class ServiceError(Exception):
@@ -106,7 +106,7 @@ class Rated:
 
 def valid_target(chain: str, address: str) -> bool:
     """A chain name and a 0x address of the right shape (checked again by the service)."""
-    return bool(_CHAIN.match(chain) and _ADDRESS.match(address))
+    return bool(_CHAIN.match(chain) and ADDRESS_RE.fullmatch(address))
 
 
 class ServiceClient:

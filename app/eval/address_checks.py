@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
+from app.kb.addresses import ADDRESS_RE
 from app.rag.answer import Answer
-
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def first_address_ok(answer: Answer, expected: str) -> bool:
     """Whether the first full address of the answer is the expected one (any case)."""
-    found = _ADDRESS.search(answer.answer)
+    found = ADDRESS_RE.search(answer.answer)
     return found is not None and found.group(0).lower() == expected.lower()
 
 

@@ -9,7 +9,7 @@ from eth_utils import to_checksum_address
 
 _HEX40 = "[0-9a-fA-F]{40}"
 # 40 hex digits after 0x, not part of a longer hex run (tx hashes are 64 digits).
-_ADDRESS_RE = re.compile(rf"(?<![0-9A-Za-z])0x{_HEX40}(?![0-9A-Za-z])")
+ADDRESS_RE = re.compile(rf"(?<![0-9A-Za-z])0x{_HEX40}(?![0-9A-Za-z])")
 # What a reader still takes for an address and copies: 0X, no prefix, a doubled 0x0x, or letters
 # glued on either side. Never part of a longer hex run. Group 1 is the 40 digits.
 # "Ox" (the letter O) is no spelling of 0x: no wallet takes it, and the near-miss notice quotes it.
@@ -32,7 +32,7 @@ class FoundAddress:
 
 def classify(raw: str) -> FoundAddress:
     """Normalise one 0x-address and say whether its checksum could be checked."""
-    if not _ADDRESS_RE.fullmatch(raw):
+    if not ADDRESS_RE.fullmatch(raw):
         raise ValueError(f"{raw!r} is not a 0x-prefixed 40-hex-digit address")
     checksum = to_checksum_address(raw.lower())
     body = raw[2:]
@@ -51,7 +51,7 @@ def classify(raw: str) -> FoundAddress:
 def find_addresses(text: str) -> list[FoundAddress]:
     """Every address in the text, in order of first appearance, once each."""
     seen: dict[str, FoundAddress] = {}
-    for match in _ADDRESS_RE.finditer(text):
+    for match in ADDRESS_RE.finditer(text):
         found = classify(match.group(0))
         seen.setdefault(found.checksum, found)
     return list(seen.values())

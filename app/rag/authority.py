@@ -15,12 +15,13 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from app.chain.canonical import CanonicalTokens, KnownToken
+from app.kb.addresses import ADDRESS_RE
 from app.kb.chains import chains_in
 from app.kb.chains import label as chain_label
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.trust import label as trust_label
 from app.kb.trust import rank
-from app.rag.claims import ADDRESS, Claim, ClaimFinder
+from app.rag.claims import Claim, ClaimFinder
 from app.rag.context import Source, sanitise
 from app.rag.prompts import Prompts
 from app.rag.words import is_common
@@ -189,7 +190,7 @@ class Review:
     def ground(self, known: set[str]) -> set[str]:
         """Addresses an answer may give in full: the list's, and not a disputed one unless the
         user wrote it or the list has it (as another token, or on another chain)."""
-        own = {a.lower() for a in ADDRESS.findall(self.question)}
+        own = {a.lower() for a in ADDRESS_RE.findall(self.question)}
         cited = {d.token.address.lower() for d in self.disputes}
         return (known - (self.disputed - own - self.listed)) | cited
 

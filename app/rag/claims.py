@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.kb.addresses import ADDRESS_RE
 from app.kb.chains import CHAINS
 from app.rag.address_kb import chain_near
 
-ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 # A word as a symbol is written: "$USDC", "USDC.e" and "USDC/WETH" are other words than "USDC".
 _WORD = re.compile(r"\$?[A-Za-z0-9][A-Za-z0-9._/+-]*[A-Za-z0-9+]|\$?[A-Za-z0-9]")
@@ -98,7 +98,7 @@ def sentences(text: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    return [w.lower() for w in _GAP_WORD.findall(ADDRESS.sub(" ", text))]
+    return [w.lower() for w in _GAP_WORD.findall(ADDRESS_RE.sub(" ", text))]
 
 
 def _linking(gap: str, extra: frozenset[str]) -> bool:
@@ -141,13 +141,13 @@ class ClaimFinder:
         """Every claim in a text; `chain` is the document's, for sentences naming none."""
         out: list[Claim] = []
         for sentence in sentences(text):
-            if ADDRESS.search(sentence):
+            if ADDRESS_RE.search(sentence):
                 out += self.sentence_claims(sentence, chain)
         return out
 
     def sentence_claims(self, sentence: str, chain: str | None) -> list[Claim]:
         """The claims of one sentence; a disowning one may name no token (symbol "")."""
-        addresses = list(ADDRESS.finditer(sentence))
+        addresses = list(ADDRESS_RE.finditer(sentence))
         mentions = self.mentions(sentence)
         words = set(_words(sentence))
         traded = bool(words & _TRADE) and not words & _STRONG

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.kb.addresses import ADDRESS_RE
 from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, ScoredChunk
@@ -93,7 +94,6 @@ BARE_ITEM_PENALTY = 0.1
 # sentences of documents other than the address's own to be added.
 _MIN_TERMS = 2
 _WHERE = re.compile(r"\b(address|addresses|contract|deployed|where|chains?)\b", re.IGNORECASE)
-_ADDRESS = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])")
 
 
 @dataclass
@@ -172,7 +172,7 @@ def overlap(question_terms: set[str], sentence: str) -> float:
 
 def bare_address(sentence: str) -> bool:
     """A list item that is little more than an address ("- Base: 0x...")."""
-    return len(terms(_ADDRESS.sub(" ", sentence))) < 3
+    return len(terms(ADDRESS_RE.sub(" ", sentence))) < 3
 
 
 def asks_where(question: str) -> bool:
@@ -187,7 +187,7 @@ def answers_where(item: str, asked: bool, chains: set[str]) -> bool:
 
 def defines(question: str) -> bool:
     """Whether a question asks what something is ("What is Convex?", "who are the Lido DAO?")."""
-    return _DEFINES.match(question) is not None and not _ADDRESS.search(question)
+    return _DEFINES.match(question) is not None and not ADDRESS_RE.search(question)
 
 
 def relevant_sources(best_by_source: dict[int, float], ratio: float | None = None) -> set[int]:
@@ -224,10 +224,10 @@ def extractive_answer(
     # Documents about an address the question names pass the bar whatever their wording.
     anchored = {index[h.chunk.doc_id] for h in hits if h.matched == "address" and h.score >= 2.0}
     said = " ".join(lead.lower().split())
-    stated = {a.lower() for a in _ADDRESS.findall(lead)}
+    stated = {a.lower() for a in ADDRESS_RE.findall(lead)}
     if lead:
         # The address block says what the address is; sentences add what else was asked.
-        question = _ADDRESS.sub(" ", question)
+        question = ADDRESS_RE.sub(" ", question)
     asked = terms(question)
     where = asks_where(question)
     named_chains = chains_in(question)
@@ -240,7 +240,7 @@ def extractive_answer(
         if rank == 0 and hit.chunk.index == 0 and defines(question):
             opening = len(candidates)
         for sentence in split_sentences(hit.chunk.text):
-            named = {a.lower() for a in _ADDRESS.findall(sentence)}
+            named = {a.lower() for a in ADDRESS_RE.findall(sentence)}
             if " ".join(sentence.lower().split()) in said or (named and named <= stated):
                 continue
             if skip is not None and skip(sentence, hit.chunk):
@@ -291,7 +291,7 @@ def extractive_answer(
         lead_i = next((i for i in order if candidates[i].rank == 0), None)
         if lead_i is not None:
             chosen.append(lead_i)
-    given: set[str] = {a.lower() for i in chosen for a in _ADDRESS.findall(candidates[i].text)}
+    given: set[str] = {a.lower() for i in chosen for a in ADDRESS_RE.findall(candidates[i].text)}
     for i in order:
         if len(chosen) >= _MAX_SENTENCES:
             break
@@ -304,7 +304,7 @@ def extractive_answer(
             for j in chosen
         ):
             continue
-        named = {a.lower() for a in _ADDRESS.findall(candidates[i].text)}
+        named = {a.lower() for a in ADDRESS_RE.findall(candidates[i].text)}
         if named and bare_address(candidates[i].text) and named <= given:
             continue  # an item giving an address a chosen sentence already gives
         given |= named
