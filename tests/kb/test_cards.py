@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from app.kb.cards import cards_step_back, name_head, one_card_per_token, prose_first
 from app.kb.models import Chunk, ScoredChunk
+from tests.support.chunks import make_chunk
 
 AAVE = "0x7Fc66500c84A76Ad7e9c93437bFc5Ac33E2DDaE9"
 
 
 def card(chain: str, name: str = "Aave", symbol: str = "AAVE", address: str = AAVE) -> Chunk:
-    return Chunk(
+    return make_chunk(
+        f"{symbol}-{chain}",
+        f"{name} ({symbol}) is a token contract on {chain}.",
+        f"{name} ({symbol}) on {chain.title()}",
         id=f"{symbol}-{chain}",
-        doc_id=f"/cards/{symbol}-{chain}.md",
-        doc_hash="h",
-        index=0,
-        source=f"{symbol}-{chain}.md",
-        title=f"{name} ({symbol}) on {chain.title()}",
-        text=f"{name} ({symbol}) is a token contract on {chain}.",
         chain=chain,
         type="contract",
         addresses=[address],
@@ -27,16 +25,8 @@ def card(chain: str, name: str = "Aave", symbol: str = "AAVE", address: str = AA
 
 
 def doc(name: str, protocol: str | None = None, subject: list[str] | None = None) -> Chunk:
-    return Chunk(
-        id=name,
-        doc_id=f"/kb/{name}.md",
-        doc_hash="h",
-        index=0,
-        source=f"{name}.md",
-        title=name,
-        text=f"{name} is a protocol.",
-        protocol=protocol,
-        subject_addresses=subject or [],
+    return make_chunk(
+        name, f"{name} is a protocol.", id=name, protocol=protocol, subject_addresses=subject or []
     )
 
 

@@ -22,22 +22,14 @@ from app.rag.context import number_sources
 from app.rag.extractive import extractive_answer, sentence_texts
 from app.rag.prompts import Prompts
 from tests.kb.test_vector_cache import CountingEmbedder
+from tests.support.chunks import make_chunk
 
 REPO = Path(__file__).resolve().parents[2]
 LOG: list[str] = []  # what happened, in order: the test reads the stream's events against it
 
 
 def _chunk(text: str, title: str, doc: str, protocol: str | None = None) -> Chunk:
-    return Chunk(
-        id=f"{doc}-0",
-        doc_id=f"/kb/{doc}.md",
-        doc_hash="h",
-        index=0,
-        source=f"{doc}.md",
-        title=title,
-        text=text,
-        protocol=protocol,
-    )
+    return make_chunk(doc, text, title, protocol=protocol)
 
 
 HITS = [

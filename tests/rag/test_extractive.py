@@ -24,23 +24,14 @@ from app.rag.extractive import (
 )
 from app.rag.prompts import Prompts
 from app.services import Services
+from tests.support.chunks import make_chunk
 from tests.support.fakes import HashEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def chunk(text: str, title: str = "Aave lending markets", **meta: Any) -> Chunk:
-    doc = meta.pop("doc", title)
-    return Chunk(
-        id=f"{doc}-0",
-        doc_id=f"/kb/{doc}.md",
-        doc_hash="h",
-        index=0,
-        source=f"{doc}.md",
-        title=title,
-        text=text,
-        **meta,
-    )
+    return make_chunk(meta.pop("doc", title), text, title, **meta)
 
 
 @pytest.fixture(scope="module")

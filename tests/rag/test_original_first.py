@@ -7,6 +7,7 @@ from typing import Any
 from app.chain.canonical import CanonicalTokens
 from app.kb.models import Chunk, ScoredChunk
 from app.rag.original import OriginalFirst
+from tests.support.chunks import make_chunk
 
 LIST = CanonicalTokens.load()
 WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
@@ -16,14 +17,10 @@ USDC_ARB = "0xaf88d065e77c8cC2239327C5EDb3A432268e5831"
 
 
 def chunk(name: str, chain: str, address: str, **meta: Any) -> Chunk:
-    return Chunk(
+    return make_chunk(
+        name,
+        f"{name} at {address}",
         id=name,
-        doc_id=f"/kb/{name}.md",
-        doc_hash="h",
-        index=0,
-        source=f"{name}.md",
-        title=name,
-        text=f"{name} at {address}",
         chain=chain,
         subject_addresses=[address],
         metadata=meta,
