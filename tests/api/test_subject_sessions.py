@@ -4,7 +4,6 @@ resolve over several turns, without a model and with one (whose condense step is
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,7 +11,6 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.conftest import ingest
 from tests.support.fake_llm import FakeLLM
 from tests.support.server import serve
 
@@ -39,10 +37,9 @@ def _turns(url: str, *messages: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def test_without_a_model_the_subject_carries_over_four_turns_and_is_stored(
-    services_factory: Callable[..., Services], corpus: Path
+    sample_services: Callable[..., Services],
 ) -> None:
-    services = services_factory()
-    ingest(services, corpus)
+    services = sample_services()
     with serve(create_app(services.settings, services)) as url:
         sid, replies = _turns(
             url, "What is USDC?", "and on Arbitrum?", "and on Base?", "how many decimals?"
@@ -66,11 +63,10 @@ def test_without_a_model_the_subject_carries_over_four_turns_and_is_stored(
 
 
 def test_with_a_model_the_condense_request_carries_the_subject(
-    services_factory: Callable[..., Services], corpus: Path, fake_llm: tuple[FakeLLM, str]
+    sample_services: Callable[..., Services], fake_llm: tuple[FakeLLM, str]
 ) -> None:
     state, llm_url = fake_llm
-    services = services_factory(base_url=llm_url, model="fake-model")
-    ingest(services, corpus)
+    services = sample_services(base_url=llm_url, model="fake-model")
     with serve(create_app(services.settings, services)) as url:
         _turns(url, "What is WETH?", "what is its contract address?", "and on Arbitrum?")
     # Turn 1 answers; turns 2 and 3 each condense, then answer.
