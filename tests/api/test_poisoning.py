@@ -137,6 +137,7 @@ def test_with_a_model_the_list_is_fenced_and_a_followed_claim_is_marked_and_corr
         timeout=60,
     )
     data = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
-    streamed = "".join(json.loads(d)["text"] for d in data[:-2])
+    assert "sources" in json.loads(data[0])  # the first event: the sources, before any text
+    streamed = "".join(json.loads(d)["text"] for d in data[1:-2])
     assert FAKE not in streamed and f"which gives WETH on Base at {WETH_BASE}" in streamed
     assert streamed == json.loads(data[-2])["answer"]
