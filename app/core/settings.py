@@ -36,7 +36,7 @@ class StoreSettings(BaseSettings):
 
     data_dir: Path = Path("./data")
     qdrant_url: AnyHttpUrl | None = None
-    qdrant_api_key: str | None = None
+    qdrant_api_key: SecretStr | None = None
     collection: str = Field(default="cryptorag", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     # HNSW search breadth, by recall@10 against exact search (bench.scale --recall,
     # docs/benchmarks.md): 1.00 at 512 with 100k points, but 0.88 at 512 and 0.96 at 1024 with
@@ -48,6 +48,16 @@ class StoreSettings(BaseSettings):
     # A new collection on a Qdrant cluster: shards and copies of each (unset: server default).
     shards: int | None = Field(default=None, ge=1, le=1024)
     replication_factor: int | None = Field(default=None, ge=1, le=16)
+
+    @model_validator(mode="after")
+    def _key_needs_a_server(self) -> StoreSettings:
+        """A Qdrant key without a Qdrant URL would be ignored: the embedded store needs none."""
+        if self.qdrant_api_key is not None and self.qdrant_url is None:
+            raise ValueError(
+                "CRYPTORAG_QDRANT_API_KEY is set but CRYPTORAG_QDRANT_URL is not: the embedded "
+                "store takes no key; set the server's URL, or unset the key"
+            )
+        return self
 
     @property
     def local_path(self) -> Path:
@@ -105,7 +115,7 @@ class LLMSettings(BaseSettings):
 
     base_url: AnyHttpUrl | None = None
     model: str = "gpt-4o-mini"
-    api_key: str | None = None
+    api_key: SecretStr | None = None
     timeout_s: float = Field(default=30.0, gt=0, le=600)
     max_tokens: int = Field(default=800, ge=1, le=32_000)
     # Characters of model text one answer may hold; enforced on the stream itself, since an
@@ -126,6 +136,14 @@ class LLMSettings(BaseSettings):
         """The local provider cannot start without a model folder."""
         if self.provider == "local" and self.local_model is None:
             raise ValueError("CRYPTORAG_LLM_PROVIDER=local needs CRYPTORAG_LOCAL_MODEL (a folder)")
+        # A model or key with no endpoint would silently give extractive answers.
+        given = sorted({"model", "api_key"} & self.model_fields_set)
+        if self.provider == "openai" and self.base_url is None and given:
+            names = " and ".join(f"CRYPTORAG_LLM_{g.upper()}" for g in given)
+            raise ValueError(
+                f"{names} {'are' if len(given) > 1 else 'is'} set but CRYPTORAG_LLM_BASE_URL is "
+                "not: answers would be extractive; set the endpoint, or unset them"
+            )
         return self
 
     @property
@@ -234,11 +252,12 @@ class APISettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> APISettings:
-        if self.default_top_k > self.max_top_k:
-            raise ValueError(
-                f"CRYPTORAG_DEFAULT_TOP_K ({self.default_top_k}) must not exceed "
-                f"CRYPTORAG_MAX_TOP_K ({self.max_top_k})"
-            )
+        for name, value in (("DEFAULT", self.default_top_k), ("CHAT", self.chat_top_k)):
+            if value > self.max_top_k:
+                raise ValueError(
+                    f"CRYPTORAG_{name}_TOP_K ({value}) must not exceed "
+                    f"CRYPTORAG_MAX_TOP_K ({self.max_top_k})"
+                )
         if not (self.prompts_dir / "system.md").is_file():
             raise ValueError(
                 f"CRYPTORAG_PROMPTS_DIR={self.prompts_dir} has no system.md; "

@@ -25,7 +25,7 @@ def build_llm(settings: LLMSettings) -> BaseChatModel | None:
     return ChatOpenAI(
         base_url=str(settings.base_url),
         # Local servers (vLLM, Ollama, llama.cpp) accept any key, but the client needs one.
-        api_key=SecretStr(settings.api_key or "not-needed"),
+        api_key=settings.api_key or SecretStr("not-needed"),
         model=settings.model,
         timeout=settings.timeout_s,
         max_retries=1,

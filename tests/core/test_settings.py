@@ -1,7 +1,7 @@
 import pytest
 
 from app.core.errors import ConfigError
-from app.core.settings import ChainSettings, load_settings
+from app.core.settings import APISettings, ChainSettings, LLMSettings, load_settings
 
 
 def test_defaults_load() -> None:
@@ -28,7 +28,34 @@ def test_errors_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_env_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / ".env").write_text("CRYPTORAG_LLM_MODEL=llama3\nCRYPTORAG_DATA_DIR=/tmp/x\n")
+    (tmp_path / ".env").write_text(
+        "CRYPTORAG_LLM_BASE_URL=http://127.0.0.1:11434/v1\nCRYPTORAG_LLM_MODEL=llama3\n"
+        "CRYPTORAG_DATA_DIR=/tmp/x\n"
+    )
     settings = load_settings()
     assert settings.llm.model == "llama3"
     assert str(settings.store.data_dir) == "/tmp/x"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [({"CRYPTORAG_LLM_MODEL": "llama3"}, "CRYPTORAG_LLM_MODEL"),
+     ({"CRYPTORAG_LLM_API_KEY": "sk-x"}, "CRYPTORAG_LLM_API_KEY"),
+     ({"CRYPTORAG_QDRANT_API_KEY": "k"}, "CRYPTORAG_QDRANT_API_KEY"),
+     ({"CRYPTORAG_CHAT_TOP_K": "40", "CRYPTORAG_MAX_TOP_K": "20"}, "CRYPTORAG_CHAT_TOP_K")],
+)  # fmt: skip
+def test_settings_that_would_be_ignored_are_refused(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert named in info.value.message
+
+
+def test_keys_are_secrets() -> None:
+    llm = LLMSettings(base_url="http://127.0.0.1:1/v1", api_key="sk-secret", _env_file=None)
+    assert "sk-secret" not in repr(llm) and llm.api_key is not None
+    assert llm.api_key.get_secret_value() == "sk-secret"
+    assert APISettings(chat_top_k=20, max_top_k=20, _env_file=None).chat_top_k == 20

@@ -40,7 +40,8 @@ async def readyz(services: ServicesDep) -> JSONResponse:
         checks["llm"] = "not configured (extractive answers)"
     else:
         # The endpoint's /models can answer while its completions fail: the last calls decide.
-        probed = await _probe_llm(str(llm.base_url), llm.api_key)
+        key = llm.api_key.get_secret_value() if llm.api_key else None
+        probed = await _probe_llm(str(llm.base_url), key)
         seen = services.answers.health.status()
         checks["llm"] = probed if probed != "ok" or seen is None else seen
     ok = all(v == "ok" or v.startswith("not configured") for v in checks.values())

@@ -26,7 +26,9 @@ def open_client(settings: StoreSettings) -> QdrantClient:
     """A client for the configured server, or for qdrant-client's local mode under the data dir."""
     if settings.qdrant_url is not None:
         return QdrantClient(
-            url=str(settings.qdrant_url), api_key=settings.qdrant_api_key, timeout=10
+            url=str(settings.qdrant_url),
+            api_key=key.get_secret_value() if (key := settings.qdrant_api_key) else None,
+            timeout=10,
         )
     settings.local_path.mkdir(parents=True, exist_ok=True)
     try:
