@@ -330,13 +330,14 @@ class AnswerService:
             history=_history_messages(ev.history),
             canary=self.canary,
         )
+        # A client may ask for fewer tokens than the configured cap, never more.
+        limit = min(max_tokens or self.max_tokens, self.max_tokens)
+        llm = self.llm.bind(max_completion_tokens=limit)
+        cap = self.max_output_chars
+        on_cut = partial(ev.warnings.append, OUTPUT_CAP_WARNING.format(limit=cap))
+        model = _model_failures(self._within_deadline(capped(llm.astream(messages), cap, on_cut)))
         try:
-            # A client may ask for fewer tokens than the configured cap, never more.
-            limit = min(max_tokens or self.max_tokens, self.max_tokens)
-            llm = self.llm.bind(max_completion_tokens=limit)
-            cap = self.max_output_chars
-            on_cut = partial(ev.warnings.append, OUTPUT_CAP_WARNING.format(limit=cap))
-            async for chunk in self._within_deadline(capped(llm.astream(messages), cap, on_cut)):
+            async for chunk in model:
                 ready = out.feed(opening + chunk.text)
                 opening = ""  # fed with the first chunk: an unreachable model falls back
                 if out.leaked:
@@ -360,7 +361,8 @@ class AnswerService:
             final = reply.done("llm")
             reply.finished = True
             yield _unanswerable(final) if refuses(final.answer) else final
-        except Exception as exc:  # any transport, status or timeout error of the endpoint
+        except ModelFailure as failure:  # the endpoint's; the project's own errors propagate
+            exc = failure.cause
             log.warning("LLM unavailable: %s", type(exc).__name__)
             self.health.failed(exc)
             if out.result.text or out.raw:
@@ -512,6 +514,29 @@ class _Reply:
         self.finished = True
         yield checked
         yield _unanswerable(self.done("extractive"))
+
+
+class ModelFailure(Exception):
+    """The language model's stream failed: transport, status, timeout, or its deadline."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
+async def _model_failures(chunks: AsyncIterator[T]) -> AsyncIterator[T]:
+    """The model's chunks; any error while getting the next one is a ModelFailure. Errors of
+    the code that reads them (the output checks) are not caught here: they are bugs, not an
+    unavailable model, and must not flip readiness or turn into an extractive answer."""
+    iterator = aiter(chunks)
+    while True:
+        try:
+            chunk = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        except Exception as exc:
+            raise ModelFailure(exc) from exc
+        yield chunk
 
 
 def _unanswerable(answer: Answer) -> Answer:

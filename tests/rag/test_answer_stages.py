@@ -142,3 +142,66 @@ def test_cached_sentence_vectors_give_the_same_answer_and_embed_only_the_questio
     assert cached == plain
     assert "borrow rates" in cached
     assert embedder.texts == [question]
+
+
+class FailingModel(GenericFakeChatModel):
+    """Streams the queued reply's first `good` chunks, then fails as an endpoint would."""
+
+    good: int = 0
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        sent = 0
+        async for chunk in super()._astream(messages, stop, run_manager, **kwargs):
+            if sent == self.good:
+                raise ConnectionError("endpoint went away")
+            sent += 1
+            yield chunk
+
+
+async def _final(service: AnswerService, question: str) -> Answer:
+    async for event in service.stream(question):
+        if isinstance(event, Answer):
+            return event
+    raise AssertionError("no Answer event")
+
+
+def test_a_model_failing_before_it_writes_falls_back_to_the_extractive_answer(
+    prompts: Prompts,
+) -> None:
+    reply = AIMessage(content="Aave sets borrow rates from utilisation [1].")
+    service = _service(prompts, FailingModel(messages=iter([reply]), good=0))
+    final = anyio.run(_final, service, "How does Aave set borrow rates?")
+    assert final.mode == "extractive"
+    assert final.answer.startswith("Extractive answer (the language model was unavailable)")
+    assert service.health.status() is not None  # readiness reports the failure
+
+
+def test_a_model_failing_mid_stream_keeps_what_it_wrote_and_says_it_stopped(
+    prompts: Prompts,
+) -> None:
+    reply = AIMessage(content="Aave sets borrow rates from the utilisation of each reserve [1].")
+    service = _service(prompts, FailingModel(messages=iter([reply]), good=3))
+    final = anyio.run(_final, service, "How does Aave set borrow rates?")
+    assert final.mode == "llm"
+    assert final.answer.endswith("[the language model stopped answering]")
+    assert "the language model stopped before the end of the answer" in final.warnings
+
+
+def test_a_bug_in_the_output_checks_is_not_taken_for_an_unavailable_model(
+    prompts: Prompts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: object, text: str) -> str:
+        raise ValueError("a bug in the project's own code")
+
+    monkeypatch.setattr("app.rag.output.OutputFilter.feed", broken)
+    reply = AIMessage(content="Aave sets borrow rates from utilisation [1].")
+    service = _service(prompts, LoggingModel(messages=iter([reply])))
+    with pytest.raises(ValueError, match="project's own code"):
+        anyio.run(_final, service, "How does Aave set borrow rates?")
+    assert service.health.status() is None  # the model is not marked as failing
