@@ -95,3 +95,5 @@ class ScoredChunk(BaseModel):
     chunk: Chunk
     score: float
     matched: Literal["address", "dense", "hybrid", "lexical"] = "dense"
+    # Its document declares an address the question asked about as its subject (not a mention).
+    about_asked: bool = False

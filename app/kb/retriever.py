@@ -133,6 +133,11 @@ def rank_exact(
         key=lambda c: (not subject[c.id], position.get(c.id, len(ranked)), len(c.addresses)),
     )
     return [
-        ScoredChunk(chunk=c, score=2.0 if subject[c.id] else 1.5, matched="address")
+        ScoredChunk(
+            chunk=c,
+            score=2.0 if subject[c.id] else 1.5,
+            matched="address",
+            about_asked=subject[c.id],
+        )
         for c in ordered
     ]

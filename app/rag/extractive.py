@@ -222,7 +222,7 @@ def extractive_answer(
         return lead or prompts.render("no_context")
     index = source_numbers(sources)  # by document key: same-named files stay apart
     # Documents about an address the question names pass the bar whatever their wording.
-    anchored = {index[h.chunk.doc_id] for h in hits if h.matched == "address" and h.score >= 2.0}
+    anchored = {index[h.chunk.doc_id] for h in hits if h.about_asked}
     said = " ".join(lead.lower().split())
     stated = {a.lower() for a in ADDRESS_RE.findall(lead)}
     if lead:

@@ -34,7 +34,7 @@ def card(address: str, chain: str, label: str, others: str = "") -> ScoredChunk:
         addresses=[a.checksum for a in find_addresses(text)],
         subject_addresses=[address],
     )
-    return ScoredChunk(chunk=chunk, score=2.0, matched="address")
+    return ScoredChunk(chunk=chunk, score=2.0, matched="address", about_asked=True)
 
 
 def test_chain_near_takes_the_chain_named_before_the_address() -> None:

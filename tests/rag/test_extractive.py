@@ -135,7 +135,7 @@ def test_a_lead_block_is_not_repeated(prompts: Prompts) -> None:
         addresses=[address],
         subject_addresses=[address],
     )
-    hits = [ScoredChunk(chunk=card, score=2.0, matched="address")]
+    hits = [ScoredChunk(chunk=card, score=2.0, matched="address", about_asked=True)]
     lead = f"**{address}** on Ethereum: Mask Network (MASK) on Ethereum [1]"
     text = extractive_answer(
         f"what is {address}",
