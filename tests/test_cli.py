@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import BIN, cli_env
+from tests.support.cli import run_cli as _run
+
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent / "cryptorag"
-
-
-def _run(args: list[str], data: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CRYPTORAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **extra_env}
-    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=180)
 
 
 def test_ingest_stats_ask(corpus: Path, tmp_path: Path) -> None:
@@ -56,10 +51,9 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     shutil.copy(Path(__file__).parents[1] / "samples" / "corpus" / "weth.md", folder)
-    env = {**os.environ, "CRYPTORAG_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [str(BIN), "worker", str(folder), "--interval", "60", "--metrics-port", "0"],
-        env=env,
+        env=cli_env(tmp_path / "data"),
         stderr=subprocess.PIPE,
         text=True,
     )

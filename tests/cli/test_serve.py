@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -14,18 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.cli import BIN, cli_env
+from tests.support.cli import run_cli as _run
+
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent / "cryptorag"
-
-
-def _env(data: Path) -> dict[str, str]:
-    return {**os.environ, "CRYPTORAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
-
-
-def _run(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN), *args], env=_env(data), capture_output=True, text=True, timeout=300
-    )
 
 
 def _free_port() -> int:
@@ -46,7 +37,7 @@ def test_cli_goes_through_the_running_server(corpus: Path, tmp_path: Path) -> No
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--sources", str(sources)],
-        env=_env(data),
+        env=cli_env(data),
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -90,7 +81,7 @@ def test_a_held_store_says_what_to_do(tmp_path: Path) -> None:
             "print('held', flush=True)\n"
             "time.sleep(300)",
         ],
-        env=_env(data),
+        env=cli_env(data),
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from datasets import load_dataset
 
 from tests.conftest import DEV_EVAL, SAMPLE
+from tests.support.cli import run_cli as _run
 
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent / "cryptorag"
-
-
-def _run(args: list[str], data: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "CRYPTORAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **env}
-    return subprocess.run([str(BIN), *args], env=full, capture_output=True, text=True, timeout=300)
 
 
 def test_build_and_stats_on_the_sample_corpus(tmp_path: Path) -> None:

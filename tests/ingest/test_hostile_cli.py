@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.websrc import DEEP_JSON, Site
 
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent / "cryptorag"
 HUGE = "9" * 5000
 DIGITS = "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits"
 YAML_DEEP = "YAML nested more than 100 levels deep"
@@ -73,14 +72,9 @@ def docs(tmp_path: Path) -> Iterator[Path]:
 
 
 def _run(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CRYPTORAG_DATA_DIR": str(data),
-        "CRYPTORAG_FETCH_ALLOWLIST": "127.0.0.1",
-        "CRYPTORAG_FETCH_HOST_DELAY_S": "0",
-        "HF_HUB_OFFLINE": "1",
-    }
-    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=300)
+    return run_cli(
+        args, data, CRYPTORAG_FETCH_ALLOWLIST="127.0.0.1", CRYPTORAG_FETCH_HOST_DELAY_S="0"
+    )
 
 
 def _documents(data: Path) -> int:

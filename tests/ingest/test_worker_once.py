@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli as _run
+
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent / "cryptorag"
-
-
-def _run(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CRYPTORAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_worker_once_exits_1_when_a_file_source_skipped_something(tmp_path: Path) -> None:
