@@ -25,7 +25,8 @@ from typing import Any
 
 import httpx
 
-from bench.common import REPO, SAMPLE, UNLIMITED, percentile
+from app.eval.metrics import percentile
+from bench.common import REPO, SAMPLE, UNLIMITED
 from tests.support.server import serve
 
 QUESTIONS = [

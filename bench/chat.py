@@ -22,7 +22,8 @@ import time
 
 import httpx
 
-from bench.common import CLI, REPO, UNLIMITED, percentile, serve_cli
+from app.eval.metrics import percentile
+from bench.common import CLI, REPO, UNLIMITED, serve_cli
 
 QUESTIONS = REPO / "eval" / "dev" / "questions.jsonl"
 TOKEN_QUESTIONS = REPO / "eval" / "tokens" / "questions-small.jsonl"

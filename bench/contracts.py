@@ -26,8 +26,9 @@ from app.chain.checks.run import ORDER
 from app.chain.inspector import Inspector
 from app.chain.rpc import ChainRpc
 from app.core.settings import AccessSettings, ChainSettings, Settings, StoreSettings
+from app.eval.metrics import percentile
 from app.services import build_services
-from bench.common import UNLIMITED, percentile
+from bench.common import UNLIMITED
 from tests.support.anvil import anvil, deploy_fixtures
 from tests.support.risk_tokens import deploy_risk_fixtures
 from tests.support.server import serve

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import REPO, UNLIMITED, cpu_seconds, free_port, percentile, serve_process
+from app.eval.metrics import percentile
+from bench.common import REPO, UNLIMITED, cpu_seconds, free_port, serve_process
 
 QUESTIONS = [
     "What happened to TerraUSD?",

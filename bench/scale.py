@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import REPO, SAMPLE, percentile
+from app.eval.metrics import percentile
+from bench.common import REPO, SAMPLE
 
 DIM = 384
 BATCH = 1000
