@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.anvil import free_port
 from tests.support.cli import BIN, cli_env
 from tests.support.cli import run_cli as _run
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_cli_goes_through_the_running_server(corpus: Path, tmp_path: Path) -> None:
@@ -34,7 +28,7 @@ def test_cli_goes_through_the_running_server(corpus: Path, tmp_path: Path) -> No
     sources.write_text(
         f"sources:\n  - name: watched\n    kind: files\n    path: {watched}\n    interval: 1h\n"
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--sources", str(sources)],
         env=cli_env(data),
