@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import httpx
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
@@ -31,6 +32,11 @@ def build_llm(settings: LLMSettings) -> BaseChatModel | None:
         max_retries=1,
         temperature=settings.temperature,
         max_completion_tokens=settings.max_tokens,
+        # A client of its own: langchain-openai otherwise shares one per (URL, timeout) across the
+        # process, and its pooled connections belong to the event loop that opened them, so a
+        # second loop (another server in the process, a second `eval answers` configuration)
+        # got "LLM unavailable: RuntimeError".
+        http_async_client=httpx.AsyncClient(timeout=settings.timeout_s),
     )
 
 
