@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -315,17 +315,7 @@ class AnswerService:
         messages = self.prompts.chat.format_messages(
             context=build_context(ev.hits, ev.kb_sources, self.prompts),
             onchain=(review.prompt(ev.numbers, self.prompts) if review else "")
-            + onchain_prompt(
-                ev.query,
-                ev.retrieval,
-                ev.facts,
-                ev.sources,
-                ev.warnings,
-                ev.filters,
-                self.onchain,
-                self.prompts,
-                review,
-            ),
+            + self._address_block(onchain_prompt, ev),
             question=ev.question,
             history=_history_messages(ev.history),
             canary=self.canary,
@@ -379,17 +369,7 @@ class AnswerService:
         the question."""
         ev, out = reply.evidence, reply.out
         review = ev.review
-        lead = address_lead(
-            ev.query,
-            ev.retrieval,
-            ev.facts,
-            ev.sources,
-            ev.warnings,
-            ev.filters,
-            self.onchain,
-            self.prompts,
-            review,
-        )
+        lead = self._address_block(address_lead, ev)
         skip = review.contradicts if review else None
         text = await anyio.to_thread.run_sync(
             partial(
@@ -417,6 +397,20 @@ class AnswerService:
         reply.finished = True
         yield checked
         yield reply.done("extractive")
+
+    def _address_block(self, build: Callable[..., str], ev: Evidence) -> str:
+        """The address block from the evidence: for the model's prompt, or the extractive lead."""
+        return build(
+            ev.query,
+            ev.retrieval,
+            ev.facts,
+            ev.sources,
+            ev.warnings,
+            ev.filters,
+            self.onchain,
+            self.prompts,
+            ev.review,
+        )
 
     async def _within_deadline(self, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """A model stream under one deadline: the first chunk (retries included) and each next
