@@ -7,13 +7,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from app.chain.canonical import CanonicalTokens
+from app.chain.canonical import CanonicalTokens, symbol_key
 from app.chain.facts import ContractFacts
 from app.kb.addresses import find_addresses
 from app.kb.cards import name_head
 from app.kb.chains import chains_in
 from app.kb.models import Chunk, ScoredChunk
-from app.rag.subject import MAX_ENTITIES, Entity, Kind
+from app.rag.subject import MAX_ENTITIES, Entity, Kind, Subject
 from app.rag.words import COMMON, ORDINARY
 
 # A word as people write names: letters, digits and inner dots, hyphens or apostrophes.
@@ -53,6 +53,7 @@ class EntityFinder:
     """Finds addresses, listed tokens and proper names in questions, and says what they are."""
 
     def __init__(self, canonical: CanonicalTokens) -> None:
+        self.canonical = canonical
         self.symbols: dict[str, str] = {}  # symbol -> name, the first listing's
         for token in canonical.by_address.values():
             self.symbols.setdefault(token.symbol, token.name)
@@ -109,6 +110,24 @@ class EntityFinder:
         head = name_head(protocol)
         found = {s for s, n in self.symbols.items() if head and name_head(n) == head}
         return found.pop() if len(found) == 1 else None
+
+    def moved(self, subject: Subject, chain: str) -> Subject:
+        """The subject on another chain: an address of a listed token becomes the same token's
+        address there ("and on Base?" after UNI's Ethereum address asks for Base's UNI, which
+        the answer then names as such); an address the list does not place there stays, and
+        its block says that no document puts it there."""
+        return replace(subject, entities=tuple(self._moved(e, chain) for e in subject.entities))
+
+    def _moved(self, entity: Entity, chain: str) -> Entity:
+        if entity.kind != "address" or entity.chain == chain:
+            return entity
+        listed = [t for t in self.canonical.by_address.values() if t.address == entity.value]
+        if not listed:
+            return entity
+        token = listed[0]
+        same = self.canonical.by_symbol.get(symbol_key(token.symbol), [])
+        there = sorted((t for t in same if t.chain == chain), key=lambda t: t.name != token.name)
+        return replace(entity, value=there[0].address, chain=chain) if there else entity
 
     def symbols_in(self, text: str) -> list[str]:
         """Listed symbols a text writes as symbols ("LINK", "$UNI"), in order, once each."""

@@ -118,6 +118,8 @@ def read(question: str, subject: Subject, finder: EntityFinder) -> Reading:
         return Reading(question, named, subject, False, query, carries_chain=carries)
     if not (refers or continues or fragment or bare or named.anything):
         return Reading(question, named, subject, False, question)
+    if named.places:  # "and on Base?": a listed token's address there, not its address here
+        subject = finder.moved(subject, named.places[0])
     terms = subject.terms(with_chain=not named.chains)
     names = subject.names(with_chain=not named.chains)
     issued = _issued_token(question, subject, finder)

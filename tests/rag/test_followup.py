@@ -78,7 +78,8 @@ def test_an_address_subject_goes_to_the_lookup_on_every_turn(finder: EntityFinde
     usdc = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
     _, owner, there = converse(finder, f"what is {usdc}?", "who owns it?", "and on Base?")
     assert owner.query == f"{usdc} who owns it?"
-    assert there.query == f"{usdc} and on Base?"
+    # A listed token's address moves to the same token on the chain named (Base's USDC).
+    assert there.query == "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913 and on Base?"
     assert there.named.chains == ("base",)
 
 
