@@ -29,6 +29,10 @@ class CanonicalTokens:
     def __init__(self, tokens: list[KnownToken], source: str = "") -> None:
         self.source = source
         self.by_address = {(t.chain, t.address.lower()): t for t in tokens}
+        # Any chain's listing of an address, the first one the list gives.
+        self._anywhere: dict[str, KnownToken] = {}
+        for t in tokens:
+            self._anywhere.setdefault(t.address.lower(), t)
         self.by_symbol: dict[str, list[KnownToken]] = defaultdict(list)
         for t in tokens:
             self.by_symbol[symbol_key(t.symbol)].append(t)
@@ -43,6 +47,10 @@ class CanonicalTokens:
     def lookup(self, chain: str, address: str) -> KnownToken | None:
         """The listed token at this address, if any."""
         return self.by_address.get((chain, address.lower()))
+
+    def anywhere(self, address: str) -> KnownToken | None:
+        """The listed token at this address on whichever chain the list first gives it."""
+        return self._anywhere.get(address.lower())
 
     def impersonation(self, chain: str, address: str, symbol: str) -> str | None:
         """A warning when the symbol belongs to a listed token at another address, else None."""

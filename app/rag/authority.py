@@ -101,7 +101,7 @@ class TokenAuthority:
     def _listed_at(self, address: str, chain: str | None) -> KnownToken | None:
         if chain is not None:
             return self.canonical.lookup(chain, address)
-        return next((t for t in self.canonical.by_address.values() if t.address == address), None)
+        return self.canonical.anywhere(address)
 
     def asked(self, question: str) -> set[str]:
         """Symbols of listed tokens a question names (any case for three letters and more)."""

@@ -121,10 +121,9 @@ class EntityFinder:
     def _moved(self, entity: Entity, chain: str) -> Entity:
         if entity.kind != "address" or entity.chain == chain:
             return entity
-        listed = [t for t in self.canonical.by_address.values() if t.address == entity.value]
-        if not listed:
+        token = self.canonical.anywhere(entity.value)
+        if token is None:
             return entity
-        token = listed[0]
         same = self.canonical.by_symbol.get(symbol_key(token.symbol), [])
         there = sorted((t for t in same if t.chain == chain), key=lambda t: t.name != token.name)
         return replace(entity, value=there[0].address, chain=chain) if there else entity
