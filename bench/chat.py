@@ -16,18 +16,16 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import tempfile
 import time
 
 import httpx
 
 from app.eval.metrics import percentile
-from bench.common import CLI, REPO, UNLIMITED, serve_cli
+from bench.common import REPO, UNLIMITED, ingest_sample_and_cards, serve_cli
 
 QUESTIONS = REPO / "eval" / "dev" / "questions.jsonl"
 TOKEN_QUESTIONS = REPO / "eval" / "tokens" / "questions-small.jsonl"
-TOKEN_CARDS = REPO / "eval" / "tokens" / "docs"
 
 
 def _streamed(client: httpx.Client, question: str) -> tuple[float, float, str]:
@@ -69,13 +67,7 @@ def main() -> None:
         }
         env.pop("CRYPTORAG_LLM_BASE_URL", None)  # extractive answers
         if args.tokens:
-            corpora = [str(REPO / "samples" / "corpus"), str(TOKEN_CARDS)]
-            subprocess.run(
-                [str(CLI), "ingest", "--no-progress", *corpora],
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+            ingest_sample_and_cards(env)
         search: list[float] = []
         chat: list[float] = []
         first: list[float] = []

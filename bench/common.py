@@ -17,6 +17,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "samples" / "corpus"
+TOKEN_CARDS = REPO / "eval" / "tokens" / "docs"
 CLI = Path(sys.executable).parent / "cryptorag"
 
 # The rate limit of the apps a benchmark starts: about 16,700 requests/s, far above anything one
@@ -37,6 +38,17 @@ def make_corpus(target: Path, copies: int) -> None:
             body = f"{body}\n\nRevision {n}: notes on {doc.stem} kept for benchmark copy {n}.\n"
             out = f"{head}\n---\n{body}" if head else body
             (target / f"{doc.stem}-{n:03d}.md").write_text(out, "utf-8")
+
+
+def ingest_sample_and_cards(env: dict[str, str]) -> None:
+    """The sample corpus and the token cards into the data dir `env` names, with the CLI."""
+    corpora = [str(SAMPLE), str(TOKEN_CARDS)]
+    subprocess.run(
+        [str(CLI), "ingest", "--no-progress", *corpora],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def free_port() -> int:

@@ -11,18 +11,16 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import tempfile
 import time
 
 import httpx
 
 from app.eval.metrics import percentile
-from bench.common import CLI, REPO, UNLIMITED, serve_cli
+from bench.common import REPO, UNLIMITED, ingest_sample_and_cards, serve_cli
 
 QUESTIONS = REPO / "eval" / "dev" / "questions.jsonl"
 TOKEN_QUESTIONS = REPO / "eval" / "tokens" / "questions.jsonl"
-TOKEN_CARDS = REPO / "eval" / "tokens" / "docs"
 
 
 def main() -> None:
@@ -42,13 +40,7 @@ def main() -> None:
             "HF_HUB_OFFLINE": "1",
         }
         if args.tokens:
-            corpora = [str(REPO / "samples" / "corpus"), str(TOKEN_CARDS)]
-            subprocess.run(
-                [str(CLI), "ingest", "--no-progress", *corpora],
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+            ingest_sample_and_cards(env)
         with serve_cli(env) as base, httpx.Client(base_url=base, timeout=30) as client:
             stats = client.post("/v1/search", json={"query": "warm up"}).json()
             assert stats["results"], "empty store"
