@@ -325,7 +325,7 @@ class AnswerService:
         llm = self.llm.bind(max_completion_tokens=limit)
         cap = self.max_output_chars
         on_cut = partial(ev.warnings.append, OUTPUT_CAP_WARNING.format(limit=cap))
-        model = _model_failures(self._within_deadline(capped(llm.astream(messages), cap, on_cut)))
+        model = self._within_deadline(capped(llm.astream(messages), cap, on_cut))
         try:
             async for chunk in model:
                 ready = out.feed(opening + chunk.text)
@@ -415,15 +415,22 @@ class AnswerService:
     async def _within_deadline(self, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """A model stream under one deadline: the first chunk (retries included) and each next
         one must arrive within the timeout, so a hung endpoint costs the timeout, not a multiple.
+
+        Any error while getting the next chunk, the deadline's included, is a ModelFailure.
+        Errors of the code that reads the chunks (the output checks) are not caught here: they
+        are bugs, not an unavailable model, and must not flip readiness or become an extractive
+        answer.
         """
         iterator = aiter(chunks)
         try:
             while True:
-                with anyio.fail_after(self.timeout_s):
-                    try:
+                try:
+                    with anyio.fail_after(self.timeout_s):
                         chunk = await anext(iterator)
-                    except StopAsyncIteration:
-                        return
+                except StopAsyncIteration:
+                    return
+                except Exception as exc:
+                    raise ModelFailure(exc) from exc
                 yield chunk
         finally:
             close = getattr(iterator, "aclose", None)
@@ -516,21 +523,6 @@ class ModelFailure(Exception):
     def __init__(self, cause: Exception) -> None:
         super().__init__(f"{type(cause).__name__}: {cause}")
         self.cause = cause
-
-
-async def _model_failures(chunks: AsyncIterator[T]) -> AsyncIterator[T]:
-    """The model's chunks; any error while getting the next one is a ModelFailure. Errors of
-    the code that reads them (the output checks) are not caught here: they are bugs, not an
-    unavailable model, and must not flip readiness or turn into an extractive answer."""
-    iterator = aiter(chunks)
-    while True:
-        try:
-            chunk = await anext(iterator)
-        except StopAsyncIteration:
-            return
-        except Exception as exc:
-            raise ModelFailure(exc) from exc
-        yield chunk
 
 
 def _unanswerable(answer: Answer) -> Answer:
