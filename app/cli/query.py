@@ -43,14 +43,13 @@ def stats() -> None:
     if (server := common.server()) is not None:
         typer.echo(json.dumps(common.stats_remote(server)))
         return
+    from app.operations import store_stats
+
     services = common.services()
     try:
-        counts = services.store.counts()
-        counts.update(services.store.stats())
+        typer.echo(json.dumps(store_stats(services)))
     finally:
         services.close()
-    counts.update(collection=services.store.collection, vector=services.store.vector_name)
-    typer.echo(json.dumps(counts))
 
 
 def _print_answer(result: dict[str, Any]) -> None:
