@@ -1,0 +1,1 @@
+"""The language of a question and the service's own words in it (English, Simplified Chinese)."""
