@@ -14,12 +14,10 @@ COPY ingest ./ingest
 COPY finetune ./finetune
 RUN pip install '.[server]'
 
-COPY prompts ./prompts
-COPY samples ./samples
 COPY sources.yaml ./
 # The ONNX export of the embedding model is made on first start; keep it on the data volume so
 # a new container reuses it.
-ENV CRYPTORAG_PROMPTS_DIR=/app/prompts CRYPTORAG_EMBEDDING_CACHE_DIR=/data/onnx
+ENV CRYPTORAG_EMBEDDING_CACHE_DIR=/data/onnx
 
 RUN useradd --create-home --uid 1000 cryptorag && mkdir -p /data && chown cryptorag /data
 USER cryptorag

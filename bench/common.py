@@ -15,8 +15,9 @@ from typing import IO
 
 import httpx
 
+from app.samples import CORPUS as SAMPLE
+
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "samples" / "corpus"
 TOKEN_CARDS = REPO / "eval" / "tokens" / "docs"
 CLI = Path(sys.executable).parent / "cryptorag"
 

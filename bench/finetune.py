@@ -17,17 +17,16 @@ from pathlib import Path
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from app.prompts import FOLDER as PROMPTS
 from app.rag.local_llm import load_local_model
+from app.samples import CORPUS as SAMPLE
 from finetune.training.lora import LoraOptions, train
 from finetune.training.tiny import build_tiny_model, corpus_texts, demo_chat_dataset
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "samples" / "corpus"
 
 
 async def _serve(model_dir: Path, adapter: Path, rounds: int, new_tokens: int) -> list[str]:
     llm = load_local_model(model_dir, adapter, max_new_tokens=new_tokens, temperature=0)
-    system = (REPO / "prompts" / "system.md").read_text() + "\n".join(
+    system = (PROMPTS / "system.md").read_text() + "\n".join(
         p.read_text()[:900] for p in sorted(SAMPLE.glob("*.md"))[:5]
     )
     messages = [SystemMessage(system), HumanMessage("Does Balancer charge a flash-loan fee?")]

@@ -29,10 +29,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from app.prompts import FOLDER as PROMPTS
 from app.rag.leakguard import LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.output import OutputFilter
 from app.rag.prompts import Prompts
+from app.samples import CORPUS
 from bench.common import REPO
 from tests.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
 
@@ -133,9 +135,7 @@ def cross_turn(new: LeakGuard, old: Any, body: str) -> None:
 
 def false_alarms(new: LeakGuard) -> None:
     """Print how many ordinary documents, read as replies of one session, were cut."""
-    docs = sorted((REPO / "samples" / "corpus").glob("*")) + sorted(
-        (REPO / "eval" / "dev" / "docs").glob("*")
-    )
+    docs = sorted(CORPUS.glob("*")) + sorted((REPO / "eval" / "dev" / "docs").glob("*"))
     ledger = LeakLedger()
     cut = chars = 0
     for doc in docs:
@@ -200,7 +200,7 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE)
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: catch,cost")
     args = parser.parse_args()
-    static = Prompts(REPO / "prompts").system_static
+    static = Prompts(PROMPTS).system_static
     system = static.replace("{canary}", CANARY)
     body = static[static.index("]") + 2 :]
     new = LeakGuard(system, CANARY)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from app.samples import CORPUS as SAMPLE
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -36,7 +38,6 @@ if TYPE_CHECKING:  # app.services pulls in the store, web3 and langchain: import
     from app.services import Services
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "samples" / "corpus"
 DEV_EVAL = REPO / "eval" / "dev"  # the dev questions, inside the repository
 DATA = "data"  # the data dir of make_settings, under the test's tmp_path
 

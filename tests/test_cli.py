@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.samples import CORPUS
 from tests.support.cli import BIN, cli_env
 from tests.support.cli import run_cli as _run
 
@@ -50,7 +51,7 @@ def test_bad_configuration_is_one_clear_line(tmp_path: Path) -> None:
 def test_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
-    shutil.copy(Path(__file__).parents[1] / "samples" / "corpus" / "weth.md", folder)
+    shutil.copy(CORPUS / "weth.md", folder)
     proc = subprocess.Popen(
         [str(BIN), "worker", str(folder), "--interval", "60", "--metrics-port", "0"],
         env=cli_env(tmp_path / "data"),

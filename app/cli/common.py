@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SAMPLE_CORPUS = Path(__file__).resolve().parents[2] / "samples" / "corpus"
-
 
 def services():  # type: ignore[no-untyped-def]
     from app.core.settings import load_settings

@@ -89,8 +89,8 @@ def tiny_base(
     ] = None,
 ) -> None:
     """Build a tiny random chat model (for tests and a CPU walk-through; it knows nothing)."""
-    from app.cli.common import SAMPLE_CORPUS
+    from app.samples import CORPUS
     from finetune.training.tiny import build_tiny_model, corpus_texts
 
-    path = build_tiny_model(out, corpus_texts(corpus or SAMPLE_CORPUS))
+    path = build_tiny_model(out, corpus_texts(corpus or CORPUS))
     typer.echo(f"tiny base model: {path}")

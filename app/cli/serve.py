@@ -16,6 +16,7 @@ import typer
 from app.cli import common
 from app.cli.root import cli
 from app.core.settings import AccessSettings
+from app.samples import CORPUS
 
 log = logging.getLogger("cryptorag")
 
@@ -50,11 +51,9 @@ def serve(
     worker: Any = None
     try:
         if seed_sample and services.store.counts()["chunks"] == 0:
-            log.info(
-                "knowledge base is empty: ingesting the sample corpus %s", common.SAMPLE_CORPUS
-            )
+            log.info("knowledge base is empty: ingesting the sample corpus %s", CORPUS)
             typer.echo(
-                operations.pipeline(services).ingest_paths([common.SAMPLE_CORPUS]).summary(),
+                operations.pipeline(services).ingest_paths([CORPUS]).summary(),
                 err=True,
             )
         services.store.start_indexing()

@@ -18,8 +18,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# The repo's prompts/ folder; Docker copies it beside the package too.
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+from app.prompts import FOLDER as PROMPTS
+
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -248,7 +248,7 @@ class APISettings(BaseSettings):
     # false: the model answers with no knowledge-base context (closed book), to measure what
     # retrieval adds (`cryptorag eval answers --compare`); never what a service should run.
     chat_retrieval: bool = True
-    prompts_dir: Path = DEFAULT_PROMPTS_DIR
+    prompts_dir: Path = PROMPTS
 
     @model_validator(mode="after")
     def _check(self) -> APISettings:
@@ -261,7 +261,7 @@ class APISettings(BaseSettings):
         if not (self.prompts_dir / "system.md").is_file():
             raise ValueError(
                 f"CRYPTORAG_PROMPTS_DIR={self.prompts_dir} has no system.md; "
-                "point it at the repo's prompts/ folder"
+                f"point it at a folder of prompt templates such as {PROMPTS}"
             )
         return self
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import ConfigError
+from app.samples import CORPUS
 from ingest.sources.spec import SourceSpec, load_sources
 
 REPO = Path(__file__).resolve().parents[2]
@@ -14,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_repo_sources_file_loads() -> None:
     specs = {s.name: s for s in load_sources(REPO / "sources.yaml")}
-    assert specs["sample-corpus"].path == REPO / "samples" / "corpus"
+    assert specs["sample-corpus"].path == CORPUS
     assert specs["sample-corpus"].interval == 300
     assert specs["ethereum-blog"].kind == "rss" and specs["ethereum-blog"].interval == 3600
     assert specs["core-contracts"].entries

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.kb.addresses import find_addresses
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval
+from app.prompts import FOLDER as PROMPTS
 from app.rag.address_answer import AddressFacts
 from app.rag.address_kb import chain_near, describe
 from app.rag.context import number_sources
 from app.rag.prompts import Prompts
 
-REPO = Path(__file__).resolve().parents[2]
 MASK_ARB = "0x533A7B414CD1236815a5e09F1E97FC7d5c313739"
 MASK_ETH = "0x69af81e73A73B40adF4f3d4223Cd9b1ECE623074"
 
@@ -66,6 +64,6 @@ def test_a_chain_the_knowledge_base_does_not_give_it_is_said_so() -> None:
         f"**{MASK_ARB}** on Base: no document puts it there; "
         "Arbitrum: Mask Network (MASK) on Arbitrum [1]"
     )
-    text = builder.render("what is it on Base", [block], Prompts(REPO / "prompts"))
+    text = builder.render("what is it on Base", [block], Prompts(PROMPTS))
     assert "live state of this address on Base was not read (no on-chain lookup was made)" in text
     assert "At the same address on other chains: Mask Network (MASK) on Arbitrum [1]" in text

@@ -4,7 +4,6 @@ give the same extractive answer while embedding only the question."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -17,6 +16,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval
 from app.kb.vector_cache import VectorCache
+from app.prompts import FOLDER as PROMPTS
 from app.rag.answer import Answer, AnswerService, Sources
 from app.rag.context import number_sources
 from app.rag.extractive import extractive_answer, sentence_texts
@@ -24,7 +24,6 @@ from app.rag.prompts import Prompts
 from tests.kb.test_vector_cache import CountingEmbedder
 from tests.support.chunks import make_chunk
 
-REPO = Path(__file__).resolve().parents[2]
 LOG: list[str] = []  # what happened, in order: the test reads the stream's events against it
 
 
@@ -89,7 +88,7 @@ class LoggingModel(GenericFakeChatModel):
 
 @pytest.fixture
 def prompts() -> Prompts:
-    return Prompts(REPO / "prompts")
+    return Prompts(PROMPTS)
 
 
 def _service(prompts: Prompts, llm: Any = None) -> AnswerService:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from app.kb.models import Chunk, ScoredChunk
+from app.prompts import FOLDER as PROMPTS
 from app.rag.context import build_context, number_sources, source_numbers
 from app.rag.prompts import Prompts
-
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 
 def _hit(doc_id: str, source: str, title: str, text: str, score: float) -> ScoredChunk:

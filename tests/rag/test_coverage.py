@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.kb.models import Chunk, ScoredChunk
+from app.prompts import FOLDER as PROMPTS
 from app.rag.coverage import judge, question_terms, stem
 from app.rag.decline import declined, refuses
 from app.rag.prompts import Prompts
 from tests.support.fakes import HashEmbedder
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _hit(title: str, text: str, matched: str = "hybrid") -> ScoredChunk:
@@ -48,7 +45,7 @@ def test_a_name_no_retrieved_document_has_declines_and_an_address_never_does() -
 
 def test_the_declined_answer_names_at_most_two_nearest_documents() -> None:
     hits = [_hit(t, "x" * 30) for t in ("A", "A", "B", "C")]
-    text = declined(hits, Prompts(REPO / "prompts"))
+    text = declined(hits, Prompts(PROMPTS))
     assert text.startswith("The knowledge base does not cover this question.")
     assert "“A”; “B”." in text and "C" not in text
 

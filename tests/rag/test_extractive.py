@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 
 from app.kb.models import Chunk, ScoredChunk
+from app.prompts import FOLDER as PROMPTS
 from app.rag.context import number_sources
 from app.rag.extractive import (
     Candidate,
@@ -27,8 +27,6 @@ from app.services import Services
 from tests.support.chunks import make_chunk
 from tests.support.fakes import HashEmbedder
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def chunk(text: str, title: str = "Aave lending markets", **meta: Any) -> Chunk:
     return make_chunk(meta.pop("doc", title), text, title, **meta)
@@ -36,7 +34,7 @@ def chunk(text: str, title: str = "Aave lending markets", **meta: Any) -> Chunk:
 
 @pytest.fixture(scope="module")
 def prompts() -> Prompts:
-    return Prompts(REPO / "prompts")
+    return Prompts(PROMPTS)
 
 
 @pytest.mark.parametrize(

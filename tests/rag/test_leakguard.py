@@ -5,22 +5,22 @@ from __future__ import annotations
 import base64
 import codecs
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
+from app.prompts import FOLDER as PROMPTS
 from app.rag.leakguard import JOINED, LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.prompts import Prompts
+from app.samples import CORPUS
 from tests.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
 
-REPO = Path(__file__).resolve().parents[2]
 CANARY = "5e1f0c0ffee2d4a7"
 
 
 @pytest.fixture(scope="module")
 def secret() -> str:
-    return Prompts(REPO / "prompts").system_static.replace("{canary}", CANARY)
+    return Prompts(PROMPTS).system_static.replace("{canary}", CANARY)
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_slices_skipping_a_cut_one_stop_at_the_total(guard: LeakGuard, secret: s
 
 
 def test_ordinary_answers_and_documents_pass(guard: LeakGuard) -> None:
-    docs = sorted((REPO / "samples" / "corpus").glob("*.md"))
+    docs = sorted(CORPUS.glob("*.md"))
     assert not any(_turns(guard, LeakLedger(), [d.read_text("utf-8") for d in docs]))
     answer = (
         "The Balancer Vault (0xBA12222222228d8Ba445958a75a0704d566BF2C8) charges no flash-loan "

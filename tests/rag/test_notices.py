@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from app.kb.addresses import find_addresses
 from app.kb.retriever import Retrieval
+from app.prompts import FOLDER as PROMPTS
 from app.rag.address_answer import AddressFacts
 from app.rag.notices import for_people, not_read_warning
 from app.rag.prompts import Prompts
 
-REPO = Path(__file__).resolve().parents[2]
 ADDRESS = "0x" + "ab" * 20
 
 
@@ -30,7 +28,7 @@ def test_an_address_nothing_knows_is_not_said_to_come_from_the_knowledge_base() 
     warnings = [not_read_warning(find_addresses(ADDRESS)[0].checksum, "Base", "not connected")]
     builder = AddressFacts(None)
     (block,) = builder.blocks("what is it", retrieval, [], [], warnings)
-    text = builder.render("what is it", [block], Prompts(REPO / "prompts"))
+    text = builder.render("what is it", [block], Prompts(PROMPTS))
     assert "not in the knowledge base" in text
     assert "The live state of this address on Base was not read (not connected)" in text
     assert "what is above comes from the knowledge base" not in text

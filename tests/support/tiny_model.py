@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.samples import CORPUS as SAMPLE
 from finetune.training.tiny import build_tiny_model, corpus_texts
-
-SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "corpus"
 
 
 def tiny_base(folder: Path) -> Path:
