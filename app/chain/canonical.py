@@ -39,7 +39,7 @@ class CanonicalTokens:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> CanonicalTokens:
-        """Read the JSON written by eval/tokens/build.py."""
+        """Read the JSON written by app/chain/data/build_canonical.py."""
         data = json.loads(path.read_text(encoding="utf-8"))
         tokens = [KnownToken(**t) for t in data["tokens"]]
         return cls(tokens, data.get("source", path.name))

@@ -4,9 +4,10 @@ Regenerate (from the repo root):
     npm pack @uniswap/default-token-list@22.21.0 && tar xzf uniswap-default-token-list-22.21.0.tgz
     .venv/bin/python eval/tokens/build.py package/build/uniswap-default.tokenlist.json
 
-Writes app/chain/data/canonical_tokens.json (the well-known tokens the inspector warns about),
-eval/tokens/docs/*.md (one card per token on a known EVM chain), questions.jsonl (all
-questions) and questions-small.jsonl with small.txt (the subset CI runs).
+Writes eval/tokens/docs/*.md (one card per token on a known EVM chain), questions.jsonl (all
+questions) and questions-small.jsonl with small.txt (the subset CI runs). The inspector's list of
+well-known tokens comes from the same file, built beside its data by
+app/chain/data/build_canonical.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from eth_utils import to_checksum_address
 from app.kb.chains import BY_ID, Chain
 
 HERE = Path(__file__).resolve().parent
-CANONICAL = HERE.parents[1] / "app" / "chain" / "data" / "canonical_tokens.json"
 ADDRESS_TEMPLATES = (
     "what is {a}",
     "What token is at {a}?",
@@ -92,32 +92,8 @@ def chain_facts(token: dict[str, Any]) -> list[str]:
     return [to_checksum_address(token["address"])]
 
 
-def write_canonical(data: dict[str, Any]) -> None:
-    """The list's tokens on known chains, for symbol-impersonation warnings."""
-    tokens = [
-        {
-            "chain": BY_ID[t["chainId"]].name,
-            "address": to_checksum_address(t["address"]),
-            "symbol": t["symbol"],
-            "name": t["name"],
-        }
-        for t in data["tokens"]
-        if t["chainId"] in BY_ID
-    ]
-    tokens.sort(key=lambda t: (t["chain"], t["symbol"].upper(), t["address"]))
-    rows = ",\n".join(json.dumps(t, ensure_ascii=False) for t in tokens)
-    source = json.dumps(f"{data['name']} {_version(data)}")
-    CANONICAL.write_text(f'{{"source": {source}, "tokens": [\n{rows}\n]}}\n', "utf-8")
-
-
-def _version(data: dict[str, Any]) -> str:
-    v = data.get("version", {})
-    return f"{v.get('major', 0)}.{v.get('minor', 0)}.{v.get('patch', 0)}"
-
-
 def main(path: str) -> None:
     data = json.loads(Path(path).read_text())
-    write_canonical(data)
     tokens = [(t, BY_ID[t["chainId"]]) for t in data["tokens"] if t["chainId"] in BY_ID]
     docs = HERE / "docs"
     shutil.rmtree(docs, ignore_errors=True)
