@@ -14,8 +14,9 @@ from app.core.errors import Forbidden, RateLimited, Unauthorized
 from app.services import Services
 
 
-def get_services(request: Request) -> Services:
-    """The services the lifespan built."""
+async def get_services(request: Request) -> Services:
+    """The services the lifespan built (async: FastAPI runs a plain `def` dependency on a worker
+    thread, one thread hand-off per request for an attribute read)."""
     services: Services = request.app.state.services
     return services
 
