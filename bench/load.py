@@ -1,6 +1,8 @@
 """Load on POST /v1/chat/completions at 1, 8 and 32 concurrent clients, against a stand-in LLM
 with a fixed latency (or no model: extractive answers), each in its own process. Reports the
-server's CPU time per request at each level.
+CPU time per request at each level of the server, of this load generator and of the stand-in
+model (all three share the machine's cores, so their sum bounds the throughput one machine can
+show).
 
 Usage (from the repo root):
     .venv/bin/python -m bench.load [--llm-latency-ms 200] [--seconds 20] [--rate-limit 600/minute]
@@ -122,28 +124,42 @@ def main() -> None:
                 print(f"{said}; {args.seconds:.0f} s per level")
                 print(
                     f"{'clients':>7} {'requests':>8} {'rps':>6} {'p50 ms':>7} {'p95 ms':>7} "
-                    f"{'overhead p50':>12} {'CPU/req ms':>10}  statuses"
+                    f"{'overhead p50':>12} {'CPU/req ms':>10} {'client':>6} {'model':>6}  statuses"
                 )
                 for clients in levels:
                     spy = None
                     if args.profile and clients == levels[-1]:
                         spy = _profiler(server.pid, args.profile, args.seconds)
-                    cpu = cpu_seconds(server.pid)
+                    cpu, own, model = _cpu(server.pid), _own_cpu(), _cpu(llm.pid if llm else None)
                     lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
-                    cpu = cpu_seconds(server.pid) - cpu
+                    cpu = _cpu(server.pid) - cpu
+                    own = _own_cpu() - own
+                    model = _cpu(llm.pid if llm else None) - model
+                    n = max(len(lat), 1)
                     if spy is not None:
                         spy.wait(timeout=120)
                     p50 = percentile(lat, 50)
                     print(
                         f"{clients:>7} {len(lat):>8} {len(lat) / elapsed:>6.1f} {p50:>7.1f} "
                         f"{percentile(lat, 95):>7.1f} {p50 - model_latency:>12.1f} "
-                        f"{cpu * 1000 / max(len(lat), 1):>10.1f}  {dict(codes)}",
+                        f"{cpu * 1000 / n:>10.1f} {own * 1000 / n:>6.1f} {model * 1000 / n:>6.1f}"
+                        f"  {dict(codes)}",
                         flush=True,
                     )
     finally:
         if llm is not None:
             llm.terminate()
             llm.wait(timeout=30)
+
+
+def _cpu(pid: int | None) -> float:
+    return cpu_seconds(pid) if pid is not None else 0.0
+
+
+def _own_cpu() -> float:
+    """This process's CPU time: the load generator's own share of the machine."""
+    t = os.times()
+    return t.user + t.system
 
 
 def _profiler(pid: int, out: str, seconds: float) -> subprocess.Popen[bytes]:
