@@ -13,10 +13,12 @@ from app.access.limits import RateLimiter
 from app.chain.canonical import CanonicalTokens
 from app.chain.inspector import Inspector
 from app.chain.lookup import ContractLookup
+from app.chain.tx.service import TransactionExplainer
 from app.core.db import build_engine
 from app.core.settings import Settings
 from app.feedback.store import FeedbackStore
 from app.kb.embeddings import Embedder, build_embedder, vector_name
+from app.kb.glossary import Glossary
 from app.kb.retriever import Retriever
 from app.kb.sparse import SparseEncoder
 from app.kb.store import Store, open_store
@@ -48,6 +50,7 @@ class Services:
     limiter: RateLimiter
     sessions: SessionStore
     contracts: ContractLookup
+    transactions: TransactionExplainer
     feedback: FeedbackStore
     # Ratings per key or address, on top of the request limit: they are stored for good.
     feedback_limiter: RateLimiter
@@ -72,11 +75,14 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     sparse = SparseEncoder()
     # Retrieval, the coverage check and the extractive answer share a question's vector.
     asked = QuestionOnce(embedder)
-    retriever = Retriever(store, asked, sparse, home_chain=settings.chains.default_chain)
+    retriever = Retriever(
+        store, asked, sparse, home_chain=settings.chains.default_chain, glossary=Glossary.load()
+    )
     sentences = VectorCache(embedder, path=settings.store.data_dir / SENTENCE_VECTORS)
     contracts = ContractLookup(
         Inspector.from_settings(settings.chains, CanonicalTokens.load()), store
     )
+    transactions = TransactionExplainer(contracts.inspector, contracts.known)
     prompts = Prompts(settings.api.prompts_dir)
     llm = build_llm(settings.llm)
     answers = AnswerService(
@@ -90,7 +96,10 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         max_output_chars=settings.llm.max_output_chars,
         timeout_s=settings.llm.timeout_s,
         onchain=OnchainFacts(
-            contracts, settings.chains.default_chain, settings.chains.max_chat_lookups
+            contracts,
+            settings.chains.default_chain,
+            settings.chains.max_chat_lookups,
+            transactions,
         ),
         sentences=sentences,
     )
@@ -110,6 +119,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         limiter,
         SessionStore(engine, settings.access.session_ttl_s, settings.access.session_max_turns),
         contracts,
+        transactions,
         FeedbackStore(engine),
         RateLimiter(settings.access.feedback_rate_limit, settings.access.rate_limit_storage),
         sentences,

@@ -1,8 +1,10 @@
 """Answer evaluation: each question asked through the chat path, its answer checked for facts.
 
-Per kind: facts coverage (the share of a question's facts its answer contains), answers with an
-address found in no source (Answer.unverified, which must stay empty), citation validity (every
-[n] points at a listed source) and latency. Several configurations run side by side.
+Per kind: facts coverage (the share of a question's facts its answer contains), the share of
+answers in the question's language (their own words: quotes, addresses and titles set aside,
+app/eval/language.py), answers with an address found in no source (Answer.unverified, which must
+stay empty), citation validity (every [n] points at a listed source) and latency. Several
+configurations run side by side.
 
 A question whose `history` holds only user turns is one turn of a conversation: the earlier turns
 are asked first, as a client of /v1/chat with a session would ask them, and the question is asked
@@ -25,6 +27,7 @@ import anyio
 
 from app.core.settings import Settings, load_settings
 from app.eval.address_checks import called_out, first_address_ok, ratio_line
+from app.eval.language import in_language
 from app.eval.metrics import percentile
 from app.eval.quotes import documents, quotes
 from app.eval.quotes import figures as quote_figures
@@ -81,6 +84,7 @@ class Graded:
     sources: int = 0
     quotes: int = 0  # extractive bullets
     not_verbatim: list[str] = field(default_factory=list)  # bullets not in their cited document
+    in_language: bool = True  # its own words are in the question's language
 
 
 @dataclass
@@ -98,6 +102,7 @@ class Tally:
             "n": n,
             "facts": round(sum(g.coverage for g in self.graded) / max(n, 1), 4),
             "complete": round(sum(g.coverage == 1.0 for g in self.graded) / max(n, 1), 4),
+            "language": round(sum(g.in_language for g in self.graded) / max(n, 1), 4),
             "unverified": sum(bool(g.unverified) for g in self.graded),
             "citations_valid": round(sum(g.citations_valid for g in self.graded) / max(n, 1), 4),
             "on_topic": round(sum(topical) / len(topical), 4) if topical else 0.0,
@@ -199,6 +204,7 @@ def grade(
         sources=len(answer.sources),
         quotes=said,
         not_verbatim=wrong,
+        in_language=in_language(question.q, answer.answer, [s.title for s in answer.sources]),
     )
 
 
@@ -263,7 +269,8 @@ def evaluate(
         if question.history or question.q in openers:
             tallies[f"turn {question.turn}"].graded.append(graded)
         wrong_decline = graded.declined == question.answerable
-        if graded.missing or graded.unverified or not graded.citations_valid or wrong_decline:
+        wrong = graded.unverified or not graded.citations_valid or not graded.in_language
+        if graded.missing or wrong or wrong_decline:
             failures.append(
                 {
                     "q": question.q,
@@ -274,6 +281,7 @@ def evaluate(
                     "citations_valid": graded.citations_valid,
                     "declined": graded.declined,
                     "not_verbatim": graded.not_verbatim,
+                    "in_language": graded.in_language,
                     "answer": answer.answer,
                 }
             )
@@ -359,7 +367,8 @@ def format_table(results: Results) -> str:
     kinds = list(dict.fromkeys(k for by_kind in results.values() for k in by_kind))
     kinds.sort(key=_order)
     header = (
-        f"{'kind':<12} {'config':<12} {'n':>4} {'facts':>6} {'complete':>8} {'unverif.':>8} "
+        f"{'kind':<12} {'config':<12} {'n':>4} {'facts':>6} {'complete':>8} {'language':>8} "
+        f"{'unverif.':>8} "
         f"{'cites ok':>8} {'on-topic':>8} {'extract.':>8} {'p50 ms':>7} {'p95 ms':>7}"
     )
     lines = [header, "-" * len(header)]
@@ -369,7 +378,8 @@ def format_table(results: Results) -> str:
             if s:
                 lines.append(
                     f"{kind:<12} {name:<12} {int(s['n']):>4} {s['facts']:>6.3f} "
-                    f"{s['complete']:>8.3f} {int(s['unverified']):>8} {s['citations_valid']:>8.3f} "
+                    f"{s['complete']:>8.3f} {s['language']:>8.3f} {int(s['unverified']):>8} "
+                    f"{s['citations_valid']:>8.3f} "
                     f"{s['on_topic']:>8.3f} {int(s['extractive']):>8} {s['p50_ms']:>7.1f} "
                     f"{s['p95_ms']:>7.1f}"
                 )

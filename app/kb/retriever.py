@@ -10,6 +10,7 @@ from app.kb.addresses import FoundAddress, find_addresses
 from app.kb.cards import cards_step_back
 from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
+from app.kb.glossary import Glossary
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.sparse import SparseEncoder, is_keyword_query
 from app.kb.store import HybridWeights, QdrantStore
@@ -50,8 +51,11 @@ class Retriever:
         sparse: SparseEncoder,
         weights: HybridWeights | None = None,
         home_chain: str | None = None,
+        glossary: Glossary | None = None,
     ) -> None:
         self.store = store
+        # Chinese questions are asked in the documents' English words (app/kb/glossary.py).
+        self.glossary = glossary
         # Where a token on many chains comes from: its card there stands for it (app/kb/cards).
         self.home_chain = home_chain
         self.embedder = embedder
@@ -65,10 +69,16 @@ class Retriever:
         """Stop the embedding thread."""
         self._encoder.shutdown(wait=False)
 
+    def english(self, text: str) -> str:
+        """The text in the documents' English words: a Chinese question rendered by the
+        glossary, any other text as it is."""
+        return self.glossary.english(text) if self.glossary else text
+
     def retrieve(
         self, query: str, top_k: int, filters: dict[str, Any] | None = None, mode: Mode = "hybrid"
     ) -> Retrieval:
         """Top chunks: those about the question's addresses first, then fused search."""
+        asked, query = query, self.english(query)
         found = find_addresses(query)
         usable = [a.checksum for a in found if a.status != "invalid"]
         # A chain filter set by the client wins over chains named in the question.
@@ -82,7 +92,8 @@ class Retriever:
         else:
             ranked = self.store.hybrid(
                 dense_vec,
-                self.sparse.encode_query(query),
+                # The question's own words too: a document written in Chinese matches them.
+                self.sparse.encode_query(query if asked == query else f"{query} {asked}"),
                 # The chain boost reorders candidates, so it needs more of them.
                 # Twice top_k: the cards of one token on other chains step back (below), and
                 # the documents they crowded out must be among the candidates.

@@ -223,8 +223,12 @@ class AnswerService:
         retrieval, on-chain facts, the curated list's review, the sources and the coverage."""
         new_question()  # the question is embedded once, whichever step asks first
         # `subject` is the session's; a history a client keeps itself is read for one.
-        reading = read(question, subject or replay(history, self.entities), self.entities)
-        query = await self.standalone(question, history, reading)
+        # Read, retrieved and matched in the documents' English words (a Chinese question's
+        # terms by the glossary); the question itself is what the model answers.
+        english = self.retriever.english
+        before = subject or replay(history, self.entities, english)
+        reading = read(english(question), before, self.entities)
+        query = english(await self.standalone(question, history, reading))
         retrieval = Retrieval([])  # closed book: the model alone, for comparisons
         if self.use_retrieval:
             retrieval = await anyio.to_thread.run_sync(
@@ -441,7 +445,10 @@ class AnswerService:
         self, question: str, history: History, reading: Reading | None = None
     ) -> str:
         """The follow-up rewritten with its history ("and on Arbitrum?"), for retrieval."""
-        reading = reading or read(question, replay(history, self.entities), self.entities)
+        english = self.retriever.english
+        reading = reading or read(
+            english(question), replay(history, self.entities, english), self.entities
+        )
         if not history and reading.subject.empty:
             return question
         # Without a model, a question that points back gets the subject's words; a new topic

@@ -4,7 +4,7 @@ new one, or starts a topic of its own; and the subject it leaves behind."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from app.chain.facts import ContractFacts
@@ -184,11 +184,15 @@ def learn(subject: Subject, reading: Reading, answer: str, finder: EntityFinder)
     return replace(subject, entities=(*subject.entities, token)[:MAX_ENTITIES])
 
 
-def replay(history: Sequence[tuple[str, str]], finder: EntityFinder) -> Subject:
+def replay(
+    history: Sequence[tuple[str, str]],
+    finder: EntityFinder,
+    english: Callable[[str], str] = str,
+) -> Subject:
     """The subject of a history a client keeps itself (no session stores one): its user turns
-    read in order, from their own words alone."""
+    read in order, from their own words alone (in English words, as each question is read)."""
     subject = Subject()
     for role, text in history:
         if role == "user" and text.strip():
-            subject = advance(read(text, subject, finder), finder)
+            subject = advance(read(english(text), subject, finder), finder)
     return subject

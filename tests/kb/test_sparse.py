@@ -27,3 +27,14 @@ def test_repeated_terms_saturate() -> None:
     one = enc.encode_document("usdc")
     many = enc.encode_document("usdc " * 50)
     assert max(many.values) < 2.5 * max(one.values)
+
+
+def test_chinese_runs_become_overlapping_bigrams_beside_latin_tokens() -> None:
+    assert tokens("Euler 闪电贷攻击？中") == ["euler", "闪电", "电贷", "贷攻", "攻击", "中"]
+
+
+def test_a_chinese_document_matches_a_chinese_question() -> None:
+    enc = SparseEncoder()
+    doc = enc.encode_document("Euler 在 2023 年遭到闪电贷攻击")
+    query = enc.encode_query("闪电贷攻击")
+    assert set(query.indices) <= set(doc.indices)

@@ -9,6 +9,7 @@ import anyio
 import pytest
 
 from app.chain.canonical import CanonicalTokens
+from app.kb.glossary import Glossary
 from app.rag.entities import EntityFinder
 from app.rag.followup import Reading, advance, is_follow_up, read, replay
 from app.rag.subject import Subject
@@ -172,3 +173,33 @@ def test_a_new_topic_in_a_session_does_not_inherit_the_last_address(
     assert USDC not in answer.answer and "USDC" not in answer.answer
     follow = anyio.run(services.answers.answer, "what is its contract address?", None, history)
     assert USDC in follow.answer
+
+
+def converse_zh(finder: EntityFinder, *questions: str) -> list[Reading]:
+    """Chinese questions read as the answer chain reads them: in the glossary's English words."""
+    glossary = Glossary.load()
+    return converse(finder, *(glossary.english(q) for q in questions))
+
+
+def test_a_chinese_question_naming_a_protocol_after_an_address_moves_the_subject(
+    finder: EntityFinder,
+) -> None:
+    _, uniswap, safe = converse_zh(
+        finder, f"这个合约地址是什么？{USDC}", "Uniswap 是什么？", "它安全吗？"
+    )
+    assert not uniswap.inherits and uniswap.query == "what is Uniswap?"
+    assert safe.inherits and "Uniswap" in safe.query and USDC not in safe.query
+
+
+@pytest.mark.parametrize("back", ["它的合约地址是什么？", "这个代币有几位小数？", "那 Base 上呢？"])
+def test_chinese_references_point_back_at_the_subject(finder: EntityFinder, back: str) -> None:
+    _, reading = converse_zh(finder, "什么是 WETH？", back)
+    assert reading.inherits and reading.query.startswith("WETH ")
+
+
+def test_a_chinese_history_is_replayed_in_english_words(finder: EntityFinder) -> None:
+    glossary = Glossary.load()
+    history = [("user", "USDC 是什么？"), ("assistant", "…"), ("user", "那在 Arbitrum 上呢？")]
+    subject = replay(history, finder, glossary.english)
+    assert [e.value for e in subject.entities] == ["USDC"]
+    assert subject.chain == "arbitrum"
