@@ -13,7 +13,6 @@ from app.access.limits import RateLimiter
 from app.chain.canonical import CanonicalTokens
 from app.chain.inspector import Inspector
 from app.chain.lookup import ContractLookup
-from app.chain.tx.service import TransactionExplainer
 from app.core.db import build_engine
 from app.core.settings import Settings
 from app.feedback.store import FeedbackStore
@@ -50,7 +49,6 @@ class Services:
     limiter: RateLimiter
     sessions: SessionStore
     contracts: ContractLookup
-    transactions: TransactionExplainer
     feedback: FeedbackStore
     # Ratings per key or address, on top of the request limit: they are stored for good.
     feedback_limiter: RateLimiter
@@ -82,7 +80,6 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     contracts = ContractLookup(
         Inspector.from_settings(settings.chains, CanonicalTokens.load()), store
     )
-    transactions = TransactionExplainer(contracts.inspector, contracts.known)
     prompts = Prompts(settings.api.prompts_dir)
     llm = build_llm(settings.llm)
     answers = AnswerService(
@@ -96,10 +93,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         max_output_chars=settings.llm.max_output_chars,
         timeout_s=settings.llm.timeout_s,
         onchain=OnchainFacts(
-            contracts,
-            settings.chains.default_chain,
-            settings.chains.max_chat_lookups,
-            transactions,
+            contracts, settings.chains.default_chain, settings.chains.max_chat_lookups
         ),
         sentences=sentences,
     )
@@ -119,7 +113,6 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         limiter,
         SessionStore(engine, settings.access.session_ttl_s, settings.access.session_max_turns),
         contracts,
-        transactions,
         FeedbackStore(engine),
         RateLimiter(settings.access.feedback_rate_limit, settings.access.rate_limit_storage),
         sentences,
