@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.kb.chains import chains_in
+from app.evm.chains import chains_in
 from app.rag.grounding import addresses_in, known_addresses
 from finetune.kb import KnowledgeBase, scored
 from finetune.records import Record

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from app.kb.addresses import normalise_all
+from app.evm.addresses import normalise_all
 from app.kb.models import Chunk, Document, point_id
 
 # Markdown-aware separators: sections, paragraphs, lines, sentences, words.

@@ -10,7 +10,8 @@ from tests.conftest import REPO
 # Low to high. Entry points are on top: the API, the CLI, the bots, the benchmarks, and the
 # migrations' env.py, which alembic runs and which reads every module that declares tables.
 LAYERS: list[set[str]] = [
-    {"app.prompts", "app.samples"},  # data shipped in the package; they import nothing
+    # Basics that import no other layer: EVM addresses and chains, and the data in the package.
+    {"app.evm", "app.prompts", "app.samples"},
     {"app", "app.core", "app.i18n", "app.web"},
     {"app.kb", "app.access", "app.feedback"},
     {"app.chain"},

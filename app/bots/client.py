@@ -11,7 +11,7 @@ from urllib.parse import quote
 import httpx
 
 from app.chain.facts import ContractFacts
-from app.kb.addresses import ADDRESS_RE
+from app.evm.addresses import ADDRESS_RE
 
 log = logging.getLogger(__name__)
 

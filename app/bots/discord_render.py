@@ -10,7 +10,7 @@ from app.bots.split import split_text
 from app.chain.checks.report import grouped
 from app.chain.facts import ContractFacts
 from app.core.said import unsaid
-from app.kb.chains import explorer_url, label
+from app.evm.chains import explorer_url, label
 
 # Discord's limit is 2,000 characters per message; the margin keeps a message clear of it.
 LIMIT = 1900

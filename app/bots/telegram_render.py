@@ -11,7 +11,7 @@ from app.bots.telegram_markup import to_telegram_html
 from app.chain.checks.report import LINES, grouped
 from app.chain.facts import ContractFacts
 from app.core.said import unsaid
-from app.kb.chains import explorer_url, label
+from app.evm.chains import explorer_url, label
 
 # Telegram's limit is 4,096 characters; the margin keeps a message clear of it.
 LIMIT = 4000

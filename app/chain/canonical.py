@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.chain.untrusted import symbol_key
-from app.kb.chains import label as chain_label
+from app.evm.chains import label as chain_label
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "canonical_tokens.json"
 

@@ -17,9 +17,9 @@ from app.chain.signatures import load as load_signatures
 from app.chain.untrusted import clean
 from app.core.errors import AppError, BadRequest, NotFound, UpstreamError, UpstreamUnavailable
 from app.core.settings import ChainSettings
-from app.kb.addresses import classify
-from app.kb.chains import CHAINS
-from app.kb.chains import resolve as resolve_chain
+from app.evm.addresses import classify
+from app.evm.chains import CHAINS
+from app.evm.chains import resolve as resolve_chain
 
 NAME_LIMIT = 64
 SYMBOL_LIMIT = 16

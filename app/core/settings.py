@@ -18,6 +18,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.evm.chains import CHAINS
+from app.evm.chains import resolve as resolve_chain
 from app.prompts import FOLDER as PROMPTS
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -188,6 +190,18 @@ class ChainSettings(BaseSettings):
                 )
             pairs[name.strip().lower()] = url.strip()
         return pairs
+
+    @field_validator("default_chain")
+    @classmethod
+    def _known_chain(cls, value: str) -> str:
+        """An alias ("mainnet") becomes the chain's name, which payloads and lookups key by."""
+        chain = resolve_chain(value)
+        if chain is None or chain.chain_id is None:
+            names = ", ".join(c.name for c in CHAINS if c.chain_id is not None)
+            raise ValueError(
+                f"CRYPTORAG_DEFAULT_CHAIN={value!r} is no known EVM chain; use one of {names}"
+            )
+        return chain.name
 
 
 class FetchSettings(BaseSettings):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kb.addresses import ADDRESS_RE
+from app.evm.addresses import ADDRESS_RE
 from app.rag.answer import Answer
 
 

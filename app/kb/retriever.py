@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.kb.addresses import FoundAddress, find_addresses
+from app.evm.addresses import FoundAddress, find_addresses
+from app.evm.chains import chains_in
 from app.kb.cards import cards_step_back
-from app.kb.chains import chains_in
 from app.kb.embeddings import Embedder
 from app.kb.glossary import Glossary
 from app.kb.models import Chunk, ScoredChunk

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.chain.checks.report import check_lines
 from app.chain.facts import ContractFacts
-from app.kb.chains import label
+from app.evm.chains import label
 from app.kb.models import Chunk
 from app.kb.retriever import Retrieval
 from app.rag.address_kb import KnownAddress, describe

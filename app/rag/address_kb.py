@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.kb.addresses import find_addresses
-from app.kb.chains import chains_in
+from app.evm.addresses import find_addresses
+from app.evm.chains import chains_in
 from app.kb.models import ADDRESSES_BY_CHAIN, Chunk, ScoredChunk
 from app.rag.extractive import split_sentences
 

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
-from app.kb.addresses import near_misses
+from app.evm.addresses import near_misses
 from app.kb.embeddings import Embedder
 from app.kb.models import ScoredChunk
 from app.kb.retriever import Retrieval, Retriever

@@ -15,9 +15,9 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from app.chain.canonical import CanonicalTokens, KnownToken
-from app.kb.addresses import ADDRESS_RE
-from app.kb.chains import chains_in
-from app.kb.chains import label as chain_label
+from app.evm.addresses import ADDRESS_RE
+from app.evm.chains import chains_in
+from app.evm.chains import label as chain_label
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.trust import label as trust_label
 from app.kb.trust import rank

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.kb.addresses import ADDRESS_RE
-from app.kb.chains import CHAINS
+from app.evm.addresses import ADDRESS_RE
+from app.evm.chains import CHAINS
 from app.rag.address_kb import chain_near
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 
 from app.chain.canonical import CanonicalTokens, symbol_key
 from app.chain.facts import ContractFacts
-from app.kb.addresses import find_addresses
+from app.evm.addresses import find_addresses
+from app.evm.chains import chains_in
 from app.kb.cards import name_head
-from app.kb.chains import chains_in
 from app.kb.models import Chunk, ScoredChunk
 from app.rag.subject import MAX_ENTITIES, Entity, Kind, Subject
 from app.rag.words import COMMON, ORDINARY

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.kb.addresses import ADDRESS_RE
-from app.kb.chains import chains_in
+from app.evm.addresses import ADDRESS_RE
+from app.evm.chains import chains_in
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.vector_cache import VectorCache

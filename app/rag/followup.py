@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from app.chain.facts import ContractFacts
-from app.kb.addresses import find_addresses
-from app.kb.chains import chains_in
-from app.kb.chains import label as chain_label
+from app.evm.addresses import find_addresses
+from app.evm.chains import chains_in
+from app.evm.chains import label as chain_label
 from app.kb.models import ScoredChunk
 from app.rag.entities import EntityFinder, Named
 from app.rag.subject import MAX_ENTITIES, Entity, Subject

@@ -3,7 +3,7 @@
 Addresses are looked for in the text a reader sees, not in the characters as sent: invisible
 characters (zero-width spaces, soft hyphens, word joiners) are dropped and compatibility forms
 (full-width digits and letters) folded before matching, and `0X`, a missing or doubled `0x`
-still spell an address (app/kb/addresses.py). Entities and Markdown emphasis inside an address
+still spell an address (app/evm/addresses.py). Entities and Markdown emphasis inside an address
 are resolved by the markup cleaner (app/rag/markup.py), which runs first.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.chain.facts import ContractFacts
-from app.kb.addresses import SPELLED_ADDRESS_RE
+from app.evm.addresses import SPELLED_ADDRESS_RE
 from app.kb.models import ScoredChunk
 
 UNVERIFIED_MARK = "[unverified address]"

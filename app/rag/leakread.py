@@ -11,6 +11,7 @@ from functools import partial
 from typing import Protocol
 from urllib.parse import unquote
 
+from app.evm.addresses import HEX40
 from app.rag.leakforms import canonical
 from app.rag.leakmatch import ExactMatcher
 
@@ -150,7 +151,7 @@ CODECS: dict[str, tuple[int, Callable[[str], str], Callable[[str], bytes], re.Pa
     "binary": (8, lambda t: t, _bits, re.compile(r"[01]+")),
 }
 # Addresses and transaction hashes fill answers; no encoding is read out of them.
-_CHAIN_ID = re.compile(r"0x(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})")
+_CHAIN_ID = re.compile(rf"0x(?:{HEX40}|[0-9a-fA-F]{{64}})")
 _ERRORS = (binascii.Error, ValueError)
 
 

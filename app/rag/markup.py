@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
-from app.kb.chains import CHAINS
+from app.evm.chains import CHAINS
 from app.rag.grounding import addresses_in, spelled_addresses
 
 _EXPLORER_HOSTS = frozenset(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kb.addresses import NearMiss
+from app.evm.addresses import NearMiss
 from app.rag.extractive import terms
 
 _NEAR_MISS_LEAD = (

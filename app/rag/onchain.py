@@ -12,7 +12,7 @@ from app.chain.checks.report import check_lines
 from app.chain.facts import ContractFacts
 from app.chain.lookup import ContractLookup
 from app.core.errors import AppError
-from app.kb.chains import label
+from app.evm.chains import label
 from app.kb.retriever import Retrieval
 from app.rag.address_kb import describe
 from app.rag.context import Source, sanitise

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.chain.canonical import CanonicalTokens, KnownToken
-from app.kb.addresses import find_addresses
+from app.evm.addresses import find_addresses
+from app.evm.chains import chains_in, label
 from app.kb.cards import prose_first
-from app.kb.chains import chains_in, label
 from app.kb.models import ScoredChunk
 from app.kb.store import QdrantStore
 from app.rag.context import Source, sanitise

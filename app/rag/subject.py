@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast, get_args
 
-from app.kb.chains import BY_NAME
-from app.kb.chains import label as chain_label
+from app.evm.chains import BY_NAME
+from app.evm.chains import label as chain_label
 
 Kind = Literal["address", "token", "protocol", "event", "name"]
 KINDS: tuple[str, ...] = get_args(Kind)

@@ -3,10 +3,19 @@
 
 (() => {
   const KEY_STORE = "cryptorag.apiKey";
-  // An EVM address on its own, not the start or end of a longer hex string.
-  const TOKENS = /\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]|(?<![0-9A-Za-z])(0x[0-9a-fA-F]{40})(?![0-9A-Za-z])/g;
+  // A citation [n] or [n, m]; tokens() adds the service's address pattern from /v1/chains.
+  const CITATION = String.raw`\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]`;
+  let TOKENS = tokens(null);
   // Without the g flag: test() on a global regex moves its lastIndex, which matchAll inherits.
-  const HAS_TOKEN = new RegExp(TOKENS.source);
+  let HAS_TOKEN = new RegExp(TOKENS.source);
+  // Every address in a text, by the same pattern (none until /v1/chains has answered).
+  let ANY_ADDRESS = /(?!)/g;
+
+  // Citations, and with the service's pattern (group 2) its addresses: the page finds what the
+  // service finds, the pattern written once (app/evm/addresses.py).
+  function tokens(addressPattern) {
+    return new RegExp(addressPattern ? `${CITATION}|(${addressPattern})` : CITATION, "g");
+  }
   const state = {
     sessionId: null, // issued by the server in its first answer; never made up here
     config: { chains: {}, defaultChain: "ethereum", requireKey: false },
@@ -245,17 +254,13 @@
     return best;
   }
 
+  // The service's own patterns of each chain's names (app/evm/chains.py): aliases in any case,
+  // ordinary words ("base") only capitalised or after "on"/"in".
   function chainPatterns(chains) {
-    const escape = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const bounded = (words, flags) => new RegExp(`(?<![\\w-])(?:${words.join("|")})(?![\\w-])`, flags);
     const out = [];
     for (const c of chains) {
-      if (c.aliases?.length) out.push([bounded(c.aliases.map(escape), "gi"), c.name]);
-      const ambiguous = (c.ambiguous || []).map(escape);
-      if (!ambiguous.length) continue;
-      const words = (c.ambiguous || []).flatMap((w) => [w[0].toUpperCase() + w.slice(1), w.toUpperCase()]);
-      out.push([bounded(words.map(escape), "g"), c.name]);
-      out.push([new RegExp(`(?<=\\b(?:on|in) )(?:${ambiguous.join("|")})(?![\\w-])`, "gi"), c.name]);
+      if (c.names_pattern) out.push([new RegExp(c.names_pattern, "gi"), c.name]);
+      if (c.words_pattern) out.push([new RegExp(c.words_pattern, "g"), c.name]);
     }
     return out;
   }
@@ -417,7 +422,6 @@
 
   // --- saying each thing once ------------------------------------------------------------------
 
-  const ANY_ADDRESS = /0x[0-9a-fA-F]{40}/g;
   const WARNING_LINE = /^\s*warning:\s*/i;
 
   // The words of a text without its hex strings, for comparing what two texts say.
@@ -811,6 +815,9 @@
       state.config.chains = Object.fromEntries(body.chains.map((c) => [c.name, c]));
       state.chainPatterns = chainPatterns(body.chains);
       state.config.defaultChain = body.default_chain;
+      TOKENS = tokens(body.address_pattern);
+      HAS_TOKEN = new RegExp(TOKENS.source);
+      ANY_ADDRESS = new RegExp(body.address_pattern, "g");
       state.config.requireKey = body.require_api_key;
     } catch (_) {
       // Defaults: no explorer links, no key asked for until a request is refused.

@@ -23,7 +23,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from app.kb.chains import BY_ID, Chain
+from app.evm.chains import BY_ID, Chain
 
 HERE = Path(__file__).resolve().parent
 ADDRESS_TEMPLATES = (

@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from app.kb.chains import label
+from app.evm.addresses import ADDRESS
+from app.evm.chains import label
 from app.kb.models import Chunk
 from finetune.generators.base import Context, Work, run_units
 from finetune.journal import Journal
 from finetune.records import Provenance, Record
 
 _TITLE = re.compile(r"^(?P<name>.+) \((?P<symbol>[^()]+)\) on (?P<chain>.+)$")
-_REGISTRY_LINE = re.compile(r"contract(?: on (?P<chain>[\w-]+))?: (?P<address>0x[0-9a-fA-F]{40})")
+_REGISTRY_LINE = re.compile(rf"contract(?: on (?P<chain>[\w-]+))?: (?P<address>{ADDRESS})")
 
 QA = tuple[str, str, list[tuple[str, str]]]  # question, answer, history
 

@@ -10,14 +10,15 @@ from app.chain.facts import ContractFacts
 from app.chain.inspector import Inspector, chain_name, parse_address
 from app.chain.untrusted import clean
 from app.core.errors import AppError, UpstreamUnavailable
-from app.kb.chains import BY_ID
-from app.kb.chains import label as chain_label
+from app.evm.addresses import ADDRESS
+from app.evm.chains import BY_ID
+from app.evm.chains import label as chain_label
 from app.kb.models import Document
 
 log = logging.getLogger(__name__)
 
 CARD = "contract_card"
-_REF = re.compile(r"^(?P<chain>[A-Za-z0-9_-]{1,40}):(?P<address>0x[0-9a-fA-F]{40})$")
+_REF = re.compile(rf"^(?P<chain>[A-Za-z0-9_-]{{1,40}}):(?P<address>{ADDRESS})$")
 
 
 class CardError(Exception):

@@ -17,8 +17,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.kb.addresses import normalise_all
-from app.kb.chains import resolve as resolve_chain
+from app.evm.addresses import normalise_all
+from app.evm.chains import resolve as resolve_chain
 from app.kb.models import ADDRESSES_BY_CHAIN, CHAINS
 
 log = logging.getLogger(__name__)

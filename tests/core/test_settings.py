@@ -42,6 +42,8 @@ def test_env_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  #
     [({"CRYPTORAG_LLM_MODEL": "llama3"}, "CRYPTORAG_LLM_MODEL"),
      ({"CRYPTORAG_LLM_API_KEY": "sk-x"}, "CRYPTORAG_LLM_API_KEY"),
      ({"CRYPTORAG_QDRANT_API_KEY": "k"}, "CRYPTORAG_QDRANT_API_KEY"),
+     ({"CRYPTORAG_DEFAULT_CHAIN": "ethereum-classic"}, "CRYPTORAG_DEFAULT_CHAIN"),
+     ({"CRYPTORAG_DEFAULT_CHAIN": "bitcoin"}, "CRYPTORAG_DEFAULT_CHAIN"),
      ({"CRYPTORAG_CHAT_TOP_K": "40", "CRYPTORAG_MAX_TOP_K": "20"}, "CRYPTORAG_CHAT_TOP_K")],
 )  # fmt: skip
 def test_settings_that_would_be_ignored_are_refused(
@@ -52,6 +54,10 @@ def test_settings_that_would_be_ignored_are_refused(
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert named in info.value.message
+
+
+def test_default_chain_alias_becomes_the_chain_name() -> None:
+    assert ChainSettings(default_chain="Arbitrum One", _env_file=None).default_chain == "arbitrum"
 
 
 def test_keys_are_secrets() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kb.addresses import find_addresses
+from app.evm.addresses import find_addresses
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval
 from app.prompts import FOLDER as PROMPTS

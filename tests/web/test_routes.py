@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.settings import AccessSettings, ChainSettings
+from app.evm.addresses import ADDRESS_RE
+from app.evm.chains import BY_NAME, words_pattern
 from app.services import Services
 
 
@@ -34,6 +36,8 @@ def test_page_assets_and_chains(services_factory: Callable[..., Services]) -> No
         body = client.get("/v1/chains").json()
     assert body["require_api_key"] is True
     assert body["default_chain"] == "ethereum"  # the alias resolved to the canonical name
+    # The page reads addresses with the service's own pattern.
+    assert body["address_pattern"] == ADDRESS_RE.pattern
     chains = {c["name"]: c for c in body["chains"]}
     assert chains["ethereum"]["explorer"] == "https://etherscan.io"
     assert chains["ethereum"]["rpc"] is False and chains["base"]["rpc"] is True
@@ -44,6 +48,8 @@ def test_page_assets_and_chains(services_factory: Callable[..., Services]) -> No
         "explorer": "https://basescan.org",
         "aliases": [],
         "ambiguous": ["base"],
+        "names_pattern": None,
+        "words_pattern": words_pattern(BY_NAME["base"]),
         "rpc": True,
     }
     assert "arbitrum one" in chains["arbitrum"]["aliases"]

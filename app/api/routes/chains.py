@@ -6,7 +6,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.api.deps import ServicesDep
-from app.kb.chains import CHAINS, resolve
+from app.evm.addresses import ADDRESS_RE
+from app.evm.chains import CHAINS, names_pattern, words_pattern
 
 router = APIRouter(tags=["chains"])
 
@@ -22,6 +23,13 @@ class ChainOut(BaseModel):
     ambiguous: list[str] = Field(
         description="ordinary words that name it only when capitalised or after 'on'"
     )
+    names_pattern: str | None = Field(
+        description="regular expression of its aliases, to match in any case (Python and "
+        "ECMAScript): the service's own rule for reading the chain in text"
+    )
+    words_pattern: str | None = Field(
+        description="regular expression of its ambiguous names, to match case-sensitively"
+    )
     rpc: bool = Field(description="whether this service can look addresses up on it")
 
 
@@ -30,6 +38,10 @@ class ChainsResponse(BaseModel):
 
     chains: list[ChainOut]
     default_chain: str = Field(description="the chain of an address that names none")
+    address_pattern: str = Field(
+        description="the regular expression an EVM address in text matches (valid in Python "
+        "and ECMAScript), so that a client finds the addresses the service finds"
+    )
     require_api_key: bool = Field(description="whether /v1/chat needs Authorization: Bearer")
 
 
@@ -38,8 +50,6 @@ async def chains(services: ServicesDep) -> ChainsResponse:
     """Open to every caller: a client reads here whether it must ask for a key."""
     settings = services.settings
     configured = settings.chains.rpc_urls
-    # An operator may write the default as an alias ("mainnet"); clients key chains by name.
-    default = resolve(settings.chains.default_chain)
     return ChainsResponse(
         chains=[
             ChainOut(
@@ -49,10 +59,14 @@ async def chains(services: ServicesDep) -> ChainsResponse:
                 explorer=c.explorer,
                 aliases=list(c.aliases),
                 ambiguous=list(c.ambiguous),
+                names_pattern=names_pattern(c),
+                words_pattern=words_pattern(c),
                 rpc=c.name in configured,
             )
             for c in CHAINS
         ],
-        default_chain=default.name if default else settings.chains.default_chain,
+        # The settings turned an alias ("mainnet") into the name clients key chains by.
+        default_chain=settings.chains.default_chain,
+        address_pattern=ADDRESS_RE.pattern,
         require_api_key=settings.access.require_api_key,
     )

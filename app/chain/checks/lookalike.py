@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.chain.checks.messages import say
 from app.chain.facts import Check, Evidence
-from app.kb.chains import label as chain_label
+from app.evm.chains import label as chain_label
 
 # At least this many hex characters, after 0x, agree at each end.
 EDGE = 4

@@ -16,7 +16,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from app.kb.chains import BY_ID
+from app.evm.chains import BY_ID
 
 OUT = Path(__file__).resolve().parent / "canonical_tokens.json"
 

@@ -8,8 +8,8 @@ from typing import Any
 from qdrant_client import models
 
 from app.core.errors import BadRequest
-from app.kb.chains import CHAINS
-from app.kb.chains import resolve as resolve_chain
+from app.evm.chains import CHAINS
+from app.evm.chains import resolve as resolve_chain
 from app.kb.models import DOC_TYPES
 
 FILTER_FIELDS = ("type", "chain", "protocol", "source")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.kb.addresses import near_misses
+from app.evm.addresses import near_misses
 from app.rag.notices import near_miss_lead, near_miss_problem
 
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"

@@ -1,4 +1,4 @@
-from app.kb.addresses import classify, find_addresses, normalise_all
+from app.evm.addresses import classify, find_addresses, normalise_all
 
 VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"
 

@@ -88,18 +88,40 @@ BY_ID = {c.chain_id: c for c in CHAINS if c.chain_id is not None}
 BY_NAME = {c.name: c for c in CHAINS}
 
 
+# Not part of a longer word or a hyphenated name ("base-layer" names no chain).
+_BOUNDED = r"(?<![\w-])(?:{})(?![\w-])"
+
+
+def _literal(word: str) -> str:
+    """A word as a pattern, escaped the same for Python and ECMAScript (no escaped hyphen)."""
+    return re.sub(r"[.*+?^${}()|[\]\\]", r"\\\g<0>", word)
+
+
+def names_pattern(chain: Chain) -> str | None:
+    """The chain's aliases as a pattern to match in any case, valid in Python and ECMAScript."""
+    if not chain.aliases:
+        return None
+    return _BOUNDED.format("|".join(_literal(a) for a in chain.aliases))
+
+
+def words_pattern(chain: Chain) -> str | None:
+    """Its names that are ordinary words, as a case-sensitive pattern (Python and ECMAScript):
+    capitalised, in capitals, or as written after "on" or "in"."""
+    if not chain.ambiguous:
+        return None
+    words = [w for a in chain.ambiguous for w in (_literal(a.capitalize()), _literal(a.upper()))]
+    after = "|".join(_literal(a) for a in chain.ambiguous)
+    return _BOUNDED.format(f"{'|'.join(words)}|(?<=(?:[Oo][Nn]|[Ii][Nn]) )(?:{after})")
+
+
 def _pattern() -> re.Pattern[str]:
     parts: list[str] = []
     for n, chain in enumerate(CHAINS):
-        for alias in chain.aliases:
-            parts.append(rf"(?P<a{n}_{len(parts)}>(?i:{re.escape(alias)}))")
-        for word in chain.ambiguous:
-            cap = word.capitalize()
-            parts.append(
-                rf"(?P<a{n}_{len(parts)}>{re.escape(cap)}|{re.escape(word.upper())}"
-                rf"|(?<=(?i:on|in) ){re.escape(word)})"
-            )
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+        if names := names_pattern(chain):
+            parts.append(rf"(?P<n{n}>(?i:{names}))")
+        if words := words_pattern(chain):
+            parts.append(rf"(?P<w{n}>{words})")
+    return re.compile("|".join(parts))
 
 
 _CHAIN_RE = _pattern()
@@ -109,8 +131,7 @@ def chains_in(text: str) -> list[Chain]:
     """Chains a question names, in order, once each."""
     found: list[Chain] = []
     for match in _CHAIN_RE.finditer(text):
-        group = match.lastgroup or ""
-        chain = CHAINS[int(group[1:].split("_")[0])]
+        chain = CHAINS[int((match.lastgroup or "")[1:])]
         if chain not in found:
             found.append(chain)
     return found

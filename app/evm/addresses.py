@@ -7,15 +7,16 @@ from dataclasses import dataclass
 
 from eth_utils import to_checksum_address
 
-_HEX40 = "[0-9a-fA-F]{40}"
+HEX40 = "[0-9a-fA-F]{40}"
+# An address's spelling with nothing around it, for patterns that place it (a `chain:address`
+# reference, a registry line); ADDRESS_RE is the one that finds addresses in text.
+ADDRESS = f"0x{HEX40}"
 # 40 hex digits after 0x, not part of a longer hex run (tx hashes are 64 digits).
-ADDRESS_RE = re.compile(rf"(?<![0-9A-Za-z])0x{_HEX40}(?![0-9A-Za-z])")
+ADDRESS_RE = re.compile(rf"(?<![0-9A-Za-z]){ADDRESS}(?![0-9A-Za-z])")
 # What a reader still takes for an address and copies: 0X, no prefix, a doubled 0x0x, or letters
 # glued on either side. Never part of a longer hex run. Group 1 is the 40 digits.
 # "Ox" (the letter O) is no spelling of 0x: no wallet takes it, and the near-miss notice quotes it.
-SPELLED_ADDRESS_RE = re.compile(
-    rf"(?<![0-9a-fA-F])(?<![oO][xX])(?:0[xX])*({_HEX40})(?![0-9a-fA-F])"
-)
+SPELLED_ADDRESS_RE = re.compile(rf"(?<![0-9a-fA-F])(?<![oO][xX])(?:0[xX])*({HEX40})(?![0-9a-fA-F])")
 
 
 @dataclass(frozen=True)

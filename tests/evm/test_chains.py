@@ -1,6 +1,6 @@
 import pytest
 
-from app.kb.chains import chains_in, resolve
+from app.evm.chains import chains_in, resolve
 
 
 @pytest.mark.parametrize(

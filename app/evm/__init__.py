@@ -1,0 +1,1 @@
+"""EVM basics every layer shares: the address pattern and its normalisation, the chain registry."""
