@@ -11,11 +11,12 @@ from typing import Any, Literal, TypeVar
 
 import anyio
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
 from app.evm.addresses import near_misses
+from app.i18n.language import detect
 from app.kb.embeddings import Embedder
 from app.kb.models import ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
@@ -29,7 +30,7 @@ from app.rag.entities import EntityFinder
 from app.rag.extractive import extractive_answer
 from app.rag.followup import Reading, advance, learn, read, replay
 from app.rag.grounding import known_addresses
-from app.rag.leakguard import LeakGuard
+from app.rag.leakguard import LeakGuard, guarded_prompt
 from app.rag.leakledger import LeakLedger
 from app.rag.llm import LLMHealth
 from app.rag.notices import near_miss_lead, near_miss_warnings, nothing_else_asked
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LEAK_REPLACEMENT = "I can't share my instructions. Ask me about a protocol, contract or event."
+# How the model is told which language to answer in (app/prompts/answer_language.md).
+ANSWER_LANGUAGES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
 CUT_WARNING = "the answer was cut: it repeated the service's hidden instructions"
 
 
@@ -142,7 +145,9 @@ class AnswerService:
         self.health = LLMHealth()
         # A per-process marker inside the hidden prompt: seeing it in a reply is a leak.
         self.canary = secrets.token_hex(8)
-        self.guard = LeakGuard(prompts.system_static.replace("{canary}", self.canary), self.canary)
+        # The guard knows the prompt's fixed part and its Chinese translation: a reply giving
+        # the rules in Chinese is as much a leak (app/prompts/system_zh.md).
+        self.guard = LeakGuard(guarded_prompt(prompts, self.canary), self.canary)
         self.ledger = LeakLedger()  # how much of the prompt each session and caller was sent
         # The curated token list outranks every document on which address a token has.
         self.authority = (
@@ -324,6 +329,10 @@ class AnswerService:
             history=_history_messages(ev.history),
             canary=self.canary,
         )
+        # Retrieval ran in English words; the answer is written in the question's language.
+        language = ANSWER_LANGUAGES[detect(ev.question)]
+        instruction = self.prompts.render("answer_language", language=language)
+        messages[0] = SystemMessage(content=f"{messages[0].text}\n\n{instruction}")
         # A client may ask for fewer tokens than the configured cap, never more.
         limit = min(max_tokens or self.max_tokens, self.max_tokens)
         llm = self.llm.bind(max_completion_tokens=limit)
@@ -449,12 +458,11 @@ class AnswerService:
         reading = reading or read(
             english(question), replay(history, self.entities, english), self.entities
         )
-        if not history and reading.subject.empty:
-            return question
         # Without a model, a question that points back gets the subject's words; a new topic
-        # stands alone.
-        fallback = reading.query
-        if self.llm is None:
+        # stands alone. A model also puts a question in another language into English words.
+        fresh = not history and reading.subject.empty
+        fallback = question if fresh else reading.query
+        if self.llm is None or (fresh and detect(question) == "en"):
             return fallback
         turns = "\n".join(f"{role}: {text[:1000]}" for role, text in history[-6:])
         about = reading.subject.describe() or "(nothing named yet)"

@@ -49,6 +49,7 @@ from app.rag.leakmatch import (
     pattern_index,
 )
 from app.rag.leakread import BlobReader, LineInitials, Splitter, Unescaper
+from app.rag.prompts import Prompts
 
 WINDOW = 40  # canonical characters in a row that make a leak in the plain reading
 EXACT_K = 20  # window of the exact index; WINDOW - EXACT_K + 1 hits in a row make a leak
@@ -255,3 +256,14 @@ class _Decoded:
 def _inside(span: Span, allowed: list[Span]) -> bool:
     """Whether a span lies within one of the allowed spans."""
     return any(start <= span[0] and span[1] <= end for start, end in allowed)
+
+
+def guarded_prompt(prompts: Prompts, canary: str) -> str:
+    """What a reply must not show: the system prompt's fixed part with its canary, and the
+    shipped Chinese translation of it.
+
+    The translation catches a reply that gives the rules in Chinese in these words, or any of
+    the rewrites and encodings above of them; a free paraphrase in other words is not caught,
+    as an English paraphrase is not.
+    """
+    return f"{prompts.system_static.replace('{canary}', canary)}\n\n{prompts.text['system_zh']}"

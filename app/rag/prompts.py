@@ -8,6 +8,7 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 TEMPLATES = (
     "system",
+    "system_zh",
     "document",
     "question",
     "extractive",
@@ -15,6 +16,7 @@ TEMPLATES = (
     "not_covered",
     "nearest",
     "condense",
+    "answer_language",
     "onchain",
     "onchain_answer",
     "address_answer",
