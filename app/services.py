@@ -13,6 +13,7 @@ from app.access.limits import RateLimiter
 from app.chain.canonical import CanonicalTokens
 from app.chain.inspector import Inspector
 from app.chain.lookup import ContractLookup
+from app.chain.tx.service import TransactionExplainer
 from app.core.db import build_engine
 from app.core.settings import Settings
 from app.feedback.store import FeedbackStore
@@ -49,6 +50,7 @@ class Services:
     limiter: RateLimiter
     sessions: SessionStore
     contracts: ContractLookup
+    transactions: TransactionExplainer
     feedback: FeedbackStore
     # Ratings per key or address, on top of the request limit: they are stored for good.
     feedback_limiter: RateLimiter
@@ -80,6 +82,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
     contracts = ContractLookup(
         Inspector.from_settings(settings.chains, CanonicalTokens.load()), store
     )
+    transactions = TransactionExplainer(contracts.inspector, contracts.known)
     prompts = Prompts(settings.api.prompts_dir)
     llm = build_llm(settings.llm)
     answers = AnswerService(
@@ -113,6 +116,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         limiter,
         SessionStore(engine, settings.access.session_ttl_s, settings.access.session_max_turns),
         contracts,
+        transactions,
         FeedbackStore(engine),
         RateLimiter(settings.access.feedback_rate_limit, settings.access.rate_limit_storage),
         sentences,

@@ -10,7 +10,17 @@ from fastapi_offline import FastAPIOffline
 
 from app.api.errors import install_error_handlers
 from app.api.middleware import BodyLimit, RequestContext
-from app.api.routes import admin, chains, chat, contracts, feedback, health, openai_compat, search
+from app.api.routes import (
+    admin,
+    chains,
+    chat,
+    contracts,
+    feedback,
+    health,
+    openai_compat,
+    search,
+    transactions,
+)
 from app.core.nesting import pin_recursion_limit
 from app.core.settings import Settings, load_settings
 from app.services import Services, build_services
@@ -47,6 +57,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(chat.router)
     app.include_router(feedback.router)
     app.include_router(contracts.router)
+    app.include_router(transactions.router)
     app.include_router(openai_compat.router)
     app.include_router(chains.router)
     app.include_router(admin.router)

@@ -1,0 +1,189 @@
+"""The transaction explainer against real transactions on anvil."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.chain.canonical import CanonicalTokens
+from app.chain.inspector import Inspector
+from app.chain.rpc import ChainRpc
+from app.chain.tx.service import TransactionExplainer
+from app.core.errors import BadRequest, NotFound
+from tests.support.slow_rpc import stalling_relay
+from tests.support.transactions import PAIR, USDC_LOOKALIKE
+
+pytestmark = pytest.mark.integration
+USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+
+
+def explainer(url: str) -> TransactionExplainer:
+    return TransactionExplainer(
+        Inspector({"ethereum": ChainRpc("ethereum", url)}, CanonicalTokens.load())
+    )
+
+
+@pytest.fixture(scope="module")
+def ex(sent: dict[str, Any]) -> TransactionExplainer:
+    return explainer(sent["url"])
+
+
+def evidence(facts: Any) -> list[str]:
+    return [e for s in facts.explanation for e in s.evidence]
+
+
+def test_erc20_transfer(ex: TransactionExplainer, sent: dict[str, Any]) -> None:
+    me, alice = sent["accounts"]["me"], sent["accounts"]["alice"]
+    facts = ex.explain(sent["hashes"]["erc20"])
+    assert facts.status == "success" and facts.chain == "ethereum" and facts.trace == "call_tracer"
+    assert facts.call.function == "transfer(address,uint256)"
+    assert [a.value for a in facts.call.args] == [alice, str(15 * 10**17)]
+    (move,) = facts.token_movements
+    assert (move.symbol, move.decimals, move.amount_display) == ("FIX", 18, "1.5")
+    assert (move.from_, move.to, move.standard) == (me, alice, "erc20")
+    assert facts.lead == f"Transferred 1.5 FIX from {me} to {alice}."
+    assert facts.explanation[0].evidence == [f"log {move.log_index}"]
+    assert all(s.evidence for s in facts.explanation)
+    assert {"receipt.status", "receipt.gasUsed", "transaction.input"} <= set(evidence(facts))
+    assert facts.gas_used and facts.fee and int(facts.fee) > 0 and facts.time
+    assert facts.round_trips == 2
+    dumped = facts.model_dump(mode="json")
+    assert dumped["from"] == me and dumped["token_movements"][0]["from"] == me
+
+
+def test_unlimited_approval_to_an_eoa_is_flagged(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    bob = sent["accounts"]["bob"]
+    facts = ex.explain(sent["hashes"]["approve_eoa"])
+    (ap,) = facts.approvals
+    assert ap.unlimited and ap.spender == bob and ap.spender_kind == "eoa" and ap.risky
+    assert facts.lead == f"Approved {bob} to spend an unlimited amount of FIX."
+    warning = next(s for s in facts.explanation if s.text.startswith("Warning"))
+    assert "externally owned account" in warning.text
+    assert warning.evidence == [f"log {ap.log_index}", f"eth_getCode {bob}"]
+
+
+def test_limited_approval_to_a_contract_is_not_flagged(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    facts = ex.explain(sent["hashes"]["approve_some"])
+    (ap,) = facts.approvals
+    assert not ap.unlimited and ap.spender_kind == "contract" and not ap.risky
+    assert facts.lead == f"Approved {sent['batcher']} to spend 5 FIX."
+
+
+def test_failed_transfer_with_a_reason_string(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    facts = ex.explain(sent["hashes"]["fail_string"])
+    assert facts.status == "failed" and facts.revert is not None
+    assert (facts.revert.kind, facts.revert.reason, facts.revert.frame) == (
+        "error_string", "Transfer failed", "0",
+    )  # fmt: skip
+    assert facts.lead == "Failed: the FAIL token's transfer reverted with 'Transfer failed'."
+    assert facts.explanation[0].evidence == ["receipt.status", "frame 0"]
+
+
+def test_failed_transfer_with_a_custom_error(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    carol = sent["accounts"]["carol"]
+    facts = ex.explain(sent["hashes"]["fail_custom"])
+    assert facts.revert is not None and facts.revert.kind == "custom_error"
+    assert facts.revert.reason == "ERC20InsufficientBalance(address,uint256,uint256)"
+    assert [a.value for a in facts.revert.args] == [carol, "0", str(10**18)]
+    assert facts.lead == (
+        "Failed: the FIX token's transfer reverted with the error "
+        "ERC20InsufficientBalance(address,uint256,uint256)."
+    )
+
+
+def test_internal_eth_transfers_from_the_trace(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    alice, bob = sent["accounts"]["alice"], sent["accounts"]["bob"]
+    facts = ex.explain(sent["hashes"]["split"])
+    inner = [(m.frame, m.to, m.value) for m in facts.eth_movements if m.frame != "0"]
+    assert inner == [("0.0", alice, str(5 * 10**17)), ("0.1", bob, str(5 * 10**17))]
+    assert facts.eth_movements[0].frame == "0" and facts.eth_movements[0].value == str(10**18)
+    texts = [s.text for s in facts.explanation if s.evidence == ["frame 0.0"]]
+    assert any(f"0.5 ETH moved from {sent['batcher']} to {alice}" in t for t in texts)
+
+
+def test_batch_inner_calls_are_decoded(ex: TransactionExplainer, sent: dict[str, Any]) -> None:
+    alice = sent["accounts"]["alice"]
+    facts = ex.explain(sent["hashes"]["batch"])
+    assert facts.call.function is None and facts.call.selector  # the fixture's own function
+    assert facts.lead.startswith(f"Called an unknown function {facts.call.selector} on ")
+    frames = {c.frame: c for c in facts.calls}
+    assert frames["0.0"].to == alice and frames["0.0"].value == str(10**17)
+    assert frames["0.1"].function == "balanceOf(address)"
+    assert frames["0.1"].args[0].value == alice
+
+
+def test_failure_inside_a_batch_names_the_inner_frame(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    facts = ex.explain(sent["hashes"]["batch_fail"])
+    assert facts.revert is not None and facts.revert.frame == "0.0"
+    assert facts.lead == "Failed: the FAIL token's transfer reverted with 'Transfer failed'."
+    assert facts.explanation[0].evidence == ["receipt.status", "frame 0.0"]
+
+
+def test_unknown_function_and_unknown_custom_error(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    facts = ex.explain(sent["hashes"]["unknown_function"])
+    assert facts.call.function is None and facts.call.selector == "0x" + facts.call.selector[2:]
+    assert f"an unknown function {facts.call.selector}" in facts.lead
+    guarded = ex.explain(sent["hashes"]["guarded"])
+    assert guarded.revert is not None and guarded.revert.reason == "Unauthorized(address)"
+
+
+def test_nft_and_plain_eth_transfers(ex: TransactionExplainer, sent: dict[str, Any]) -> None:
+    me, alice, bob = (sent["accounts"][k] for k in ("me", "alice", "bob"))
+    nft = ex.explain(sent["hashes"]["nft"])
+    (move,) = nft.token_movements
+    assert (move.standard, move.token_id, move.symbol) == ("erc721", "1", "FPUNK")
+    assert nft.lead == f"Transferred FPUNK #1 from {me} to {alice}."
+    eth = ex.explain(sent["hashes"]["eth"])
+    assert eth.lead == f"Sent 2 ETH from {me} to {bob}."
+    assert eth.explanation[0].evidence == ["transaction.value"]
+
+
+def test_unknown_and_malformed_hashes(ex: TransactionExplainer) -> None:
+    with pytest.raises(NotFound) as missing:
+        ex.explain("0x" + "ab" * 32)
+    assert missing.value.code == "transaction_not_found"
+    with pytest.raises(BadRequest) as bad:
+        ex.explain("0x1234")
+    assert bad.value.code == "invalid_tx_hash"
+
+
+def test_node_without_the_debug_api(sent: dict[str, Any]) -> None:
+    refuse = lambda call: call.get("method") == "debug_traceTransaction"  # noqa: E731
+    with stalling_relay(sent["url"], set(), refuse) as url:
+        facts = explainer(url).explain(sent["hashes"]["fail_string"])
+        split = explainer(url).explain(sent["hashes"]["split"])
+    assert facts.trace == "unavailable" and facts.revert is None
+    assert facts.lead.startswith("Failed: the transaction reverted; the node offers no call trace")
+    assert any(s.text.startswith("Not seen:") for s in facts.explanation)
+    assert [m.frame for m in split.eth_movements] == ["0"]  # the internal moves are not seen
+
+
+def test_lookalikes_of_listed_tokens_and_of_each_other(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    listed = ex.explain(sent["hashes"]["poison_listed"])
+    (check,) = listed.checks
+    assert check.status == "found" and check.details["real"] == USDC
+    assert check.evidence is not None and check.evidence.params[0] == USDC_LOOKALIKE
+    warning = next(s for s in listed.explanation if s.text.startswith("Warning: "))
+    assert USDC_LOOKALIKE in warning.text and warning.evidence == [f"lookalike {USDC_LOOKALIKE}"]
+    pair = ex.explain(sent["hashes"]["poison_pair"])
+    (said,) = pair.checks  # one warning for the pair, not one each way
+    assert {said.evidence.params[0], said.details["real"]} == set(PAIR)  # type: ignore[union-attr]
+    assert said.details["label"] == "another address in this transaction"
+    assert [m.to for m in pair.token_movements] == PAIR
