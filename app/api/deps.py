@@ -10,7 +10,13 @@ from fastapi import Depends, Request
 
 from app.access.keys import ApiKey
 from app.access.limits import RateLimiter
+from app.chain.lookup import ContractLookup
 from app.core.errors import Forbidden, RateLimited, Unauthorized
+from app.core.settings import Settings
+from app.feedback.store import FeedbackStore
+from app.kb.retriever import Retriever
+from app.rag.answer import AnswerService
+from app.rag.sessions import SessionStore
 from app.services import Services
 
 
@@ -21,10 +27,56 @@ async def get_services(request: Request) -> Services:
     return services
 
 
+# The whole container, for what uses every part (readiness, admin operations); a route that
+# needs one part names it with one of the aliases below (full-stack-fastapi-template's style).
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def _presented(request: Request) -> str | None:
+async def get_settings(services: ServicesDep) -> Settings:
+    """The settings the services were built with."""
+    return services.settings
+
+
+async def get_answers(services: ServicesDep) -> AnswerService:
+    """The answer chain."""
+    return services.answers
+
+
+async def get_sessions(services: ServicesDep) -> SessionStore:
+    """The chat sessions."""
+    return services.sessions
+
+
+async def get_retriever(services: ServicesDep) -> Retriever:
+    """Search over the knowledge base."""
+    return services.retriever
+
+
+async def get_contracts(services: ServicesDep) -> ContractLookup:
+    """Live contract inspection."""
+    return services.contracts
+
+
+async def get_feedback(services: ServicesDep) -> FeedbackStore:
+    """Where ratings are kept."""
+    return services.feedback
+
+
+async def get_feedback_limiter(services: ServicesDep) -> RateLimiter:
+    """The ratings' own limit, on top of the request limit."""
+    return services.feedback_limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+AnswersDep = Annotated[AnswerService, Depends(get_answers)]
+SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
+RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+ContractsDep = Annotated[ContractLookup, Depends(get_contracts)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+FeedbackLimiterDep = Annotated[RateLimiter, Depends(get_feedback_limiter)]
+
+
+def presented(request: Request) -> str | None:
     """The key from `Authorization: Bearer ...` or `X-API-Key`."""
     auth = request.headers.get("authorization", "")
     if auth[:7].lower() == "bearer ":
@@ -50,7 +102,7 @@ def require(scope: str) -> Callable[[Request, Services], Awaitable[ApiKey | None
     """A dependency: a key with this scope when keys are required, then the rate limit."""
 
     async def check(request: Request, services: ServicesDep) -> ApiKey | None:
-        secret = _presented(request)
+        secret = presented(request)
         required = services.settings.access.require_api_key
         key = None
         if secret is not None:
@@ -72,3 +124,9 @@ def require(scope: str) -> Callable[[Request, Services], Awaitable[ApiKey | None
         return key
 
     return check
+
+
+# One callable for the chat scope: a route that checks it on its router and reads the key too
+# runs the check (and counts the rate limit) once, as FastAPI caches a dependency per callable.
+chat_key = require("chat")
+ChatKeyDep = Annotated[ApiKey | None, Depends(chat_key)]

@@ -13,18 +13,16 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from app.api.deps import ServicesDep, _presented
+from app.api.deps import ServicesDep, presented
 from app.api.schemas import ErrorResponse
 from app.api.validation import check_question
 from app.core.errors import Forbidden, Unauthorized
 from app.operations import ingest_targets, store_stats
 
-# One ingestion at a time per process: runs compare against and clean up the same store.
-
 
 async def require_admin(request: Request, services: ServicesDep) -> None:
     """An admin key or the local owner token; anything else is a 401 or 403."""
-    secret = _presented(request)
+    secret = presented(request)
     if secret is None:
         raise Unauthorized(
             "an admin API key is required: send Authorization: Bearer <key>",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.api.deps import ServicesDep
+from app.api.deps import SettingsDep
 from app.evm.addresses import ADDRESS_RE
 from app.evm.chains import CHAINS, names_pattern, words_pattern
 
@@ -46,9 +46,8 @@ class ChainsResponse(BaseModel):
 
 
 @router.get("/v1/chains", response_model=ChainsResponse)
-async def chains(services: ServicesDep) -> ChainsResponse:
+async def chains(settings: SettingsDep) -> ChainsResponse:
     """Open to every caller: a client reads here whether it must ask for a key."""
-    settings = services.settings
     configured = settings.chains.rpc_urls
     return ChainsResponse(
         chains=[

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from app.access.keys import ApiKey
-from app.api.deps import ServicesDep, require
+from app.api.deps import AnswersDep, ChatKeyDep, SessionsDep, SettingsDep
 from app.api.errors import stream_error
 from app.api.leak_keys import ledger_keys
 from app.api.schemas import (
@@ -24,8 +22,8 @@ from app.api.schemas import (
 from app.api.validation import check_question
 from app.kb.store import build_filter
 from app.rag.answer import Answer, Sources
+from app.rag.sessions import SessionStore
 from app.rag.subject import Subject
-from app.services import Services
 
 router = APIRouter(tags=["chat"])
 
@@ -39,8 +37,10 @@ router = APIRouter(tags=["chat"])
 async def chat(
     request: Request,
     body: ChatRequest,
-    services: ServicesDep,
-    key: Annotated[ApiKey | None, Depends(require("chat"))],
+    answers: AnswersDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    key: ChatKeyDep,
 ) -> ChatResponse | StreamingResponse:
     """Answer a question from the knowledge base; the system prompt stays on the server.
 
@@ -51,25 +51,23 @@ async def chat(
     A session belongs to the API key that made it (anonymous ones to whoever holds their
     unguessable id): omit `session_id` to start one; an unknown, expired or foreign one is a 404.
     """
-    question = check_question(body.message, services.settings.api.max_question_chars, "message")
+    question = check_question(body.message, settings.api.max_question_chars, "message")
     build_filter(body.filters)  # a bad filter is a 422 now, not an error inside a stream
     owner = key.key_id if key else None
     subject: Subject | None = None
     history: list[tuple[str, str]]
     if body.session_id is None:
-        session_id, history = services.sessions.new_id(), []
+        session_id, history = sessions.new_id(), []
     else:
         session_id = body.session_id
-        history, subject = await anyio.to_thread.run_sync(
-            services.sessions.conversation, session_id, owner
-        )
+        history, subject = await anyio.to_thread.run_sync(sessions.conversation, session_id, owner)
     if not body.stream:
         keys = ledger_keys(request, key, session_id)
-        result = await services.answers.answer(
+        result = await answers.answer(
             question, body.filters, history, ledger_keys=keys, subject=subject
         )
         await anyio.to_thread.run_sync(
-            services.sessions.append,
+            sessions.append,
             session_id,
             owner,
             question,
@@ -79,11 +77,9 @@ async def chat(
         )
         return _response(result, session_id)
     keys = ledger_keys(request, key, session_id)
-    events = services.answers.stream(
-        question, body.filters, history, ledger_keys=keys, subject=subject
-    )
+    events = answers.stream(question, body.filters, history, ledger_keys=keys, subject=subject)
     return StreamingResponse(
-        _sse(events, session_id, owner, services, question), media_type="text/event-stream"
+        _sse(events, session_id, owner, sessions, question), media_type="text/event-stream"
     )
 
 
@@ -104,14 +100,14 @@ async def _sse(
     events: AsyncIterator[str | Sources | Answer],
     session_id: str,
     owner: str | None,
-    services: Services,
+    sessions: SessionStore,
     question: str,
 ) -> AsyncIterator[str]:
     try:
         async for event in events:
             if isinstance(event, Answer):
                 await anyio.to_thread.run_sync(
-                    services.sessions.append,
+                    sessions.append,
                     session_id,
                     owner,
                     question,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 from fastapi import APIRouter, Depends
 
-from app.api.deps import ServicesDep, require
+from app.api.deps import ContractsDep, require
 from app.api.schemas import ErrorResponse
 from app.chain.facts import ContractFacts
 
@@ -26,7 +26,7 @@ router = APIRouter(tags=["contracts"], dependencies=[Depends(require("contracts"
         }.items()
     },
 )
-async def contract(chain: str, address: str, services: ServicesDep) -> ContractFacts:
+async def contract(chain: str, address: str, contracts: ContractsDep) -> ContractFacts:
     """Live state of an address (code, standards, token, proxy, owner) at the latest block, and
     the token-risk checks: each found, not_found or unknown, with the read it rests on."""
-    return await anyio.to_thread.run_sync(services.contracts.lookup, chain, address)
+    return await anyio.to_thread.run_sync(contracts.lookup, chain, address)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from app.access.keys import ApiKey
-from app.api.deps import ServicesDep, caller, limit, require
+from app.api.deps import (
+    ChatKeyDep,
+    FeedbackDep,
+    FeedbackLimiterDep,
+    SessionsDep,
+    caller,
+    limit,
+)
 from app.api.schemas import ErrorResponse, FeedbackCreated, FeedbackRequest
 
 router = APIRouter(tags=["feedback"])
@@ -28,19 +33,21 @@ router = APIRouter(tags=["feedback"])
 async def feedback(
     body: FeedbackRequest,
     request: Request,
-    services: ServicesDep,
-    key: Annotated[ApiKey | None, Depends(require("chat"))],
+    key: ChatKeyDep,
+    sessions: SessionsDep,
+    store: FeedbackDep,
+    limiter: FeedbackLimiterDep,
 ) -> FeedbackCreated:
     """Rate an answer 👍 (`up`) or 👎 (`down`), sent back as `/v1/chat` returned it, with its
     `session_id` (one of the caller's). Rating it again replaces the earlier rating."""
     # Ratings are kept for good and become training data: their own, tighter limit.
-    limit(services.feedback_limiter, "feedback:" + caller(request, key))
+    limit(limiter, "feedback:" + caller(request, key))
     owner = key.key_id if key else None
     rated = await anyio.to_thread.run_sync(
-        services.sessions.answer, body.session_id, owner, body.answer, body.question
+        sessions.answer, body.session_id, owner, body.answer, body.question
     )
     add = partial(
-        services.feedback.add,
+        store.add,
         body.rating,
         rated.question,
         rated.answer,

@@ -12,14 +12,13 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.access.keys import ApiKey
-from app.api.deps import ServicesDep, require
+from app.api.deps import AnswersDep, ChatKeyDep, SettingsDep, chat_key
 from app.api.errors import stream_error
 from app.api.leak_keys import ledger_keys
 from app.api.schemas import STREAMING_RESPONSES, SourceOut, sources_out
@@ -27,8 +26,7 @@ from app.api.validation import check_question
 from app.core.errors import BadRequest
 from app.rag.answer import Answer, History, Sources
 
-_chat_key = require("chat")  # one callable: a route that also reads the key runs it once
-router = APIRouter(tags=["openai"], dependencies=[Depends(_chat_key)])
+router = APIRouter(tags=["openai"], dependencies=[Depends(chat_key)])
 MODEL_ID = "cryptorag"
 
 
@@ -128,23 +126,22 @@ async def models() -> ModelList:
 async def completions(
     request: Request,
     body: CompletionRequest,
-    services: ServicesDep,
-    key: Annotated[ApiKey | None, Depends(_chat_key)],
+    answers: AnswersDep,
+    settings: SettingsDep,
+    key: ChatKeyDep,
 ) -> Completion | StreamingResponse:
     """Answer the last user message from the knowledge base, in the OpenAI shape."""
-    question, history = _split(body.messages, services.settings.api.max_question_chars)
+    question, history = _split(body.messages, settings.api.max_question_chars)
     max_tokens = body.max_completion_tokens or body.max_tokens
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     keys = ledger_keys(request, key)
     if body.stream:
-        events = services.answers.stream(
-            question, history=history, max_tokens=max_tokens, ledger_keys=keys
-        )
+        events = answers.stream(question, history=history, max_tokens=max_tokens, ledger_keys=keys)
         return StreamingResponse(
             _chunks(events, completion_id, created, body.model), media_type="text/event-stream"
         )
-    result = await services.answers.answer(
+    result = await answers.answer(
         question, history=history, max_tokens=max_tokens, ledger_keys=keys
     )
     finish: Literal["stop", "content_filter"] = "content_filter" if result.cut else "stop"

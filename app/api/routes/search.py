@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 from fastapi import APIRouter, Depends
 
-from app.api.deps import ServicesDep, require
+from app.api.deps import RetrieverDep, SettingsDep, require
 from app.api.schemas import (
     AddressOut,
     ErrorResponse,
@@ -29,16 +29,16 @@ _PUBLIC = ("source", "title", "type", "url", "protocol", "chain", "published_at"
     response_model=SearchResponse,
     responses={400: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
 )
-async def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
+async def search(
+    body: SearchRequest, retriever: RetrieverDep, settings: SettingsDep
+) -> SearchResponse:
     """Top chunks for a query, within optional filters."""
-    api = services.settings.api
+    api = settings.api
     query = check_question(body.query, api.max_question_chars)
     top_k = body.top_k or api.default_top_k
     if top_k > api.max_top_k:
         raise BadRequest(f"top_k must be between 1 and {api.max_top_k}", code="invalid_top_k")
-    retrieval = await anyio.to_thread.run_sync(
-        services.retriever.retrieve, query, top_k, body.filters
-    )
+    retrieval = await anyio.to_thread.run_sync(retriever.retrieve, query, top_k, body.filters)
     analysis = QueryAnalysis(
         addresses=[
             AddressOut(input=a.raw, address=a.checksum, checksum=a.status)  # type: ignore[arg-type]
