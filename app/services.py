@@ -28,6 +28,7 @@ from app.rag.llm import build_llm
 from app.rag.onchain import OnchainFacts
 from app.rag.prompts import Prompts
 from app.rag.sessions import SessionStore
+from app.rag.transactions import TransactionReads
 
 # The side store of sentence vectors, beside the embedded store under the data dir.
 SENTENCE_VECTORS = "sentence_vectors.sqlite"
@@ -98,6 +99,7 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         onchain=OnchainFacts(
             contracts, settings.chains.default_chain, settings.chains.max_chat_lookups
         ),
+        transactions=TransactionReads(transactions, settings.chains.max_chat_lookups),
         sentences=sentences,
     )
     engine = build_engine(settings)

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
+from app.chain.tx.models import TransactionFacts
 from app.evm.addresses import near_misses
 from app.i18n.language import detect
 from app.kb.embeddings import Embedder
@@ -41,6 +42,14 @@ from app.rag.outputcap import CUT_WARNING as OUTPUT_CAP_WARNING
 from app.rag.outputcap import capped
 from app.rag.prompts import Prompts
 from app.rag.subject import Subject
+from app.rag.transactions import (
+    TransactionReads,
+    addresses,
+    hashes_asked,
+    transaction_answer,
+    transaction_block,
+    transaction_sources,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -103,6 +112,9 @@ class Evidence:
     first_line: str  # the original of a symbol many tokens share
     known: set[str]  # addresses an answer may name without being marked unverified
     coverage: Coverage
+    # Transactions the question names (or its follow-up points back at), decoded from the node.
+    transactions: list[TransactionFacts] = field(default_factory=list)
+    tx_sources: list[Source] = field(default_factory=list)
 
     @property
     def hits(self) -> list[ScoredChunk]:
@@ -127,8 +139,10 @@ class AnswerService:
         max_output_chars: int = 20_000,
         decline_uncovered: bool = True,
         sentences: VectorCache | None = None,
+        transactions: TransactionReads | None = None,
     ) -> None:
         self.retriever = retriever
+        self.transactions = transactions
         self.embedder = embedder
         self.prompts = prompts
         self.llm = llm
@@ -259,6 +273,17 @@ class AnswerService:
         if nothing_else_asked(question, misses):  # no document is about it: none is quoted
             retrieval.hits = hits = []
             kb_sources = []
+        # The user's words ground an address; the model's rewrite of them (query) never does.
+        said = [text for role, text in history if role == "user"]
+        hashes = hashes_asked(question, said) if self.transactions else []
+        txs: list[TransactionFacts] = []
+        if self.transactions and hashes:
+            txs, failed_txs = await self.transactions.read(hashes, retrieval, filters)
+            warnings += failed_txs
+            warnings += [f"{t.hash}: {w}" for t in txs for w in t.warnings]
+        if txs:  # the transaction is what is asked about: documents are not quoted around it
+            retrieval.hits = hits = []
+            kb_sources = []
         facts: list[ContractFacts] = []
         if self.onchain is not None:
             facts, failed = await self.onchain.lookup(retrieval, filters)
@@ -266,7 +291,8 @@ class AnswerService:
             warnings += [f"{f.address}: {w}" for f in facts for w in f.warnings]
         turned = advance(reading, self.entities, hits, facts)
         chain_sources = onchain_sources(facts, len(kb_sources) + 1)
-        sources = kb_sources + chain_sources
+        tx_sources = transaction_sources(txs, len(kb_sources) + len(chain_sources) + 1)
+        sources = kb_sources + chain_sources + tx_sources
         review = self.authority.review(question, hits, filters, query) if self.authority else None
         listed = review.cite(len(sources) + 1) if review else None
         sources += [listed] if listed else []
@@ -278,16 +304,14 @@ class AnswerService:
         sources += [list_source] if list_source else []
         numbers = {s.doc_id: s.index for s in kb_sources}
         warnings += review.warnings(numbers) if review else []
-        # The user's words ground an address; the model's rewrite of them (query) never does.
-        said = [text for role, text in history if role == "user"]
-        known = known_addresses(question, hits, facts, *said)
+        known = known_addresses(question, hits, facts, *said) | addresses(txs)
         # The real address a lookalike imitates is named by the warning, from a known source.
         known |= self.onchain.imitated(retrieval, filters) if self.onchain else set()
         known |= OriginalFirst.addresses(original) if first_line and original else set()
         # Decided from the evidence before any model is asked: an address or a live read is
         # always answered by what is known of it. A token symbol the question only seems to name
         # (the word "bond") is judged like any other word.
-        anchored = bool(retrieval.addresses or misses or facts)
+        anchored = bool(retrieval.addresses or misses or facts or hashes)
         coverage = Coverage(True)
         if self.use_retrieval and self.decline_uncovered:
             coverage = await anyio.to_thread.run_sync(
@@ -312,6 +336,8 @@ class AnswerService:
             first_line=first_line,
             known=review.ground(known) if review else known,
             coverage=coverage,
+            transactions=txs,
+            tx_sources=tx_sources,
         )
 
     async def _generate(self, reply: _Reply, max_tokens: int | None) -> AsyncIterator[str | Answer]:
@@ -324,7 +350,7 @@ class AnswerService:
         messages = self.prompts.chat.format_messages(
             context=build_context(ev.hits, ev.kb_sources, self.prompts),
             onchain=(review.prompt(ev.numbers, self.prompts) if review else "")
-            + self._address_block(onchain_prompt, ev),
+            + self._onchain_part(ev),
             question=ev.question,
             history=_history_messages(ev.history),
             canary=self.canary,
@@ -383,6 +409,9 @@ class AnswerService:
         ev, out = reply.evidence, reply.out
         review = ev.review
         lead = self._address_block(address_lead, ev)
+        if ev.transactions:  # what the transaction did leads, fact by fact with its evidence
+            told = transaction_answer(ev.transactions, ev.tx_sources)
+            lead = f"{told}\n\n{lead}" if lead else told
         skip = review.contradicts if review else None
         text = await anyio.to_thread.run_sync(
             partial(
@@ -410,6 +439,15 @@ class AnswerService:
         reply.finished = True
         yield checked
         yield reply.done("extractive")
+
+    def _onchain_part(self, ev: Evidence) -> str:
+        """The address block and the transactions' fenced facts, for the model's prompt."""
+        addresses_part = self._address_block(onchain_prompt, ev)
+        if not ev.transactions:
+            return addresses_part
+        told = transaction_block(ev.transactions, ev.tx_sources, self.prompts)
+        # Without an address lookup the address block only says there was none.
+        return f"{addresses_part}\n\n{told}" if ev.facts else told
 
     def _address_block(self, build: Callable[..., str], ev: Evidence) -> str:
         """The address block from the evidence: for the model's prompt, or the extractive lead."""

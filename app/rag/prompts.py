@@ -19,6 +19,7 @@ TEMPLATES = (
     "answer_language",
     "onchain",
     "onchain_answer",
+    "transaction",
     "address_answer",
     "address_safety",
     "address_facts",
