@@ -54,6 +54,12 @@ def send_transactions(url: str, a: dict[str, str]) -> dict[str, Any]:
     hashes["unknown_function"] = send(batch.functions.zqxFrobnicate(41))
     hashes["guarded"] = send(batch.functions.guarded())
     hashes["nft"] = send(nft.functions.transferFrom(me, alice, 1))
+    # Through an EIP-1967 proxy: the token's code runs in a DELEGATECALL frame.
+    impl = d.deploy("ProxiedToken")
+    init = d.contract("ProxiedToken").encode_abi("init", args=["PRX", 10**12])
+    proxy = d.deploy("ERC1967Proxy", impl, bytes.fromhex(init[2:]))
+    proxied = d.contract("ProxiedToken", proxy)
+    hashes["proxy"] = send(proxied.functions.transfer(alice, 25 * 10**5))
     # Address poisoning: a lookalike of the listed USDC, and two lookalikes in one transaction.
     hashes["poison_listed"] = send(token.functions.transfer(USDC_LOOKALIKE, 1))
     send(token.functions.transfer(batcher, 10**18))
@@ -64,4 +70,4 @@ def send_transactions(url: str, a: dict[str, str]) -> dict[str, Any]:
     hashes["eth"] = "0x" + bytes(tx).hex()
     accounts = {"me": me, "alice": alice, "bob": bob, "carol": carol}
     return {"url": url, "hashes": hashes, "accounts": accounts, "batcher": batcher,
-            "failing": failing, **a}  # fmt: skip
+            "failing": failing, "proxy": proxy, "proxy_impl": impl, **a}  # fmt: skip

@@ -187,3 +187,15 @@ def test_lookalikes_of_listed_tokens_and_of_each_other(
     assert {said.evidence.params[0], said.details["real"]} == set(PAIR)  # type: ignore[union-attr]
     assert said.details["label"] == "another address in this transaction"
     assert [m.to for m in pair.token_movements] == PAIR
+
+
+def test_a_call_through_a_proxy(ex: TransactionExplainer, sent: dict[str, Any]) -> None:
+    me, alice = sent["accounts"]["me"], sent["accounts"]["alice"]
+    facts = ex.explain(sent["hashes"]["proxy"])
+    assert facts.lead == f"Transferred 2.5 PRX from {me} to {alice}."
+    assert facts.call.to == sent["proxy"] and facts.call.function == "transfer(address,uint256)"
+    (inner,) = facts.calls
+    assert (inner.frame, inner.type, inner.to) == ("0.0", "DELEGATECALL", sent["proxy_impl"])
+    assert inner.function == "transfer(address,uint256)"
+    said = next(s for s in facts.explanation if s.evidence == ["frame 0.0"])
+    assert said.text.endswith("(DELEGATECALL).")
