@@ -27,6 +27,7 @@ def _(message: str) -> str:
 
 MAX_INNER_CALLS = 12  # inner frames described one by one; the rest are counted
 MAX_EVENTS = 8
+MAX_LISTED = 20  # token movements, approvals and ETH movements said one by one
 
 
 def explain(facts: TransactionFacts) -> tuple[Sentence, list[Sentence]]:
@@ -37,12 +38,15 @@ def explain(facts: TransactionFacts) -> tuple[Sentence, list[Sentence]]:
     body += [inner_call_sentence(c) for c in inner[:MAX_INNER_CALLS]]
     if len(inner) > MAX_INNER_CALLS:
         body.append(more_calls_sentence(len(inner) - MAX_INNER_CALLS))
-    body += [movement_sentence(m) for m in facts.token_movements]
-    for a in facts.approvals:
+    body += [movement_sentence(m) for m in facts.token_movements[:MAX_LISTED]]
+    if len(facts.token_movements) > MAX_LISTED:
+        body.append(more_movements_sentence(len(facts.token_movements) - MAX_LISTED))
+    for a in facts.approvals[:MAX_LISTED]:
         body.append(approval_sentence(a))
         if a.risky:
             body.append(risky_approval_sentence(a))
-    body += [eth_sentence(m, facts.native_symbol) for m in facts.eth_movements if m.frame != "0"]
+    inner_eth = [m for m in facts.eth_movements if m.frame != "0"]
+    body += [eth_sentence(m, facts.native_symbol) for m in inner_eth[:MAX_LISTED]]
     if facts.status == "failed":
         body.append(revert_sentence(facts.revert, facts))
     body += [event_sentence(e) for e in facts.events[:MAX_EVENTS]]
@@ -212,6 +216,13 @@ def inner_call_sentence(call: Call) -> Sentence:
 def more_calls_sentence(n: int) -> Sentence:
     """Inner calls not described one by one."""
     return Sentence(text=_("{n} more inner calls are not listed.").format(n=n), evidence=["trace"])
+
+
+def more_movements_sentence(n: int) -> Sentence:
+    """Token movements not described one by one (all are in token_movements)."""
+    return Sentence(
+        text=_("{n} more token movements are not listed.").format(n=n), evidence=["receipt.logs"]
+    )
 
 
 def movement_sentence(m: TokenMovement) -> Sentence:

@@ -38,6 +38,10 @@ from app.evm.chains import resolve as resolve_chain
 # The currency a chain's value and fees are paid in, where it is not ETH.
 NATIVE = {"bnb": "BNB", "polygon": "POL", "gnosis": "xDAI", "avalanche": "AVAX"}
 REASON_LIMIT = 200  # characters of a revert string shown; the contract chose them
+# Contracts whose metadata or code one explanation reads: a transaction can emit thousands of
+# logs, and the second batch must stay one bounded request.
+MAX_TOKENS_READ = 32
+MAX_SPENDERS_READ = 32
 
 
 class TransactionExplainer:
@@ -132,7 +136,8 @@ class TransactionExplainer:
         for address in (call.to if call.selector else None, _frame_to(calls, revert)):
             if address and address not in tokens:
                 tokens.append(address)
-        spenders = _spenders(logs)
+        spenders = _spenders(logs)[:MAX_SPENDERS_READ]
+        tokens = tokens[:MAX_TOKENS_READ]
         ctx = read_context(rpc, block if receipt else None, spenders, tokens)
         movements, approvals = read_token_logs(logs, ctx.tokens)
         for a in approvals:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from web3 import HTTPProvider, Web3
+from web3.types import RPCEndpoint
 
 from app.chain.canonical import CanonicalTokens
 from app.chain.inspector import Inspector
@@ -199,3 +201,19 @@ def test_a_call_through_a_proxy(ex: TransactionExplainer, sent: dict[str, Any]) 
     assert inner.function == "transfer(address,uint256)"
     said = next(s for s in facts.explanation if s.evidence == ["frame 0.0"])
     assert said.text.endswith("(DELEGATECALL).")
+
+
+def test_a_pending_transaction_is_said_pending_and_not_cached(sent: dict[str, Any]) -> None:
+    me, bob = sent["accounts"]["me"], sent["accounts"]["bob"]
+    w3 = Web3(HTTPProvider(sent["url"]))
+    ex = explainer(sent["url"])
+    w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
+    try:
+        tx_hash = "0x" + bytes(w3.eth.send_transaction({"from": me, "to": bob, "value": 1})).hex()
+        pending = ex.explain(tx_hash)
+    finally:
+        w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
+        w3.provider.make_request(RPCEndpoint("evm_mine"), [])
+    assert pending.status == "pending" and pending.block_number is None
+    assert pending.lead == "Pending: the transaction is not in a block yet."
+    assert ex.explain(tx_hash).status == "success"  # read again once mined
