@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -53,7 +52,6 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=180, help="per path")
     parser.add_argument("--baseline", default=BASELINE, help="commit of the old path")
     args = parser.parse_args()
-    os.environ["CRYPTORAG_RATE_LIMIT"] = UNLIMITED
     import app.rag.answer as answer_mod
     from app.api.app import create_app
     from app.core.settings import load_settings
@@ -70,8 +68,8 @@ def main() -> None:
         cards.mkdir()
         for stem in (REPO / "eval" / "tokens" / "small.txt").read_text().split():
             shutil.copy(CARDS / f"{stem}.md", cards)
-        os.environ["CRYPTORAG_DATA_DIR"] = str(Path(tmp) / "data")
-        settings = load_settings()
+        data = str(Path(tmp) / "data")
+        settings = load_settings({"CRYPTORAG_RATE_LIMIT": UNLIMITED, "CRYPTORAG_DATA_DIR": data})
         services = build_services(settings)
         Pipeline.from_services(services).ingest_paths([SAMPLE, cards])
         new_onchain = services.answers.onchain

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from app.cli.root import cli
 
@@ -17,14 +17,9 @@ cli.add_typer(bot_cli, name="bot")
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from app.core.errors import ConfigError
-    from app.core.settings import BotSettings
+    from app.core.settings import BotSettings, load_concern
 
-    try:
-        return BotSettings()
-    except ValidationError as exc:
-        problems = [f"CRYPTORAG_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None
+    return load_concern(BotSettings)
 
 
 def _require(token: SecretStr | None, variable: str) -> None:

@@ -36,7 +36,7 @@ def eval_answers(
         list[str] | None,
         typer.Option(
             help="NAME=CRYPTORAG_KEY=VALUE[,...] (repeatable): configurations run side by side; "
-            "an empty VALUE unsets a variable"
+            "an empty VALUE gives a setting its default"
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,

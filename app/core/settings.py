@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AliasChoices,
@@ -16,13 +17,21 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
+from app.core.errors import ConfigError
 from app.evm.chains import CHAINS
 from app.evm.chains import resolve as resolve_chain
 from app.prompts import FOLDER as PROMPTS
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+S = TypeVar("S", bound=BaseSettings)
 
 
 def _config() -> SettingsConfigDict:
@@ -369,24 +378,109 @@ class Settings:
         self.access = access or AccessSettings()
 
 
-def load_settings() -> Settings:
-    """Read and validate every concern; raise ConfigError naming the variables to fix."""
-    from app.core.errors import ConfigError
+def load_settings(overrides: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every concern; raise ConfigError naming the variables to fix.
 
+    overrides: CRYPTORAG_* variables that win over the environment and .env, for configurations
+    built side by side in one process; an empty value gives the setting its default.
+    """
+    overrides = dict(overrides or {})
     built: dict[str, BaseSettings] = {}
     problems: list[str] = []
     for key, cls in _CONCERNS.items():
+        values: dict[str, Any] = {}
+        unset: set[str] = set()
+        for variable, field in env_names(cls).items():
+            if variable in overrides:
+                value = overrides.pop(variable)
+                if value:
+                    values[field] = value
+                else:
+                    unset |= {variable, field}
         try:
-            built[key] = cls()
+            built[key] = _unsetting(cls, unset)(**values)
         except ValidationError as exc:
-            prefix = str(cls.model_config.get("env_prefix", ""))
-            for err in exc.errors():
-                field = str(err["loc"][0]).upper() if err["loc"] else ""
-                # A cross-field check names its variables in its own message.
-                problems.append(f"{prefix}{field}: {err['msg']}" if field else err["msg"])
+            problems += describe(exc, cls)
+    problems += [f"{variable}: no such setting" for variable in overrides]
     if problems:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+        raise invalid(problems)
     return Settings(**built)  # type: ignore[arg-type]
+
+
+def load_concern(cls: type[S]) -> S:
+    """One concern read and validated on its own (the bots'), errors as load_settings words them."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        raise invalid(describe(exc, cls)) from None
+
+
+class _Unset(PydanticBaseSettingsSource):
+    """A source without the settings a configuration unsets, which so take their defaults."""
+
+    def __init__(self, source: PydanticBaseSettingsSource, keys: frozenset[str]) -> None:
+        super().__init__(source.settings_cls)
+        self.source, self.keys = source, keys
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # not asked: __call__ reads the wrapped source whole
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.source().items() if k.lower() not in self.keys}
+
+
+def _unsetting(cls: type[S], unset: set[str]) -> type[S]:
+    """The concern reading neither the environment nor .env for these variables and fields
+    (a subclass: sources are chosen per class, and the process environment stays as it is)."""
+    if not unset:
+        return cls
+    keys = frozenset(k.lower() for k in unset)
+
+    def sources(
+        owner: type[BaseSettings],
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            _Unset(env_settings, keys),
+            _Unset(dotenv_settings, keys),
+            file_secret_settings,
+        )
+
+    return type(cls.__name__, (cls,), {"settings_customise_sources": classmethod(sources)})
+
+
+def env_names(cls: type[BaseSettings]) -> dict[str, str]:
+    """Each variable a concern reads -> its field: the prefixed name, or the field's own alias."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    out: dict[str, str] = {}
+    for name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+        named = [c for c in choices if isinstance(c, str) and c.startswith("CRYPTORAG_")]
+        for variable in named or [f"{prefix}{name}"]:
+            out[variable.upper()] = name
+    return out
+
+
+def describe(exc: ValidationError, cls: type[BaseSettings]) -> list[str]:
+    """Each error as `VARIABLE: message`; a cross-field check names its variables itself."""
+    variables = {field: variable for variable, field in env_names(cls).items()}
+    out = []
+    for err in exc.errors():
+        where = str(err["loc"][0]) if err["loc"] else ""
+        variable = variables.get(where) or where.upper()
+        out.append(f"{variable}: {err['msg']}" if variable else err["msg"])
+    return out
+
+
+def invalid(problems: list[str]) -> ConfigError:
+    """The one error a process reports for a configuration it cannot start with."""
+    return ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
 _CONCERNS: dict[str, type[BaseSettings]] = {

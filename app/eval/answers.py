@@ -14,12 +14,10 @@ with their answers and the subject they left. Conversations are also reported pe
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -311,25 +309,6 @@ def parse_config(spec: str) -> tuple[str, dict[str, str]]:
     return name, env
 
 
-@contextmanager
-def environment(overrides: Mapping[str, str]) -> Iterator[None]:
-    """The process environment with these variables set (an empty value unsets one)."""
-    saved = {k: os.environ.get(k) for k in overrides}
-    try:
-        for key, value in overrides.items():
-            if value:
-                os.environ[key] = value
-            else:
-                os.environ.pop(key, None)
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
 Results = dict[str, dict[str, dict[str, float]]]
 
 
@@ -351,14 +330,13 @@ def run(
 
 
 def configs_from_specs(specs: Sequence[str]) -> dict[str, Settings]:
-    """Settings per named configuration, each read from the environment with its overrides."""
+    """Settings per named configuration: the environment's, with the configuration's overrides."""
     if not specs:
         return {"default": load_settings()}
     out: dict[str, Settings] = {}
     for spec in specs:
-        name, env = parse_config(spec)
-        with environment(env):
-            out[name] = load_settings()
+        name, overrides = parse_config(spec)
+        out[name] = load_settings(overrides)
     return out
 
 

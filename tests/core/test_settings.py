@@ -1,7 +1,16 @@
+import os
+
 import pytest
 
 from app.core.errors import ConfigError
-from app.core.settings import APISettings, ChainSettings, LLMSettings, load_settings
+from app.core.settings import (
+    APISettings,
+    BotSettings,
+    ChainSettings,
+    LLMSettings,
+    load_concern,
+    load_settings,
+)
 
 
 def test_defaults_load() -> None:
@@ -65,3 +74,33 @@ def test_keys_are_secrets() -> None:
     assert "sk-secret" not in repr(llm) and llm.api_key is not None
     assert llm.api_key.get_secret_value() == "sk-secret"
     assert APISettings(chat_top_k=20, max_top_k=20, _env_file=None).chat_top_k == 20
+
+
+def test_overrides_win_without_touching_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRYPTORAG_LLM_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("CRYPTORAG_LLM_MODEL", "keep")
+    monkeypatch.setenv("CRYPTORAG_DEFAULT_TOP_K", "7")
+    # Unset, the endpoint and the model are as if never given (no model without an endpoint).
+    unset = {"CRYPTORAG_LLM_BASE_URL": "", "CRYPTORAG_LLM_MODEL": ""}
+    settings = load_settings({**unset, "CRYPTORAG_DEFAULT_TOP_K": "3"})
+    assert settings.llm.base_url is None and settings.llm.model == "gpt-4o-mini"
+    assert settings.api.default_top_k == 3
+    assert os.environ["CRYPTORAG_LLM_MODEL"] == "keep"
+    assert load_settings().api.default_top_k == 7 and load_settings().llm.model == "keep"
+    with pytest.raises(ConfigError) as info:
+        load_settings({"CRYPTORAG_TOP_K": "3", "CRYPTORAG_MAX_TOP_K": "0"})
+    assert "CRYPTORAG_TOP_K: no such setting" in info.value.message
+    assert "CRYPTORAG_MAX_TOP_K: " in info.value.message
+
+
+def test_the_bots_settings_are_worded_as_the_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRYPTORAG_BOT_TIMEOUT_S", "-1")
+    monkeypatch.setenv("CRYPTORAG_LLM_PROVIDER", "local")
+    monkeypatch.setenv("CRYPTORAG_LOCAL_ADAPTER", "/x")
+    with pytest.raises(ConfigError) as bots:
+        load_concern(BotSettings)
+    assert bots.value.message.startswith("invalid configuration:\n  CRYPTORAG_BOT_TIMEOUT_S: ")
+    monkeypatch.setenv("CRYPTORAG_LLM_PROVIDER", "other")
+    with pytest.raises(ConfigError) as llm:
+        load_settings()
+    assert "CRYPTORAG_LLM_PROVIDER: " in llm.value.message

@@ -13,7 +13,7 @@ from app.eval.answers import (
     AnswerQuestion,
     _ask_all,
     _order,
-    environment,
+    configs_from_specs,
     grade,
     load_questions,
     parse_config,
@@ -55,10 +55,11 @@ def test_compare_specs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_config("extractive") == ("extractive", {})
     with pytest.raises(ValueError):
         parse_config("bad=LLM_MODEL=m")
-    monkeypatch.setenv("CRYPTORAG_LLM_MODEL", "keep")
-    with environment({"CRYPTORAG_LLM_MODEL": "", "CRYPTORAG_TOP_K": "3"}):
-        assert "CRYPTORAG_LLM_MODEL" not in os.environ and os.environ["CRYPTORAG_TOP_K"] == "3"
-    assert os.environ["CRYPTORAG_LLM_MODEL"] == "keep" and "CRYPTORAG_TOP_K" not in os.environ
+    monkeypatch.setenv("CRYPTORAG_LLM_BASE_URL", "http://127.0.0.1:1/v1")
+    specs = ["llm=CRYPTORAG_LLM_MODEL=m", "extractive=CRYPTORAG_LLM_BASE_URL="]
+    configs = configs_from_specs(specs)
+    assert configs["llm"].llm.model == "m" and configs["extractive"].llm.enabled is False
+    assert os.environ["CRYPTORAG_LLM_BASE_URL"] == "http://127.0.0.1:1/v1"  # left as it was
 
 
 class _Answers:
