@@ -275,7 +275,8 @@ class AnswerService:
             kb_sources = []
         # The user's words ground an address; the model's rewrite of them (query) never does.
         said = [text for role, text in history if role == "user"]
-        hashes = hashes_asked(question, said) if self.transactions else []
+        named = reading.named
+        hashes = hashes_asked(question, said, bool(named.names)) if self.transactions else []
         txs: list[TransactionFacts] = []
         if self.transactions and hashes:
             txs, failed_txs = await self.transactions.read(hashes, retrieval, filters)

@@ -32,11 +32,12 @@ _ABOUT_IT = re.compile(
 )
 
 
-def hashes_asked(question: str, said: list[str]) -> list[str]:
+def hashes_asked(question: str, said: list[str], names_other: bool = False) -> list[str]:
     """The hashes the question names, else those of the last user turn that named one when the
-    question follows up on it without naming anything else."""
+    question follows up on it without naming anything else (`names_other`: it names a protocol
+    or another proper name, so it starts a subject of its own)."""
     own = find_tx_hashes(question)
-    if own or ADDRESS_RE.search(question) or not _ABOUT_IT.search(question):
+    if own or names_other or ADDRESS_RE.search(question) or not _ABOUT_IT.search(question):
         return own
     for text in reversed(said):
         earlier = find_tx_hashes(text)
