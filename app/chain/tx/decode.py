@@ -227,9 +227,42 @@ def other_event(log: dict[str, Any], table: SignatureTable) -> OtherEvent:
     topics = log.get("topics") or []
     topic0 = str(topics[0]).lower() if topics else None
     known = table.event(topic0) if topic0 else None
+    args: list[Argument] = []
+    if known:
+        # The declaration whose indexed arguments match the topics the log carries.
+        mask = next((m for m in known.indexed if m.count("1") == len(topics) - 1), None)
+        if mask is not None:
+            args = event_args(known.signature, mask, topics[1:], hex_bytes(log.get("data")))
     return OtherEvent(
         log_index=quantity(log.get("logIndex")) or 0,
         address=checksum(log.get("address")) or str(log.get("address")),
         topic0=topic0,
         event=known.signature if known else None,
+        args=args,
     )
+
+
+def event_args(signature: str, mask: str, topics: list[Any], data: bytes) -> list[Argument]:
+    """An event's arguments: indexed ones from the topics, the rest from the data; [] when they
+    do not decode (an indexed string or array is only its hash, shown as such)."""
+    try:
+        types = argument_types(signature)
+        if len(types) != len(mask):
+            return []
+        plain = [t for t, m in zip(types, mask, strict=True) if m == "0"]
+        values = iter(abi_decode(plain, data))
+        out: list[Argument] = []
+        topic = iter(topics)
+        for t, m in zip(types, mask, strict=True):
+            if m == "1":
+                word = hex_bytes(next(topic))
+                dynamic = t in ("string", "bytes") or t.endswith("]") or t.startswith("(")
+                value = word if dynamic else abi_decode([t], word)[0]
+                out.append(
+                    Argument(type=t if not dynamic else f"{t} (hash)", value=jsonable(value))
+                )
+            else:
+                out.append(Argument(type=t, value=jsonable(next(values))))
+        return out
+    except (DecodingError, ValueError, TypeError, OverflowError, StopIteration):
+        return []

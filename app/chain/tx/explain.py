@@ -300,8 +300,11 @@ def revert_sentence(revert: Revert | None, facts: TransactionFacts) -> Sentence:
 def event_sentence(e: OtherEvent) -> Sentence:
     """A log that is not a token movement."""
     name = e.event or _("an unknown event {topic}").format(topic=e.topic0 or "(no topic)")
+    shown = f" ({', '.join(_short(a.value) for a in e.args[:8])})" if e.args else ""
     return Sentence(
-        text=_("{address} emitted {event}.").format(address=e.address, event=name),
+        text=_("{address} emitted {event}{args}.").format(
+            address=e.address, event=name, args=shown
+        ),
         evidence=[f"log {e.log_index}"],
     )
 

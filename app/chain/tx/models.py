@@ -112,6 +112,7 @@ class OtherEvent(BaseModel):
     address: str
     topic0: str | None = None
     event: str | None = Field(default=None, description="its signature, when the table names it")
+    args: list[Argument] = Field(default=[], description="its arguments, in declaration order")
 
 
 class Sentence(BaseModel):

@@ -11,6 +11,7 @@ from app.chain.tx.decode import (
     decode_revert,
     eth_movements,
     failing_frame,
+    other_event,
     units,
 )
 from app.chain.tx.tokens import TokenMeta, read_token_logs
@@ -108,3 +109,14 @@ def test_token_logs_of_each_standard() -> None:
 def test_units() -> None:
     assert units(1_500_000, 6) == "1.5" and units(10**18, 18) == "1" and units(5, None) == "5"
     assert units(1, 18) == "0.000000000000000001"
+
+
+def test_other_events_are_named_with_their_arguments() -> None:
+    swap = "0xd78ad95fa46c994b6551d0da85fc275fe613ce37657fb8d5e3d130840159d822"  # Uniswap V2
+    event = other_event(
+        log(7, [swap, topic(A), topic(B)], word(0, 5, 9, 0, types=["uint256"] * 4)), TABLE
+    )
+    assert event.event == "Swap(address,uint256,uint256,uint256,uint256,address)"
+    assert [a.value for a in event.args] == [A, "0", "5", "9", "0", B]
+    unknown = other_event(log(8, ["0x" + "ee" * 32], "0x"), TABLE)
+    assert (unknown.event, unknown.args, unknown.log_index) == (None, [], 8)
