@@ -76,6 +76,7 @@ class TransactionExplainer:
                     code="chain_not_configured",
                 )
         failures: list[AppError] = []
+        failed: set[str] = set()
         for rpc in rpcs:
             try:
                 found = self._on(rpc, wanted)
@@ -83,12 +84,17 @@ class TransactionExplainer:
                 if chain:
                     raise
                 failures.append(exc)  # another chain may still have it
+                failed.add(rpc.name)
                 continue
             if found is not None:
                 return found
-        if failures:
-            raise failures[0]
-        searched = ", ".join(r.name for r in rpcs)
+        searched = ", ".join(r.name for r in rpcs if r.name not in failed)
+        if failures:  # it may be on a chain that could not be read: not a 404
+            first = failures[0]
+            raise type(first)(
+                f"no transaction {wanted} on {searched or 'no chain'}; {first.message}",
+                code=first.code,
+            )
         raise NotFound(f"no transaction {wanted} on {searched}", code="transaction_not_found")
 
     def _on(self, rpc: ChainRpc, tx_hash: str) -> TransactionFacts | None:
