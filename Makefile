@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 CHAIN_FIXTURES := tests/chain/fixtures
 ANVIL := $(CHAIN_FIXTURES)/node_modules/.bin/anvil
 
-.PHONY: install run test lint typecheck unit bench clean chain-tools browser
+.PHONY: install run test lint typecheck unit bench clean chain-tools browser messages
 
 install: $(STAMP)
 
@@ -49,9 +49,22 @@ browser:
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y chromium fonts-noto-color-emoji; }
 
-# Everything, with the slowest tests listed at the end.
+# The service's own words: extract every message from the code, the page and the prompts people
+# read (app/i18n/babel.cfg) and merge them into each language's .po; then translate what is new
+# or marked fuzzy (tests/i18n/test_catalog.py fails until every message is translated).
+messages: install
+	$(BIN)/pybabel extract -F app/i18n/babel.cfg -o app/i18n/locale/messages.pot \
+		--no-wrap --sort-by-file --omit-header --project cryptorag .
+	$(BIN)/pybabel update -i app/i18n/locale/messages.pot -d app/i18n/locale -D messages \
+		-l zh_Hans --no-wrap --ignore-obsolete
+
+# Everything, with the slowest tests listed at the end, on WORKERS pytest-xdist processes (the
+# suite waits on subprocesses and I/O much of the time; each worker loads the model, and the
+# sample store is built once for all of them). --dist loadgroup keeps a group marked
+# xdist_group on one worker, where its session fixture is built once. WORKERS=0: one process.
+WORKERS ?= 2
 test: lint typecheck chain-tools browser
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup --durations=15
 
 # The unit tests alone: no embedding model, anvil, chromium, PostgreSQL, Redis or `cryptorag`
 # process (a test that needs one is marked integration; tests/support/integration.py).

@@ -17,6 +17,7 @@ from app.api.routes import (
     contracts,
     feedback,
     health,
+    i18n,
     openai_compat,
     search,
     transactions,
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(transactions.router)
     app.include_router(openai_compat.router)
     app.include_router(chains.router)
+    app.include_router(i18n.router)
     app.include_router(admin.router)
     install_page(app)
     return app

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.chain.facts import ContractFacts
+from app.i18n.language import Language
 from app.kb.trust import Trust
 from app.rag.context import Source
 
@@ -78,6 +79,11 @@ class ChatRequest(BaseModel):
     session_id: str | None = Field(default=None, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     stream: bool = False
     filters: dict[str, Any] | None = None
+    language: Language | None = Field(
+        default=None,
+        description="the language of the service's own words in the answer (en or zh); "
+        "by default the message's",
+    )
 
 
 class SourceOut(BaseModel):
@@ -119,6 +125,11 @@ class ChatResponse(BaseModel):
         default=True,
         description="false when the knowledge base does not cover the question: the answer "
         "says so, and no source is listed",
+    )
+    language: Language = Field(
+        default="en",
+        description="the language the answer is written in (quotes keep their own): the "
+        "question's, or the one asked for",
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, computed_field
 
 from app.chain.checks.messages import CHECK_NAMES
+from app.i18n.catalog import _
 
 Standard = Literal["erc20", "erc721", "erc1155", "erc4626", "erc165"]
 ProxyStandard = Literal["eip1967", "eip1167", "eip1822", "beacon"]
@@ -88,7 +89,7 @@ class Check(BaseModel):
     @property
     def name(self) -> str:
         """What the check looks for, in a few plain words."""
-        return CHECK_NAMES.get(self.id, self.id)
+        return _(CHECK_NAMES[self.id]) if self.id in CHECK_NAMES else self.id
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -122,47 +123,62 @@ class ContractFacts(BaseModel):
 
     def summary(self, with_block: bool = True) -> str:
         """Plain sentences of the facts, for prompts, extractive answers and contract cards."""
-        where = f"on {self.chain}" + (f" at block {self.block_number}" if with_block else "")
+        where = (_("on {chain} at block {block}") if with_block else _("on {chain}")).format(
+            chain=self.chain, block=self.block_number
+        )
         if self.account_type == "empty":
-            return f"{self.address} has no code and no transactions {where}: nothing is deployed."
+            return _(
+                "{address} has no code and no transactions {where}: nothing is deployed."
+            ).format(address=self.address, where=where)
         if self.account_type == "eoa":
-            return f"{self.address} is an externally owned account (a wallet, no code) {where}."
-        lines = [f"{self.address} is a contract {where}."]
+            return _(
+                "{address} is an externally owned account (a wallet, no code) {where}."
+            ).format(address=self.address, where=where)
+        lines = [_("{address} is a contract {where}.").format(address=self.address, where=where)]
         if self.standards:
             lines.append(
-                "Standards detected: " + ", ".join(s.upper() for s in self.standards) + "."
+                _("Standards detected: {standards}.").format(
+                    standards=", ".join(s.upper() for s in self.standards)
+                )
             )
         if self.token:
             t = self.token
             parts = [
-                f'name "{t.name}"' if t.name else "no name",
-                f'symbol "{t.symbol}"' if t.symbol else "no symbol",
+                _('name "{name}"').format(name=t.name) if t.name else _("no name"),
+                _('symbol "{symbol}"').format(symbol=t.symbol) if t.symbol else _("no symbol"),
             ]
             if t.decimals is not None:
-                parts.append(f"{t.decimals} decimals")
+                parts.append(_("{decimals} decimals").format(decimals=t.decimals))
             if t.total_supply is not None:
-                parts.append(f"total supply {t.total_supply} base units")
-            lines.append("Token: " + ", ".join(parts) + " (as reported by the contract).")
+                parts.append(_("total supply {supply} base units").format(supply=t.total_supply))
+            lines.append(
+                _("Token: {parts} (as reported by the contract).").format(parts=", ".join(parts))
+            )
         if self.proxy:
             p = self.proxy
-            text = f"It is a {p.standard.upper()} proxy"
+            text = _("It is a {standard} proxy").format(standard=p.standard.upper())
             if p.upgrade:
                 text += f" ({p.upgrade})"
             if p.implementation:
-                text += f" whose implementation is {p.implementation}"
+                text += _(" whose implementation is {address}").format(address=p.implementation)
             if p.beacon:
-                text += f", through beacon {p.beacon}"
+                text += _(", through beacon {address}").format(address=p.beacon)
             if p.admin:
-                text += f"; proxy admin {p.admin}"
-            lines.append(text + ".")
+                text += _("; proxy admin {address}").format(address=p.admin)
+            lines.append(text + _("."))
         if self.owner:
-            lines.append(f"owner() returns {self.owner}.")
+            lines.append(_("owner() returns {address}.").format(address=self.owner))
         if self.listed:
             lines.append(
-                f"The {self.listed.list} token list names this address "
-                f"{self.listed.name} ({self.listed.symbol})."
+                _("The {list} token list names this address {name} ({symbol}).").format(
+                    list=self.listed.list, name=self.listed.name, symbol=self.listed.symbol
+                )
             )
         if self.protocol:
-            lines.append(f"The knowledge base ties it to the protocol {self.protocol.name}.")
-        lines.extend(f"Warning: {w}" for w in self.warnings)
+            lines.append(
+                _("The knowledge base ties it to the protocol {name}.").format(
+                    name=self.protocol.name
+                )
+            )
+        lines.extend(_("Warning: {warning}").format(warning=w) for w in self.warnings)
         return "\n".join(lines)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 
 _ADDRESS = re.compile(r"0x[0-9a-z]*", re.IGNORECASE)
-_SPLIT = re.compile(r"[^a-z0-9%]+")
+# Words, and each Han character as a word of its own (Chinese is written without spaces).
+_WORDS = re.compile(r"[a-z0-9%]+|[\u3400-\u4dbf\u4e00-\u9fff]")
 # Most of a notice's three-word runs in the answer: said, whatever its punctuation and address.
 _SAID = 0.6
 
 
 def _trigrams(text: str) -> set[str]:
-    words = [w for w in _SPLIT.split(_ADDRESS.sub(" ", text).lower()) if w]
+    words = _WORDS.findall(_ADDRESS.sub(" ", text).lower())
     return {" ".join(words[n : n + 3]) for n in range(len(words) - 2)}
 
 

@@ -39,3 +39,28 @@ def detect(text: str) -> Language:
     # characters ("ETH 呢？"), so each Han character weighs a Latin word and a tie is Chinese:
     # "Uniswap 是什么？" is Chinese, "What is a 闪电贷 in Aave?" is English.
     return "zh" if han >= len(_LATIN_WORD.findall(own)) else DEFAULT
+
+
+def supported(tag: str) -> Language:
+    """The service's language for a BCP 47 tag ("zh-CN", "zh-Hant-TW", "en-GB"): Chinese for
+    any Chinese, English otherwise."""
+    return "zh" if tag.strip().lower().replace("_", "-").split("-")[0] == "zh" else DEFAULT
+
+
+def preferred(accept_language: str) -> Language:
+    """The first language of an Accept-Language header the service speaks, by weight."""
+    weighted: list[tuple[float, str]] = []
+    for item in accept_language.split(","):
+        tag, _sep, params = item.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if tag:
+            weighted.append((weight, tag))
+    for _weight, tag in sorted(weighted, key=lambda w: -w[0]):
+        if tag == "*" or tag.lower().split("-")[0] in LANGUAGES:
+            return supported(tag) if tag != "*" else DEFAULT
+    return DEFAULT

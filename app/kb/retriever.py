@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from app.evm.addresses import FoundAddress, find_addresses
 from app.evm.chains import chains_in
+from app.i18n.catalog import _
 from app.kb.cards import cards_step_back
 from app.kb.embeddings import Embedder
 from app.kb.glossary import Glossary
@@ -33,11 +34,15 @@ class Retrieval:
         for a in self.addresses:
             if a.status == "invalid":
                 out.append(
-                    f"{a.raw} has an invalid EIP-55 checksum (expected {a.checksum}); "
-                    "it was not looked up"
+                    _(
+                        "{raw} has an invalid EIP-55 checksum (expected {checksum}); "
+                        "it was not looked up"
+                    ).format(raw=a.raw, checksum=a.checksum)
                 )
             elif a.status == "unchecked":
-                out.append(f"{a.raw} is all one case, so its checksum was not checked")
+                out.append(
+                    _("{raw} is all one case, so its checksum was not checked").format(raw=a.raw)
+                )
         return out
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
+from app.i18n.catalog import N_, _
+
 # "onchain" is a live read from the operator's own RPC endpoints.
 Trust = Literal["curated", "operator", "onchain", "fetched"]
 TRUST_LEVELS: tuple[Trust, ...] = ("curated", "operator", "onchain", "fetched")
 # Higher is more trusted; an unknown value (a stored payload from before trust) ranks lowest.
 RANK: dict[str, int] = {"curated": 3, "operator": 2, "onchain": 2, "fetched": 1}
 LABELS: dict[str, str] = {
-    "curated": "curated token list",
-    "operator": "operator's folder",
-    "onchain": "live on-chain read",
-    "fetched": "fetched feed or page",
+    "curated": N_("curated token list"),
+    "operator": N_("operator's folder"),
+    "onchain": N_("live on-chain read"),
+    "fetched": N_("fetched feed or page"),
 }
 
 
@@ -24,4 +26,4 @@ def rank(trust: str) -> int:
 
 def label(trust: str) -> str:
     """A trust level as a reader sees it."""
-    return LABELS.get(trust, LABELS["fetched"])
+    return _(LABELS.get(trust, LABELS["fetched"]))

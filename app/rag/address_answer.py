@@ -14,6 +14,7 @@ from typing import Any
 from app.chain.checks.report import check_lines
 from app.chain.facts import ContractFacts
 from app.evm.chains import label
+from app.i18n.catalog import _
 from app.kb.models import Chunk
 from app.kb.retriever import Retrieval
 from app.rag.address_kb import KnownAddress, describe
@@ -28,6 +29,10 @@ _SAFETY = re.compile(
     r"\b(safe|safety|scam|scams|legit|legitimate|trust|trusted|trustworthy|rug|rugpull|risky?"
     r"|honeypot|fraud|malicious|dangerous)\b",
     re.IGNORECASE,
+)
+# The same, asked in Chinese (no word boundaries between Han characters).
+_SAFETY_ZH = re.compile(
+    r"安全|骗局|诈骗|骗子|靠谱|可信|可靠|信任|跑路|貔貅|风险|危险|恶意|钓鱼|假币"
 )
 _MAX_ADDRESSES = 3
 _MAX_SIBLINGS = 5
@@ -47,17 +52,17 @@ class AddressBlock:
 
 def asks_for_verdict(question: str) -> bool:
     """Whether the question asks if something is safe, a scam or trustworthy."""
-    return bool(_SAFETY.search(question))
+    return bool(_SAFETY.search(question) or _SAFETY_ZH.search(question))
 
 
 def _account(facts: ContractFacts | None) -> str:
     if facts is None:
-        return "not read"
+        return _("not read")
     if facts.account_type == "eoa":
-        return "an externally owned account: one private key"
+        return _("an externally owned account: one private key")
     if facts.account_type == "empty":
-        return "no code: nothing deployed there"
-    return "a contract"
+        return _("no code: nothing deployed there")
+    return _("a contract")
 
 
 def _elsewhere(chain: str, title: str, n: int | None) -> str:
@@ -70,7 +75,8 @@ def _elsewhere(chain: str, title: str, n: int | None) -> str:
 
 def _live_summary(facts: ContractFacts) -> str:
     """The inspector's sentences without its warnings (those are listed on their own)."""
-    lines = [s for s in facts.summary(with_block=False).splitlines() if not s.startswith("Warning")]
+    warning = _("Warning: {warning}").split("{")[0]
+    lines = [s for s in facts.summary(with_block=False).splitlines() if not s.startswith(warning)]
     return sanitise(" ".join(lines), limit=1200)
 
 
@@ -132,7 +138,7 @@ class AddressFacts:
         chain = chains[0]
         main = self._main(known, chain)
         block = AddressBlock(address, chain, "")
-        where = " and ".join(label(c) for c in chains)
+        where = _(" and ").join(label(c) for c in chains)
         cite = ""
         if main is not None:
             n = index.get(main.doc_id)
@@ -141,18 +147,28 @@ class AddressFacts:
             if main.protocol and main.protocol.lower() not in main.title.lower():
                 what += f", {sanitise(main.protocol, limit=100)}"
             if not known.subject:
-                what = f"named in {what}"
+                what = _("named in {what}").format(what=what)
             placed = [c for c, d in known.by_chain.items() if d is main]
             if placed and placed[0] not in chains:
                 # Asked on a chain where no document puts it: say so before the one elsewhere.
-                what = f"no document puts it there; {label(placed[0])}: {what}"
-            block.header = f"**{address}** on {where}: {what}{cite}"
+                what = _("no document puts it there; {chain}: {what}").format(
+                    chain=label(placed[0]), what=what
+                )
+            block.header = _("**{address}** on {where}: {what}{cite}").format(
+                address=address, where=where, what=what, cite=cite
+            )
             said = known.clause(main)
             if said:
                 clause = sanitise(said, limit=_MAX_CLAUSE)
-                block.lines.append(f"What the knowledge base says: {clause}{cite}")
+                block.lines.append(
+                    _("What the knowledge base says: {clause}{cite}").format(
+                        clause=clause, cite=cite
+                    )
+                )
         else:
-            block.header = f"**{address}** on {where}: not in the knowledge base"
+            block.header = _("**{address}** on {where}: not in the knowledge base").format(
+                address=address, where=where
+            )
         contradicted = self.review is not None and self._against_list(
             block, address, chains, index, self.review
         )
@@ -165,7 +181,7 @@ class AddressFacts:
             if c not in chains
         ]
         if others:
-            block.lines.append("At the same address on other chains: " + "; ".join(others))
+            block.lines.append(_("At the same address on other chains: ") + "; ".join(others))
         # A live read carries the lookalike warning among its own; without one, it is said here.
         imitated = None if live else self._lookalike(address, chain)
         if imitated:
@@ -182,12 +198,15 @@ class AddressFacts:
             if m.chunk.doc_id in index and m.address.lower() not in disputed
         ]
         if siblings:
-            block.lines.append("The same asset on other chains: " + "; ".join(siblings))
+            block.lines.append(_("The same asset on other chains: ") + "; ".join(siblings))
         if main is None and not listed and not contradicted:
+            listed_in = f" ({self.onchain.canonical.source})" if self.onchain else ""
             block.warnings.append(
-                f"{address} is in neither the knowledge base nor the curated token list"
-                + (f" ({self.onchain.canonical.source})" if self.onchain else "")
-                + ": nothing here says what it is, and a name or symbol it reports proves nothing"
+                _(
+                    "{address} is in neither the knowledge base nor the curated token list"
+                    "{list}: nothing here says what it is, and a name or symbol it reports "
+                    "proves nothing"
+                ).format(address=address, list=listed_in)
             )
         return block
 
@@ -208,14 +227,18 @@ class AddressFacts:
         review: Review,
     ) -> bool:
         """The list leads where a document contradicts it on this address; True when one does."""
-        where = " and ".join(label(c) for c in chains)
+        where = _(" and ").join(label(c) for c in chains)
         against = review.against(address, chains)
         if against:
             # A document gives this address to a listed token: the list says it is not that.
             token = against[0].token
-            block.header = (
-                f"**{address}** on {where}: not {sanitise(token.symbol, limit=30)} by the "
-                f"curated token list; {review.identity(token)}"
+            block.header = _(
+                "**{address}** on {where}: not {symbol} by the curated token list; {identity}"
+            ).format(
+                address=address,
+                where=where,
+                symbol=sanitise(token.symbol, limit=30),
+                identity=review.identity(token),
             )
             block.lines = []
         listed = (
@@ -243,10 +266,11 @@ class AddressFacts:
         for chain in chains:
             token = self.onchain.canonical.lookup(chain, address)
             if token:
-                return (
-                    f"The {sanitise(self.onchain.canonical.source, limit=100)} token list names "
-                    f"it {sanitise(token.name, limit=100)} ({sanitise(token.symbol, limit=30)}) "
-                    f"on {label(chain)}"
+                return _("The {list} token list names it {name} ({symbol}) on {chain}").format(
+                    list=sanitise(self.onchain.canonical.source, limit=100),
+                    name=sanitise(token.name, limit=100),
+                    symbol=sanitise(token.symbol, limit=30),
+                    chain=label(chain),
                 )
         return None
 
@@ -261,7 +285,11 @@ class AddressFacts:
             n = index.get(f"{x.chain}:{x.address}")
             return f" [{n}]" if n else ""
 
-        lines = [f"Live on {f.chain}, read at block {f.block_number}{cite(f)}: {_live_summary(f)}"]
+        lines = [
+            _("Live on {chain}, read at block {block}{cite}: {summary}").format(
+                chain=f.chain, block=f.block_number, cite=cite(f), summary=_live_summary(f)
+            )
+        ]
         # The token-risk checks: found risks first, then what was checked and what could not be.
         lines += [sanitise(x, limit=1200) for x in check_lines(f, cite(f), skip=("lookalike",))]
         warnings.extend(sanitise(w, limit=600) for w in f.warnings)
@@ -272,24 +300,32 @@ class AddressFacts:
         first = p.admin or p.beacon or f.owner
         if first is None:
             lines.append(
-                "Who can upgrade it: not found (no admin slot, no beacon and no owner()); "
-                "the implementation decides"
+                _(
+                    "Who can upgrade it: not found (no admin slot, no beacon and no owner()); "
+                    "the implementation decides"
+                )
             )
             return lines
-        role = "proxy admin" if p.admin else "beacon" if p.beacon else "owner"
+        role = _("proxy admin") if p.admin else _("beacon") if p.beacon else _("owner")
         held = by_address.get(first)
-        text = f"Who can upgrade it: the {role} {first}, {_account(held)}"
+        text = _("Who can upgrade it: the {role} {address}, {account}").format(
+            role=role, address=first, account=_account(held)
+        )
         text += cite(held) if held else ""
         final = held
         if held is not None and held.is_contract and held.owner:
             owner = by_address.get(held.owner)
-            text += f", owned by {held.owner}, {_account(owner)}" + (cite(owner) if owner else "")
+            text += _(", owned by {address}, {account}").format(
+                address=held.owner, account=_account(owner)
+            ) + (cite(owner) if owner else "")
             final = owner
         lines.append(text)
         if final is not None and final.account_type == "eoa":
             warnings.append(
-                f"this is an upgradeable proxy and one externally owned account ({final.address}) "
-                "controls its upgrades: whoever holds that key can change the code at any time"
+                _(
+                    "this is an upgradeable proxy and one externally owned account ({address}) "
+                    "controls its upgrades: whoever holds that key can change the code at any time"
+                ).format(address=final.address)
             )
         return lines
 
@@ -297,7 +333,7 @@ class AddressFacts:
     def _not_read(address: str, chain: str, warnings: list[str], from_kb: bool) -> str:
         prefix = not_read_warning(address, label(chain), "")
         reason = next((w[len(prefix) :] for w in warnings if w.startswith(prefix)), None)
-        why = reason or "no on-chain lookup was made"
+        why = reason or _("no on-chain lookup was made")
         # Said of the knowledge base only when the block has something from it.
         return not_read_line(label(chain), why, from_kb)
 
@@ -310,7 +346,9 @@ class AddressFacts:
                 "address_answer",
                 header=b.header,
                 lines="\n".join(f"- {line}" for line in b.lines),
-                warnings="\n".join(f"- Warning: {w}" for w in dict.fromkeys(b.warnings)),
+                warnings="\n".join(
+                    _("- Warning: {warning}").format(warning=w) for w in dict.fromkeys(b.warnings)
+                ),
             ).strip()
             for b in blocks
         ]

@@ -17,7 +17,8 @@ from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
 from app.chain.tx.models import TransactionFacts
 from app.evm.addresses import near_misses
-from app.i18n.language import detect
+from app.i18n.catalog import N_, _, spoken
+from app.i18n.language import Language, detect
 from app.kb.embeddings import Embedder
 from app.kb.models import ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
@@ -54,10 +55,10 @@ from app.rag.transactions import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LEAK_REPLACEMENT = "I can't share my instructions. Ask me about a protocol, contract or event."
+LEAK_REPLACEMENT = N_("I can't share my instructions. Ask me about a protocol, contract or event.")
 # How the model is told which language to answer in (app/prompts/answer_language.md).
 ANSWER_LANGUAGES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
-CUT_WARNING = "the answer was cut: it repeated the service's hidden instructions"
+CUT_WARNING = N_("the answer was cut: it repeated the service's hidden instructions")
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Answer:
     answerable: bool = True
     # What the conversation is about after this answer, for the session to keep.
     subject: Subject | None = None
+    # The language the answer is written in: the question's, or the one the caller asked for.
+    language: Language = "en"
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
@@ -183,6 +186,7 @@ class AnswerService:
         max_tokens: int | None = None,
         ledger_keys: Sequence[str] = (),
         subject: Subject | None = None,
+        language: Language | None = None,
     ) -> Answer:
         """Answer one question; a failing model degrades to an extractive answer.
 
@@ -190,7 +194,14 @@ class AnswerService:
         replaces all of it.
         """
         events = self.stream(
-            question, filters, history, max_tokens, ledger_keys, whole=True, subject=subject
+            question,
+            filters,
+            history,
+            max_tokens,
+            ledger_keys,
+            whole=True,
+            subject=subject,
+            language=language,
         )
         async for event in events:
             if isinstance(event, Answer):
@@ -206,28 +217,48 @@ class AnswerService:
         ledger_keys: Sequence[str] = (),
         whole: bool = False,
         subject: Subject | None = None,
+        language: Language | None = None,
     ) -> AsyncIterator[str | Sources | Answer]:
         """The sources as soon as the evidence is in, text deltas as they are written, then the
         whole Answer.
 
         Every delta has passed the output checks (app/rag/output.py): the hidden prompt is
         recognised before any of it is sent and the reply is cut, unsafe markup is removed and
-        addresses found in no source are marked.
+        addresses found in no source are marked. The service's own words are in `language`, by
+        default the question's (app/i18n).
         """
+        spoken_in = language or detect(question)
+        events = self._stream(
+            question, filters, history, max_tokens, ledger_keys, whole, subject, spoken_in
+        )
+        async for event in spoken(spoken_in, events):
+            yield event
+
+    async def _stream(
+        self,
+        question: str,
+        filters: dict[str, Any] | None,
+        history: History | None,
+        max_tokens: int | None,
+        ledger_keys: Sequence[str],
+        whole: bool,
+        subject: Subject | None,
+        language: Language,
+    ) -> AsyncIterator[str | Sources | Answer]:
         evidence = await self.gather(question, filters, history or [], subject)
         yield Sources(evidence.sources if evidence.coverage.answerable else [])
-        reply = _Reply(self, evidence, ledger_keys, whole)
+        reply = _Reply(self, evidence, ledger_keys, whole, language)
         if not evidence.coverage.answerable:
             async for event in reply.declined():
                 yield event
             return
-        reason = "no language model is configured"
+        reason = _("no language model is configured")
         if self.llm is not None:
             async for event in self._generate(reply, max_tokens):
                 yield event
             if reply.finished:
                 return
-            reason = "the language model was unavailable"  # said once, by the first line
+            reason = _("the language model was unavailable")  # said once, by the first line
         async for event in self._extract(reply, reason):
             yield event
 
@@ -364,7 +395,7 @@ class AnswerService:
         limit = min(max_tokens or self.max_tokens, self.max_tokens)
         llm = self.llm.bind(max_completion_tokens=limit)
         cap = self.max_output_chars
-        on_cut = partial(ev.warnings.append, OUTPUT_CAP_WARNING.format(limit=cap))
+        on_cut = partial(ev.warnings.append, _(OUTPUT_CAP_WARNING).format(limit=cap))
         model = self._within_deadline(capped(llm.astream(messages), cap, on_cut))
         try:
             async for chunk in model:
@@ -396,12 +427,12 @@ class AnswerService:
             log.warning("LLM unavailable: %s", type(exc).__name__)
             self.health.failed(exc)
             if out.result.text or out.raw:
-                note = "\n\n[the language model stopped answering]"
+                note = "\n\n" + _("[the language model stopped answering]")
                 # The held-back rest is checked like the rest; a leak in it is never sent.
                 rest = out.finish()
                 reply.finished = True
                 yield rest + note
-                ev.warnings.append("the language model stopped before the end of the answer")
+                ev.warnings.append(_("the language model stopped before the end of the answer"))
                 yield reply.done("llm", out.result.text + note)
 
     async def _extract(self, reply: _Reply, reason: str) -> AsyncIterator[str | Answer]:
@@ -522,9 +553,15 @@ class _Reply:
     """One answer being written: its evidence, its output checks, and how it ends."""
 
     def __init__(
-        self, service: AnswerService, evidence: Evidence, ledger_keys: Sequence[str], whole: bool
+        self,
+        service: AnswerService,
+        evidence: Evidence,
+        ledger_keys: Sequence[str],
+        whole: bool,
+        language: Language = "en",
     ) -> None:
         self.service = service
+        self.language = language
         self.evidence = evidence
         self.ledger_keys = ledger_keys
         self.finished = False  # an Answer was (or is being) given: nothing falls back
@@ -545,7 +582,15 @@ class _Reply:
         notes = ev.warnings + checked.warnings()
         about = learn(ev.turned, ev.reading, final, self.service.entities)
         return Answer(
-            final, ev.sources, mode, notes, usage, ev.facts, list(checked.unverified), subject=about
+            final,
+            ev.sources,
+            mode,
+            notes,
+            usage,
+            ev.facts,
+            list(checked.unverified),
+            subject=about,
+            language=self.language,
         )
 
     def cut(self, mode: Literal["llm", "extractive"], sent: str) -> list[str | Answer]:
@@ -553,8 +598,8 @@ class _Reply:
         out = self.out
         log.warning("the answer repeated the system prompt; cut (%s)", out.scanner.reasons)
         out.charge(self.service.ledger, self.ledger_keys)
-        tail = ("\n\n" if sent else "") + LEAK_REPLACEMENT
-        self.evidence.warnings.append(CUT_WARNING)
+        tail = ("\n\n" if sent else "") + _(LEAK_REPLACEMENT)
+        self.evidence.warnings.append(_(CUT_WARNING))
         final = self.done(mode, sent + tail)
         final.cut = True
         self.finished = True

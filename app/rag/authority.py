@@ -18,6 +18,7 @@ from app.chain.canonical import CanonicalTokens, KnownToken
 from app.evm.addresses import ADDRESS_RE
 from app.evm.chains import chains_in
 from app.evm.chains import label as chain_label
+from app.i18n.catalog import _
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.trust import label as trust_label
 from app.kb.trust import rank
@@ -218,21 +219,34 @@ class Review:
     def warning(self, d: Dispute, index: dict[str, int]) -> str:
         """One dispute as a warning naming the list's address."""
         n = index.get(d.chunk.doc_id)
-        who = f"[{n}]" if n else f"a document ({sanitise(d.chunk.source, limit=200)})"
+        who = (
+            f"[{n}]"
+            if n
+            else _("a document ({source})").format(source=sanitise(d.chunk.source, limit=200))
+        )
         who += f" ({trust_label(d.chunk.trust)})"
         t = d.token
         where = chain_label(t.chain)
-        lst = f"the curated token list ({sanitise(self.list_name, limit=100)}){self.ref}"
+        lst = _("the curated token list ({list}){ref}").format(
+            list=sanitise(self.list_name, limit=100), ref=self.ref
+        )
         if d.disowns:
-            return (
-                f"{who} calls {t.address} deprecated or no longer {t.symbol}: that contradicts "
-                f"{lst}, which gives {t.address} for {t.symbol} on {where}; the document is "
+            return _(
+                "{who} calls {address} deprecated or no longer {symbol}: that contradicts "
+                "{list}, which gives {address} for {symbol} on {chain}; the document is "
                 "not followed"
-            )
-        return (
-            f"{who} gives {short(d.claimed)} as {t.symbol} on {where}: that contradicts {lst}, "
-            f"which gives {t.symbol} on {where} at {t.address}; the document is not followed: "
-            f"do not send {t.symbol} to {short(d.claimed)}"
+            ).format(who=who, address=t.address, symbol=t.symbol, list=lst, chain=where)
+        return _(
+            "{who} gives {claimed} as {symbol} on {chain}: that contradicts {list}, "
+            "which gives {symbol} on {chain} at {address}; the document is not followed: "
+            "do not send {symbol} to {claimed}"
+        ).format(
+            who=who,
+            claimed=short(d.claimed),
+            symbol=t.symbol,
+            chain=where,
+            list=lst,
+            address=t.address,
         )
 
     def warnings(self, index: dict[str, int]) -> list[str]:
@@ -243,9 +257,15 @@ class Review:
         """What the list says a token is: its name, symbol, chain and address, cited."""
         name = sanitise(token.name, limit=100)
         symbol = sanitise(token.symbol, limit=30)
-        return (
-            f"{name} ({symbol}) on {chain_label(token.chain)} is {token.address} in the curated "
-            f"token list ({sanitise(self.list_name, limit=100)}){self.ref}"
+        return _(
+            "{name} ({symbol}) on {chain} is {address} in the curated token list ({list}){ref}"
+        ).format(
+            name=name,
+            symbol=symbol,
+            chain=chain_label(token.chain),
+            address=token.address,
+            list=sanitise(self.list_name, limit=100),
+            ref=self.ref,
         )
 
     def lead(self, index: dict[str, int], prompts: Prompts) -> str:
@@ -255,9 +275,10 @@ class Review:
             prompts.render(
                 "address_answer",
                 header=f"**{self.identity(t)}**",
-                lines="- Where documents disagree with it, the curated token list is followed.",
+                lines=_("- Where documents disagree with it, the curated token list is followed."),
                 warnings="\n".join(
-                    f"- Warning: {self.warning(d, index)}" for d in self.of_token(t)
+                    _("- Warning: {warning}").format(warning=self.warning(d, index))
+                    for d in self.of_token(t)
                 ),
             ).strip()
             for t in tokens
@@ -275,7 +296,8 @@ class Review:
         if not touched:
             return ""
         lines = [f"- {self.warning(d, index)}" for d in touched]
-        return "\n\n**The curated token list contradicts a source:**\n" + "\n".join(lines)
+        title = _("**The curated token list contradicts a source:**")
+        return f"\n\n{title}\n" + "\n".join(lines)
 
     def prompt(self, index: dict[str, int], prompts: Prompts) -> str:
         """The fenced block telling the model what the list confirms and who contradicts it."""

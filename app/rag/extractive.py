@@ -10,6 +10,7 @@ import numpy as np
 
 from app.evm.addresses import ADDRESS_RE
 from app.evm.chains import chains_in
+from app.i18n.catalog import _
 from app.kb.embeddings import Embedder
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.vector_cache import VectorCache
@@ -155,7 +156,10 @@ def sentence_texts(chunk: Chunk) -> list[str]:
 def quoted(c: Candidate) -> str:
     """One bullet: the document's label when needed, then the sentence as written, then [n]."""
     label = f"{sanitise(c.label, limit=200)}: " if c.label else ""
-    return f"- {label}{sanitise(c.text)} [{c.source}]"
+    # The quote keeps its language; in another language it is marked as a quote.
+    return _("- {label}{quote} [{source}]").format(
+        label=label, quote=sanitise(c.text), source=c.source
+    )
 
 
 def terms(text: str) -> set[str]:

@@ -28,6 +28,7 @@ from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
 from app.evm.chains import CHAINS
+from app.i18n.catalog import N_, gettext
 from app.rag.grounding import addresses_in, spelled_addresses
 
 _EXPLORER_HOSTS = frozenset(
@@ -437,17 +438,17 @@ def _count(changes: Counter[str], kind: str, replacement: str) -> str:
 
 
 _NAMES = {
-    "image": "image removed",
-    "link": "link removed (it pointed at no source)",
-    "html": "raw HTML removed",
-    "mention": "mass mention neutralised",
-    "markup": "markup shown as text (it read differently after the text before it)",
+    "image": N_("image removed"),
+    "link": N_("link removed (it pointed at no source)"),
+    "html": N_("raw HTML removed"),
+    "mention": N_("mass mention neutralised"),
+    "markup": N_("markup shown as text (it read differently after the text before it)"),
 }
 
 
 def describe(changes: Counter[str]) -> list[str]:
     """One warning per kind of change, with its count."""
-    return [f"{_NAMES[k]}: {n}" for k, n in sorted(changes.items()) if n]
+    return [f"{gettext(_NAMES[k])}: {n}" for k, n in sorted(changes.items()) if n]
 
 
 def open_construct(text: str) -> int:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+from app.i18n.catalog import _
 from app.rag.grounding import mark_unverified
 from app.rag.leakguard import WINDOW, LeakGuard
 from app.rag.leakledger import LeakLedger
@@ -43,7 +44,9 @@ class Checked:
     def warnings(self) -> list[str]:
         """Warnings a client shows beside the answer."""
         out = [
-            f"{a} appears in no source or on-chain lookup; it is marked unverified"
+            _("{address} appears in no source or on-chain lookup; it is marked unverified").format(
+                address=a
+            )
             for a in self.unverified
         ]
         return out + describe(self.changes)

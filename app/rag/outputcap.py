@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator, Callable
 
 from langchain_core.messages import AIMessage, AIMessageChunk
 
+from app.i18n.catalog import N_
+
 CUT_NOTE = "\n\n(The answer was cut here: it reached the limit of {limit:,} characters.)"
-CUT_WARNING = "the answer was cut at {limit} characters, the most an answer may hold"
+CUT_WARNING = N_("the answer was cut at {limit} characters, the most an answer may hold")
 
 
 async def capped(

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
+from app.i18n.catalog import _
+
 TEMPLATES = (
     "system",
     "system_zh",
@@ -25,6 +27,9 @@ TEMPLATES = (
     "address_facts",
     "token_list",
 )
+# The templates people read, said in the asker's language (app/i18n/babel.cfg extracts them);
+# the others are for models.
+SHOWN = frozenset({"extractive", "no_context", "not_covered", "nearest", "address_safety"})
 
 
 class Prompts:
@@ -43,7 +48,8 @@ class Prompts:
 
     def render(self, name: str, **values: object) -> str:
         """A template filled with values; values are inserted as they are, never re-parsed."""
-        return self.text[name].format(**values)
+        text = self.text[name]
+        return (_(text) if name in SHOWN else text).format(**values)
 
     @property
     def system_static(self) -> str:

@@ -26,6 +26,63 @@
   };
   const $ = (id) => document.getElementById(id);
 
+  // --- the page's own words --------------------------------------------------------------------
+
+  // English message -> translation, from the service's catalog (GET /v1/i18n/{language}); the
+  // page follows the browser's language, then the language each answer is written in.
+  const i18n = { language: "en", messages: {} };
+
+  // A message in the page's language, its {name} placeholders filled from `values`.
+  function gettext(message, values = {}) {
+    const text = i18n.messages[message] || message;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
+  // Marks a message kept in a table, translated where it is shown.
+  const N_ = (message) => message;
+
+  async function useLanguage(tag) {
+    const language = String(tag || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
+    if (language === i18n.language) return;
+    try {
+      const resp = await fetch(`/v1/i18n/${language}`, { headers: { Accept: "application/json" } });
+      if (!resp.ok) return;
+      const body = await resp.json();
+      Object.assign(i18n, { language: body.language, messages: body.messages || {} });
+    } catch {
+      return; // the page stays in the language it has
+    }
+    document.documentElement.lang = i18n.language === "zh" ? "zh-Hans" : "en";
+    translatePage();
+  }
+
+  // The words index.html writes, in the page's language.
+  function translatePage() {
+    document.title = gettext("CryptoRAG chat");
+    document.querySelector(".tagline").textContent = gettext("answers about crypto protocols and contracts, with sources");
+    $("new-chat").textContent = gettext("New chat");
+    const hint = $("empty-hint");
+    if (hint) hint.replaceChildren(...emptyHint(hint.dataset.fresh ? "New chat. Ask about a protocol, an event, or paste a contract address." : null));
+    $("key-form").querySelector("label").replaceChildren(
+      gettext("This service needs an API key (scope {scope}). It is kept in this browser only.").split("{scope}")[0],
+      el("code", { text: "chat" }),
+      gettext("This service needs an API key (scope {scope}). It is kept in this browser only.").split("{scope}")[1] || "",
+    );
+    $("key-input").placeholder = gettext("API key");
+    $("key-form").querySelector("button").textContent = gettext("Save key");
+    $("ask").querySelector("label").textContent = gettext("Your question");
+    $("question").placeholder = gettext("Ask a question, or paste an address…");
+    $("send").textContent = gettext("Send");
+  }
+
+  // The first hint, with its example address as code; or a plain one (a new chat's).
+  function emptyHint(plain) {
+    if (plain) return [gettext(plain)];
+    const text = gettext("Ask about a protocol, an event, or paste a contract address (for example {address} on ethereum).");
+    const [before, after] = text.split("{address}");
+    return [before, el("code", { text: "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48" }), after || ""];
+  }
+
   // --- small DOM helpers -------------------------------------------------------------------
 
   function el(tag, attrs = {}, ...children) {
@@ -114,7 +171,7 @@
     const code = el("code", { text: shortened(address) });
     const reveal = el(
       "button",
-      { type: "button", class: "reveal", title: address, "aria-label": `Address ${address}, show in full`, "aria-expanded": "false" },
+      { type: "button", class: "reveal", title: address, "aria-label": gettext("Address {address}, show in full", { address }), "aria-expanded": "false" },
       code,
     );
     const widget = el("span", { class: "addr", "data-address": address }, reveal);
@@ -128,10 +185,10 @@
       const button = el("button", {
         type: "button",
         class: "copy",
-        title: "Copy the full address",
-        "aria-label": `Copy ${address}`,
+        title: gettext("Copy the full address"),
+        "aria-label": gettext("Copy {address}", { address }),
         "data-address": address,
-        text: "Copy",
+        text: gettext("Copy"),
       });
       button.addEventListener("click", () => copyAddress(button, address, code));
       widget.append(button);
@@ -143,7 +200,7 @@
           href: `${info.explorer}/address/${address}`,
           target: "_blank",
           rel: "noopener noreferrer",
-          title: `${address} on ${info.label}'s block explorer`,
+          title: gettext("{address} on {chain}'s block explorer", { address, chain: info.label }),
           text: `${info.label} ↗`,
         }),
       );
@@ -154,17 +211,17 @@
   async function copyAddress(button, address, code) {
     try {
       await navigator.clipboard.writeText(address);
-      button.textContent = "Copied";
+      button.textContent = gettext("Copied");
     } catch (_) {
       // No clipboard: show the address whole and select it, for the system's own copy.
-      button.textContent = "Copy failed";
+      button.textContent = gettext("Copy failed");
       code.textContent = address;
       const range = document.createRange();
       range.selectNodeContents(code);
       getSelection().removeAllRanges();
       getSelection().addRange(range);
     }
-    setTimeout(() => (button.textContent = "Copy"), 1500);
+    setTimeout(() => (button.textContent = gettext("Copy")), 1500);
   }
 
   // Text nodes only: what the sanitiser let through is never parsed as HTML again. `linked` holds
@@ -276,10 +333,10 @@
   }
 
   const TRUST_LABELS = {
-    curated: "curated token list",
-    operator: "operator's folder",
-    onchain: "live on-chain read",
-    fetched: "fetched feed or page",
+    curated: N_("curated token list"),
+    operator: N_("operator's folder"),
+    onchain: N_("live on-chain read"),
+    fetched: N_("fetched feed or page"),
   };
 
   // The sources by their numbers in the answer (1-based), each keeping its number.
@@ -295,7 +352,7 @@
       }
       // How far the source is trusted: the curated token list outranks folders and fetched pages.
       if (TRUST_LABELS[s.trust]) {
-        item.append(" ", el("span", { class: `source-trust trust-${s.trust}`, text: TRUST_LABELS[s.trust] }));
+        item.append(" ", el("span", { class: `source-trust trust-${s.trust}`, text: gettext(TRUST_LABELS[s.trust]) }));
       }
       list.append(item);
     }
@@ -336,7 +393,7 @@
   function accountNote(address, ctx) {
     const held = ctx.facts.get(address.toLowerCase());
     if (held?.account_type !== "contract" || !held.owner) return [];
-    return [" · owned by ", ctx.widget(held.owner, held.chain)];
+    return [gettext(" · owned by "), ctx.widget(held.owner, held.chain)];
   }
 
   // One card per address read on-chain. `ctx`: the turn's reads by address, a widget maker that
@@ -344,41 +401,44 @@
   // question did not name, read because it holds a role) and how many warnings it has above.
   function contractCard(f, ctx) {
     const info = chainInfo(f.chain);
-    const kind = { contract: "contract", eoa: "wallet (no code)", empty: "nothing deployed" }[f.account_type] || f.account_type;
+    const kind = { contract: gettext("contract"), eoa: gettext("wallet (no code)"), empty: gettext("nothing deployed") }[f.account_type] || f.account_type;
     const rows = [];
-    if (f.standards?.length) rows.push(...row("Standards", f.standards.map((s) => s.toUpperCase()).join(", ")));
+    if (f.standards?.length) rows.push(...row(gettext("Standards"), f.standards.map((s) => s.toUpperCase()).join(", ")));
     if (f.token) {
       const t = f.token;
-      const bits = [t.name ? `${t.name}` : "no name", t.symbol ? `(${t.symbol})` : "(no symbol)"];
-      if (t.decimals !== null && t.decimals !== undefined) bits.push(`· ${t.decimals} decimals`);
+      const bits = [t.name ? `${t.name}` : gettext("no name"), t.symbol ? `(${t.symbol})` : gettext("(no symbol)")];
+      if (t.decimals !== null && t.decimals !== undefined) bits.push(gettext("· {decimals} decimals", { decimals: t.decimals }));
       const whole = t.total_supply && t.decimals !== null && t.decimals !== undefined ? wholeUnits(t.total_supply, t.decimals) : null;
-      if (whole) bits.push(`· supply ${whole}`);
-      else if (t.total_supply) bits.push(`· supply ${t.total_supply} base units`);
-      const title = `as the contract reports it${t.total_supply ? `; supply ${t.total_supply} base units` : ""}`;
-      rows.push(...row("Token", el("span", { class: "untrusted", title, text: bits.join(" ") })));
+      if (whole) bits.push(gettext("· supply {supply}", { supply: whole }));
+      else if (t.total_supply) bits.push(gettext("· supply {supply} base units", { supply: t.total_supply }));
+      const title = t.total_supply
+        ? gettext("as the contract reports it; supply {supply} base units", { supply: t.total_supply })
+        : gettext("as the contract reports it");
+      rows.push(...row(gettext("Token"), el("span", { class: "untrusted", title, text: bits.join(" ") })));
     }
-    if (f.listed) rows.push(...row("Listed", `${f.listed.name} (${f.listed.symbol}) on ${f.listed.list}`));
+    if (f.listed) rows.push(...row(gettext("Listed"), gettext("{name} ({symbol}) on {list}", f.listed)));
     if (f.proxy) {
       const p = f.proxy;
-      rows.push(...row("Proxy", `${p.standard.toUpperCase()}${p.upgrade ? ` (${p.upgrade})` : ""}`));
-      if (p.implementation) rows.push(...row("Implementation", ctx.widget(p.implementation, f.chain)));
-      if (p.beacon) rows.push(...row("Beacon", ctx.widget(p.beacon, f.chain), ...accountNote(p.beacon, ctx)));
-      if (p.admin) rows.push(...row("Admin", ctx.widget(p.admin, f.chain), ...accountNote(p.admin, ctx)));
+      rows.push(...row(gettext("Proxy"), `${p.standard.toUpperCase()}${p.upgrade ? ` (${p.upgrade})` : ""}`));
+      if (p.implementation) rows.push(...row(gettext("Implementation"), ctx.widget(p.implementation, f.chain)));
+      if (p.beacon) rows.push(...row(gettext("Beacon"), ctx.widget(p.beacon, f.chain), ...accountNote(p.beacon, ctx)));
+      if (p.admin) rows.push(...row(gettext("Admin"), ctx.widget(p.admin, f.chain), ...accountNote(p.admin, ctx)));
     }
-    if (f.owner) rows.push(...row("Owner", ctx.widget(f.owner, f.chain)));
-    if (f.protocol) rows.push(...row("Protocol", `${f.protocol.name}${f.protocol.category ? ` (${f.protocol.category})` : ""}`));
+    if (f.owner) rows.push(...row(gettext("Owner"), ctx.widget(f.owner, f.chain)));
+    if (f.protocol) rows.push(...row(gettext("Protocol"), `${f.protocol.name}${f.protocol.category ? ` (${f.protocol.category})` : ""}`));
     const head = el(
       "div",
       { class: "card-head" },
       addressWidget(f.address, f.chain, { link: true }),
       el("span", { class: "chain", text: info.label }),
       el("span", { class: "kind", text: kind }),
-      el("span", { class: "block", text: `block ${f.block_number}` }),
+      el("span", { class: "block", text: gettext("block {block}", { block: f.block_number }) }),
     );
     if (ctx.warned) {
-      head.append(el("span", { class: "warned-mark", text: `⚠ ${ctx.warned === 1 ? "a warning" : `${ctx.warned} warnings`} above` }));
+      const above = ctx.warned === 1 ? gettext("⚠ a warning above") : gettext("⚠ {count} warnings above", { count: ctx.warned });
+      head.append(el("span", { class: "warned-mark", text: above }));
     }
-    const label = `On-chain facts of ${f.address}`;
+    const label = gettext("On-chain facts of {address}", { address: f.address });
     const card = ctx.folded
       ? el("details", { class: "card folded", "aria-label": label }, el("summary", {}, head))
       : el("section", { class: "card", "aria-label": label }, head);
@@ -395,7 +455,7 @@
   function checksBox(f, ctx) {
     const checks = (f.checks || []).filter((c) => c.id !== "lookalike" || c.status !== "found");
     if (!checks.length) return null;
-    const box = el("div", { class: "checks", "aria-label": `Checks read at block ${f.block_number}` });
+    const box = el("div", { class: "checks", "aria-label": gettext("Checks read at block {block}", { block: f.block_number }) });
     const found = (risk) => checks.filter((c) => c.status === "found" && c.risk === risk);
     if (found(true).length) {
       const list = el("ul", { class: "check-risks" }, ...found(true).map((c) => el("li", { "data-check": c.id, text: c.summary })));
@@ -409,24 +469,32 @@
     }
     const named = (status) => checks.filter((c) => c.status === status);
     if (named("not_found").length) {
-      box.append(el("p", { class: "check-absent", text: `Checked, not found: ${named("not_found").map((c) => c.name).join(", ")}` }));
+      const names = named("not_found").map((c) => c.name).join(", ");
+      box.append(el("p", { class: "check-absent", text: gettext("Checked, not found: {names}", { names }) }));
     }
     if (named("unknown").length) {
       const items = named("unknown").map((c) => el("li", { "data-check": c.id, text: `${c.name}: ${c.summary}` }));
       const list = el("ul", {}, ...items);
       ctx.decorate(list, f.chain);
-      box.append(el("details", { class: "check-unknown" }, el("summary", { text: `Could not be checked: ${named("unknown").map((c) => c.name).join(", ")}` }), list));
+      const names = named("unknown").map((c) => c.name).join(", ");
+      box.append(el("details", { class: "check-unknown" }, el("summary", { text: gettext("Could not be checked: {names}", { names }) }), list));
     }
     return box;
   }
 
   // --- saying each thing once ------------------------------------------------------------------
 
-  const WARNING_LINE = /^\s*warning:\s*/i;
+  // "Warning:" in English, and as the page's catalog writes it (an answer's language is the page's).
+  const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  function warningLine() {
+    const prefix = escapeRegExp(gettext("Warning: {warning}").split("{")[0].trim());
+    return new RegExp(`^\\s*(?:warning:|${prefix})\\s*`, "i");
+  }
 
-  // The words of a text without its hex strings, for comparing what two texts say.
+  // The words of a text without its hex strings, for comparing what two texts say; each Han
+  // character is a word of its own (Chinese is written without spaces), as in app/core/said.py.
   function words(text) {
-    return text.replace(/0x[0-9a-z]*/gi, " ").toLowerCase().split(/[^a-z0-9%]+/).filter(Boolean);
+    return text.replace(/0x[0-9a-z]*/gi, " ").toLowerCase().match(/[a-z0-9%]+|[\u3400-\u4dbf\u4e00-\u9fff]/g) || [];
   }
 
   function trigrams(text) {
@@ -442,7 +510,7 @@
     return own.length > 0 && own.filter((t) => said.has(t)).length / own.length >= 0.6;
   }
 
-  const warningKey = (text) => words(text.replace(WARNING_LINE, "")).join(" ");
+  const warningKey = (text) => words(text.replace(warningLine(), "")).join(" ");
 
   // The [n] numbers of a list item's own text (not its nested lists').
   function itemCitations(item) {
@@ -467,8 +535,8 @@
       let previousCovered = false;
       for (const item of [...list.children]) {
         const text = item.textContent.trim();
-        if (WARNING_LINE.test(text)) {
-          const warning = text.replace(WARNING_LINE, "");
+        if (warningLine().test(text)) {
+          const warning = text.replace(warningLine(), "");
           const named = subject && !warning.toLowerCase().includes(subject.toLowerCase());
           lifted.push(named ? `${subject}: ${warning}` : warning);
           item.remove();
@@ -493,7 +561,7 @@
       this.text = "";
       this.pending = false;
       $("empty-hint")?.remove();
-      this.body = el("div", { class: "answer-body" }, el("p", { class: "typing", text: "Thinking…" }));
+      this.body = el("div", { class: "answer-body" }, el("p", { class: "typing", text: gettext("Thinking…") }));
       const asked = el("div", { class: "msg user", text: question });
       decorate(asked, this.n, 0, () => null, new Set(), false); // shortened, a tap shows it whole
       this.node = el("article", { class: "turn", "data-turn": this.n }, asked, el("div", { class: "msg bot" }, this.body));
@@ -567,7 +635,7 @@
       if (response.answerable === false) {
         // The answer says why; the label says it at a glance.
         bot.classList.add("not-covered");
-        top.push(el("p", { class: "notice not-covered", role: "status", text: "Not covered" }));
+        top.push(el("p", { class: "notice not-covered", role: "status", text: gettext("Not covered") }));
       }
       if (warnings.length) {
         const list = el("ul", { class: "warnings", role: "alert" }, ...warnings.map((w) => el("li", { text: w })));
@@ -608,10 +676,10 @@
       if (response.answerable === false) {
         if (sources.length) {
           const all = sources.map((_, i) => i + 1);
-          bot.append(sourcesList(this.n, sources, all, "Nearest documents, which do not answer it", false));
+          bot.append(sourcesList(this.n, sources, all, gettext("Nearest documents, which do not answer it"), false));
         }
       } else if (cited.length) {
-        bot.append(sourcesList(this.n, sources, cited, "Sources"));
+        bot.append(sourcesList(this.n, sources, cited, gettext("Sources")));
       }
       bot.append(feedbackBar(this));
       scrollToEnd();
@@ -637,10 +705,10 @@
 
   function feedbackBar(turn) {
     const bar = el("div", { class: "feedback" });
-    const up = el("button", { type: "button", class: "rate", "aria-label": "Good answer", "aria-pressed": "false", text: "👍" });
-    const down = el("button", { type: "button", class: "rate", "aria-label": "Bad answer", "aria-pressed": "false", text: "👎" });
-    const comment = el("input", { type: "text", maxlength: "2000", placeholder: "Comment (optional)", "aria-label": "Comment" });
-    const send = el("button", { type: "submit", text: "Send feedback" });
+    const up = el("button", { type: "button", class: "rate", "aria-label": gettext("Good answer"), "aria-pressed": "false", text: "👍" });
+    const down = el("button", { type: "button", class: "rate", "aria-label": gettext("Bad answer"), "aria-pressed": "false", text: "👎" });
+    const comment = el("input", { type: "text", maxlength: "2000", placeholder: gettext("Comment (optional)"), "aria-label": gettext("Comment") });
+    const send = el("button", { type: "submit", text: gettext("Send feedback") });
     const status = el("span", { class: "feedback-status", role: "status" });
     const form = el("form", { class: "feedback-form", hidden: true }, comment, send);
     let rating = null;
@@ -666,18 +734,18 @@
       if (r.session_id) body.session_id = r.session_id;
       if (comment.value.trim()) body.comment = comment.value.trim();
       send.disabled = true;
-      status.textContent = "Sending…";
+      status.textContent = gettext("Sending…");
       try {
         const resp = await api("/v1/feedback", body);
         if (resp.ok) {
-          status.textContent = "Thanks, your feedback is saved.";
+          status.textContent = gettext("Thanks, your feedback is saved.");
           form.hidden = true;
           up.disabled = down.disabled = true;
           return;
         }
         status.textContent = await describeFailure(resp);
       } catch (_) {
-        status.textContent = "Could not reach the service; try again.";
+        status.textContent = gettext("Could not reach the service; try again.");
       }
       send.disabled = false;
     });
@@ -707,12 +775,14 @@
     const err = error || (await errorOf(resp));
     if (resp.status === 429) {
       const wait = resp.headers.get("Retry-After");
-      return `Too many requests: please wait ${wait ? `${wait} s` : "a moment"} and try again.`;
+      return wait
+        ? gettext("Too many requests: please wait {seconds} s and try again.", { seconds: wait })
+        : gettext("Too many requests: please wait a moment and try again.");
     }
-    if (resp.status === 401) return "The API key was refused.";
-    if (resp.status === 403) return `This API key may not do that: ${err.message}`;
-    if (resp.status >= 500) return `The service had a problem (${err.code}): ${err.message}`;
-    return err.message || `Request failed (HTTP ${resp.status}).`;
+    if (resp.status === 401) return gettext("The API key was refused.");
+    if (resp.status === 403) return gettext("This API key may not do that: {message}", err);
+    if (resp.status >= 500) return gettext("The service had a problem ({code}): {message}", err);
+    return err.message || gettext("Request failed (HTTP {status}).", { status: resp.status });
   }
 
   // Server-sent events from a fetch body: blocks of `event:` and `data:` lines.
@@ -788,18 +858,19 @@
         } else if (event === "answer") {
           const response = JSON.parse(data);
           state.sessionId = response.session_id; // the server's id, kept for follow-ups
+          await useLanguage(response.language); // the page speaks the question's language
           turn.finish(response);
           finished = true;
         } else if (event === "error") {
           const err = JSON.parse(data).error || {};
-          turn.fail(`The answer failed: ${err.message || "unknown error"}`, err.code);
+          turn.fail(gettext("The answer failed: {message}", { message: err.message || gettext("unknown error") }), err.code);
           finished = true;
         }
       }
-      if (!finished) turn.fail("The answer was cut off; please ask again.");
+      if (!finished) turn.fail(gettext("The answer was cut off; please ask again."));
     } catch (exc) {
-      if (exc.name === "AbortError") turn.fail("Stopped.");
-      else turn.fail("Could not reach the service. Check your connection and try again.");
+      if (exc.name === "AbortError") turn.fail(gettext("Stopped."));
+      else turn.fail(gettext("Could not reach the service. Check your connection and try again."));
     } finally {
       if (state.controller === controller) state.controller = null;
     }
@@ -829,7 +900,7 @@
     state.sessionId = null;
     state.turns = 0;
     $("log").replaceChildren(
-      el("p", { class: "hint", id: "empty-hint", text: "New chat. Ask about a protocol, an event, or paste a contract address." }),
+      el("p", { class: "hint", id: "empty-hint", "data-fresh": "true", text: gettext("New chat. Ask about a protocol, an event, or paste a contract address.") }),
     );
     $("question").focus();
   }
@@ -867,7 +938,7 @@
       $("key-form").hidden = true;
       for (const resolve of state.keyWaiters.splice(0)) resolve();
     });
-    await loadConfig();
+    await Promise.all([loadConfig(), useLanguage(navigator.language)]);
     if (state.config.requireKey && !localStorage.getItem(KEY_STORE)) requestKey();
     document.body.dataset.ready = "true";
   }

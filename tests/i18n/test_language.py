@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.i18n.language import detect
+from app.i18n.language import detect, preferred, supported
 
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 
@@ -53,3 +53,30 @@ def test_english_or_no_words(question: str) -> None:
 def test_only_quoted_chinese_is_english() -> None:
     # The asker's own words are none: nothing to follow but the default.
     assert detect("“闪电贷是什么”") == "en"
+
+
+@pytest.mark.parametrize(
+    ("tag", "language"),
+    [("zh-CN", "zh"), ("zh-Hant-TW", "zh"), ("zh_Hans", "zh"), ("ZH", "zh"), ("en-GB", "en"),
+     ("fr", "en"), ("", "en")],
+)  # fmt: skip
+def test_a_browser_tag_maps_to_a_language_the_service_speaks(tag: str, language: str) -> None:
+    assert supported(tag) == language
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+        ("fr-FR,fr;q=0.9,zh;q=0.5", "zh"),  # the first the service speaks
+        ("en;q=0.2, zh-TW;q=0.7", "zh"),  # by weight, not by order
+        ("de, *;q=0.1", "en"),
+        ("", "en"),
+        ("zh;q=abc", "zh"),  # a broken weight counts as zero, the tag still counts
+    ],
+)
+def test_accept_language_picks_the_first_spoken_language_by_weight(
+    header: str, language: str
+) -> None:
+    assert preferred(header) == language

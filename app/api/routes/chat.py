@@ -64,7 +64,12 @@ async def chat(
     if not body.stream:
         keys = ledger_keys(request, key, session_id)
         result = await answers.answer(
-            question, body.filters, history, ledger_keys=keys, subject=subject
+            question,
+            body.filters,
+            history,
+            ledger_keys=keys,
+            subject=subject,
+            language=body.language,
         )
         await anyio.to_thread.run_sync(
             sessions.append,
@@ -77,7 +82,9 @@ async def chat(
         )
         return _response(result, session_id)
     keys = ledger_keys(request, key, session_id)
-    events = answers.stream(question, body.filters, history, ledger_keys=keys, subject=subject)
+    events = answers.stream(
+        question, body.filters, history, ledger_keys=keys, subject=subject, language=body.language
+    )
     return StreamingResponse(
         _sse(events, session_id, owner, sessions, question), media_type="text/event-stream"
     )
@@ -93,6 +100,7 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
         onchain=result.onchain,
         unverified_addresses=result.unverified,
         answerable=result.answerable,
+        language=result.language,
     )
 
 

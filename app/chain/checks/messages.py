@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n.catalog import N_
+
 MESSAGES: dict[str, str] = {
     # Functions named in the runtime code.
     "power.found": "{what}: the code{where} has {names}. {caveat}",
@@ -96,20 +98,20 @@ MESSAGES: dict[str, str] = {
 
 # What each check looks for, in a few words (the message catalog's entries for check names).
 CHECK_NAMES: dict[str, str] = {
-    "mintable": "owner minting",
-    "pausable": "pausing",
-    "paused_now": "paused now",
-    "blacklist": "blocking addresses",
-    "fee_on_transfer": "a fee on transfer",
-    "owner_can_change_fee": "an owner-set fee",
-    "max_tx_limit": "transfer or wallet limits",
-    "transfer_blocked_for_holders": "holders unable to transfer",
-    "ownership_renounced": "renounced ownership",
-    "owner_is_eoa": "a single-key owner",
-    "owner_is_multisig": "a multisig owner",
-    "holder_concentration": "one holder with half the supply",
-    "selfdestruct": "SELFDESTRUCT",
-    "lookalike": "imitating a known address",
+    "mintable": N_("owner minting"),
+    "pausable": N_("pausing"),
+    "paused_now": N_("paused now"),
+    "blacklist": N_("blocking addresses"),
+    "fee_on_transfer": N_("a fee on transfer"),
+    "owner_can_change_fee": N_("an owner-set fee"),
+    "max_tx_limit": N_("transfer or wallet limits"),
+    "transfer_blocked_for_holders": N_("holders unable to transfer"),
+    "ownership_renounced": N_("renounced ownership"),
+    "owner_is_eoa": N_("a single-key owner"),
+    "owner_is_multisig": N_("a multisig owner"),
+    "holder_concentration": N_("one holder with half the supply"),
+    "selfdestruct": N_("SELFDESTRUCT"),
+    "lookalike": N_("imitating a known address"),
 }
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.chain.facts import ContractFacts
+from app.i18n.catalog import N_, _
 
 LINES = {
-    "bot_absent": "Checked, not found: {names}",
-    "bot_unknown": "Could not be checked: {names}",
-    "found": "Found, read at block {block}{cite}: {summary}",
-    "also": "Also read at block {block}{cite}: {summary}",
-    "not_found": "Checked and not found{cite}: {names}",
-    "unknown": "Could not be checked: {items}",
+    "bot_absent": N_("Checked, not found: {names}"),
+    "bot_unknown": N_("Could not be checked: {names}"),
+    "found": N_("Found, read at block {block}{cite}: {summary}"),
+    "also": N_("Also read at block {block}{cite}: {summary}"),
+    "not_found": N_("Checked and not found{cite}: {names}"),
+    "unknown": N_("Could not be checked: {items}"),
 }
 
 
@@ -20,21 +21,21 @@ def check_lines(facts: ContractFacts, cite: str = "", skip: tuple[str, ...] = ()
     """Found risks first (each with its evidence's block), then the rest, then what was not read."""
     shown = [c for c in facts.checks if c.id not in skip]
     lines = [
-        LINES["found"].format(block=facts.block_number, cite=cite, summary=c.summary)
+        _(LINES["found"]).format(block=facts.block_number, cite=cite, summary=c.summary)
         for c in shown
         if c.risk
     ]
     lines += [
-        LINES["also"].format(block=facts.block_number, cite=cite, summary=c.summary)
+        _(LINES["also"]).format(block=facts.block_number, cite=cite, summary=c.summary)
         for c in shown
         if c.status == "found" and not c.risk
     ]
     absent = [c.name for c in shown if c.status == "not_found"]
     if absent:
-        lines.append(LINES["not_found"].format(cite=cite, names=", ".join(absent)))
+        lines.append(_(LINES["not_found"]).format(cite=cite, names=", ".join(absent)))
     unknown = [f"{c.name}: {_first(c.summary)}" for c in shown if c.status == "unknown"]
     if unknown:
-        lines.append(LINES["unknown"].format(items="; ".join(unknown)))
+        lines.append(_(LINES["unknown"]).format(items="; ".join(unknown)))
     return lines
 
 
