@@ -26,7 +26,7 @@ import httpx
 
 from app.eval.metrics import percentile
 from bench.common import REPO, SAMPLE, UNLIMITED
-from tests.support.server import serve
+from bench.support.server import serve
 
 QUESTIONS = [
     REPO / "eval" / "dev" / "questions.jsonl",

@@ -29,9 +29,9 @@ from app.core.settings import AccessSettings, ChainSettings, Settings, StoreSett
 from app.eval.metrics import percentile
 from app.services import build_services
 from bench.common import UNLIMITED
-from tests.support.anvil import anvil, deploy_fixtures
-from tests.support.risk_tokens import deploy_risk_fixtures
-from tests.support.server import serve
+from bench.support.anvil import anvil, deploy_fixtures
+from bench.support.risk_tokens import deploy_risk_fixtures
+from bench.support.server import serve
 
 ROLES = (
     "token18",

@@ -4,7 +4,7 @@ Usage (from the repo root):
     .venv/bin/python -m bench.dataset                       # sample corpus x2, 50 ms model
     .venv/bin/python -m bench.dataset --copies 4 --latency-ms 200 --concurrency 16
 
-The stand-in (tests/support/fake_llm.py, on loopback) answers every dataset prompt with valid
+The stand-in (bench/support/fake_llm.py, on loopback) answers every dataset prompt with valid
 JSON built from the prompt; one instruction in every `--dup-every` is planted as a near-copy of
 the one before, so the figures show how many of the planted duplicates the filter dropped.
 """
@@ -25,14 +25,14 @@ from app.core.settings import APISettings, EmbeddingSettings, LLMSettings, Setti
 from app.rag.llm import build_llm
 from app.services import build_services
 from bench.common import make_corpus
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.server import serve
 from finetune.build import BuildConfig, build
 from finetune.generators import Context, Options
 from finetune.kb import KnowledgeBase
 from finetune.llm import LLMRunner
 from finetune.prompts import DatasetPrompts
 from ingest.pipeline import Pipeline
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
 
 _WORD_TEXT = """
 oracle bridge vault proxy liquidity staking collateral governance timelock upgrade

@@ -4,7 +4,7 @@ cost of the output checks per streamed token, each beside the previous guard in 
 The previous guard is app/rag/leakguard.py as it was at BASELINE, loaded from git. Every reply
 is streamed in 4-character deltas (about one token each), as the service reads a model.
 
-- Catch rate: each kind of tests/support/leak_suite.py applied to several stretches of the
+- Catch rate: each kind of bench/support/leak_suite.py applied to several stretches of the
   hidden prompt (after its canary, so the canary does not give the game away), with "caught"
   meaning the scanner saw it before the reply ended; for the new guard also the most raw
   characters the service's output filter released before the cut (text a streaming client got).
@@ -36,7 +36,7 @@ from app.rag.output import OutputFilter
 from app.rag.prompts import Prompts
 from app.samples import CORPUS
 from bench.common import REPO
-from tests.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
+from bench.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
 
 BASELINE = "0cfbe84^"  # the guard before the general one
 CANARY = "0123456789abcdef"

@@ -91,7 +91,7 @@ def main() -> None:
             [
                 str(bin_dir / "uvicorn"),
                 "--factory",
-                "tests.support.fake_llm:create_app_from_env",
+                "bench.support.fake_llm:create_app_from_env",
                 "--port",
                 str(llm_port),
                 "--log-level",

@@ -5,7 +5,7 @@ Usage (from the repo root; needs `make chain-tools` for anvil):
     .venv/bin/python -m bench.transactions --latency-ms 30    # each round trip delayed, as a
                                                               # remote provider would be
 
-Each kind of transaction the tests send (tests/support/transactions.py), and one batch that
+Each kind of transaction the tests send (bench/support/transactions.py), and one batch that
 emits 10 Transfer logs, is explained `--rounds` times by a fresh explainer (nothing cached):
 read (two batched round trips), decoded and explained. Target (issue 24): at most 4 round trips
 and 500 ms p50 for the transaction with 10 logs.
@@ -21,8 +21,8 @@ from app.chain.inspector import Inspector
 from app.chain.tx.service import TransactionExplainer
 from app.eval.metrics import percentile
 from bench.contracts import DelayedRpc
-from tests.support.anvil import Deployer, anvil, deploy_fixtures
-from tests.support.transactions import GAS, send_transactions
+from bench.support.anvil import Deployer, anvil, deploy_fixtures
+from bench.support.transactions import GAS, send_transactions
 
 LOGS = 10
 

@@ -211,7 +211,7 @@ def sample_services(
 @pytest.fixture(scope="session")
 def chain() -> Iterator[tuple[str, dict[str, str]]]:
     """A real chain for the session: anvil (chain id 1) with the fixture contracts deployed."""
-    from tests.support.anvil import anvil, deploy_fixtures
+    from bench.support.anvil import anvil, deploy_fixtures
 
     with anvil(chain_id=1) as url:
         yield url, deploy_fixtures(url)
@@ -264,8 +264,8 @@ def sql_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def fake_llm() -> Iterator[tuple[Any, str]]:
     """The stand-in OpenAI-compatible model on loopback (its state), and its base URL."""
-    from tests.support.fake_llm import FakeLLM, build_app
-    from tests.support.server import serve
+    from bench.support.fake_llm import FakeLLM, build_app
+    from bench.support.server import serve
 
     state = FakeLLM()
     with serve(build_app(state)) as url:

@@ -25,9 +25,6 @@ LAYERS: list[set[str]] = [
 # CLI runs the bots, an evaluation and the shared operations ingest.
 SIDEWAYS = {("app.cli", "app.api"), ("app.cli", "app.bots"), ("bench", "app.api"),
             ("app.eval", "ingest"), ("app.operations", "ingest")}  # fmt: skip
-# Known and named: the benchmarks drive the loopback server, anvil and stand-in model of
-# tests/support; moving those into a package of their own is left to do (issue 25).
-KNOWN = {("bench", "tests")}
 LEVEL = {name: n for n, layer in enumerate(LAYERS) for name in layer} | {"tests": len(LAYERS)}
 ROOTS = ("app", "ingest", "finetune", "bench")
 
@@ -68,7 +65,7 @@ def test_no_module_imports_a_higher_layer() -> None:
                 if target == "app":  # "from app import operations": the module named
                     continue
                 pair = (own, target)
-                if target not in LEVEL or pair in SIDEWAYS or pair in KNOWN:
+                if target not in LEVEL or pair in SIDEWAYS:
                     continue
                 if LEVEL[target] >= LEVEL[own]:
                     wrong.append(f"{path.relative_to(REPO)} imports {target}")

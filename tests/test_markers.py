@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from app.kb import embeddings
+from bench.support.anvil import ANVIL
 from tests.support import integration
-from tests.support.anvil import ANVIL
 
 
 def test_an_unmarked_test_that_loads_the_model_or_starts_anvil_fails() -> None:

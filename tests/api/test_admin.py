@@ -11,7 +11,7 @@ import pytest
 from app.api.app import create_app
 from app.core.settings import AccessSettings
 from app.services import Services
-from tests.support.server import serve
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration
 TOKEN = "owner-token-for-tests"

@@ -12,9 +12,10 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 from tests.conftest import ingest
 from tests.support.answer_routes import ROUTES, ask
-from tests.support.fake_llm import FakeLLM
 from tests.support.hostile_markdown import (
     BANNED,
     INVENTED,
@@ -23,7 +24,6 @@ from tests.support.hostile_markdown import (
     rendered_targets,
     shows_invented,
 )
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 

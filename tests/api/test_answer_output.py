@@ -19,10 +19,10 @@ import pytest
 from app.api.app import create_app
 from app.rag.answer import LEAK_REPLACEMENT
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 from tests.support.answer_routes import ROUTES, ask
-from tests.support.fake_llm import FakeLLM
 from tests.support.hang import hanging_server
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.support.fake_llm import FakeLLM
-from tests.support.server import serve
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration
 VAULT = "0xBA12222222228d8Ba445958a75a0704d566BF2C8"

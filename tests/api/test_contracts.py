@@ -12,11 +12,11 @@ import pytest
 from app.api.app import create_app
 from app.core.settings import ChainSettings
 from app.services import Services
+from bench.support.anvil import free_port
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 from tests.conftest import ingest
-from tests.support.anvil import free_port
-from tests.support.fake_llm import FakeLLM
 from tests.support.hang import hanging_server
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]

@@ -12,7 +12,7 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.support.server import serve
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration
 

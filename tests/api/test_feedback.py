@@ -14,9 +14,9 @@ import pytest
 from app.api.app import create_app
 from app.core.settings import AccessSettings
 from app.services import Services
+from bench.support.server import serve
 from tests.conftest import ingest
 from tests.support.backends import database, redis_url
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 FEEDBACK_LIMIT = 4

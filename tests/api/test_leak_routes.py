@@ -13,9 +13,9 @@ import pytest
 from app.rag.answer import CUT_WARNING, LEAK_REPLACEMENT
 from app.rag.leakguard import JOINED
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
+from bench.support.leak_suite import NOT_CAUGHT, SUITE, slices
 from tests.support.answer_routes import ROUTES, ask
-from tests.support.fake_llm import FakeLLM
-from tests.support.leak_suite import NOT_CAUGHT, SUITE, slices
 
 pytestmark = pytest.mark.integration
 STREAMED = ("chat-stream", "completions-stream")

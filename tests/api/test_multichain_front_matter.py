@@ -10,8 +10,8 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
+from bench.support.server import serve
 from tests.conftest import ingest
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 TOKEN = "0x" + "7b" * 20

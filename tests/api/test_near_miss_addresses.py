@@ -9,8 +9,8 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.support.fake_llm import FakeLLM
-from tests.support.server import serve
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
 from tests.support.answer_routes import ROUTES, ask
-from tests.support.fake_llm import FakeLLM
 
 OFF_TOPIC = "Who won the 2022 World Cup?"
 

@@ -7,7 +7,7 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from app.services import Services
-from tests.support.fake_llm import FakeLLM
+from bench.support.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.integration
 

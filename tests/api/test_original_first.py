@@ -12,8 +12,8 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
+from bench.support.server import serve
 from tests.conftest import ingest
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 TOKENS = Path(__file__).resolve().parents[2] / "eval" / "tokens" / "docs"

@@ -11,10 +11,10 @@ import pytest
 from app.api.app import create_app
 from app.rag.outputcap import CUT_WARNING
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 from tests.conftest import ingest
 from tests.support.answer_routes import ROUTES, ask
-from tests.support.fake_llm import FakeLLM
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 CAP = 2_000

@@ -10,7 +10,7 @@ import pytest
 
 from app.api.app import create_app
 from app.services import Services
-from tests.support.server import serve
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration
 WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"

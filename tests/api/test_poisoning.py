@@ -14,11 +14,11 @@ from eth_utils import to_checksum_address
 from app.api.app import create_app
 from app.kb.models import Document
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 from ingest.pipeline import Pipeline
 from ingest.sources.files import make_document
 from tests.conftest import ingest
-from tests.support.fake_llm import FakeLLM
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"

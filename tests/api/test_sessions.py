@@ -13,10 +13,10 @@ import pytest
 from app.api.app import create_app
 from app.core.settings import AccessSettings
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 from tests.support.backends import database
 from tests.support.clock import ManualClock
-from tests.support.fake_llm import FakeLLM
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 Start = Callable[..., AbstractContextManager[str]]

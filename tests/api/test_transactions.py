@@ -12,10 +12,10 @@ import pytest
 from app.api.app import create_app
 from app.core.settings import ChainSettings
 from app.services import Services
-from tests.support.anvil import free_port
-from tests.support.fake_llm import FakeLLM
-from tests.support.server import serve
-from tests.support.transactions import send_transactions
+from bench.support.anvil import free_port
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
+from bench.support.transactions import send_transactions
 
 pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]

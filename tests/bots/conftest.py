@@ -22,8 +22,8 @@ from app.core.settings import (
 )
 from app.kb.embeddings import SentenceTransformerEmbedder
 from app.services import Services, build_services
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.server import serve
 
 
 class Service(NamedTuple):

@@ -8,10 +8,10 @@ import discord
 import pytest
 
 from app.bots.discord_bot import DiscordBot
+from bench.support.risk_tokens import deploy_risk_fixtures
 from tests.bots.test_discord import Interaction, assert_no_mentions, run
 from tests.bots.test_telegram import ALLOWED_TAGS, run_bot, tags, telegram  # noqa: F401
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.risk_tokens import deploy_risk_fixtures
 
 pytestmark = pytest.mark.integration
 Card = tuple[str, dict[str, str]]

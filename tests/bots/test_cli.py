@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from app.bots.client import APOLOGY
+from bench.support.server import serve
 from tests.support.fake_telegram import TOKEN, FakeTelegram, build_app
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent / "cryptorag"

@@ -20,8 +20,8 @@ from app.bots.client import (
 )
 from app.core.settings import AccessSettings
 from app.services import Services
+from bench.support.server import serve
 from tests.bots.conftest import Service
-from tests.support.server import serve
 
 
 def _client(handler: Any) -> ServiceClient:

@@ -17,9 +17,9 @@ from app.bots.asker import Asker
 from app.bots.client import APOLOGY, ServiceClient
 from app.bots.telegram_bot import ALLOWED_UPDATES, build_application
 from app.core.settings import BotSettings
+from bench.support.server import serve
 from tests.bots.conftest import Service
 from tests.support.fake_telegram import BOT_ID, TOKEN, USERNAME, FakeTelegram, build_app
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 ALLOWED_TAGS = {"<b>", "</b>", "</a>", "<code>", "</code>", "<i>", "</i>"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.risk_tokens import deploy_risk_fixtures
+from bench.support.risk_tokens import deploy_risk_fixtures
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from app.chain.rpc import ChainRpc
 from app.core.errors import UpstreamError, UpstreamTimeout
-from tests.support.anvil import free_port
+from bench.support.anvil import free_port
 from tests.support.hang import hanging_server
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.anvil import free_port
+from bench.support.anvil import free_port
 from tests.support.cli import BIN, cli_env
 from tests.support.cli import run_cli as _run
 

@@ -36,8 +36,8 @@ from app.core.db import Base
 from app.core.settings import AccessSettings
 from app.services import Services
 from app.tables import MIGRATED
+from bench.support.server import serve
 from tests.support.backends import database
-from tests.support.server import serve
 
 BACKENDS = ["sqlite", "postgresql"]
 

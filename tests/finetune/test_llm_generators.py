@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import UpstreamUnavailable
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.server import serve
 from finetune.build import BuildConfig, build
 from finetune.card import read_records
 from finetune.generators import Context
@@ -19,8 +21,6 @@ from finetune.generators.llm import LLMGenerator
 from finetune.generators.self_instruct import SelfInstructGenerator, load_seeds
 from finetune.journal import Journal
 from tests.finetune.conftest import GENERATED_QUESTIONS
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 

@@ -18,12 +18,12 @@ from app.rag.answer import AnswerService
 from app.rag.grounding import addresses_in
 from app.rag.llm import build_llm
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
 from finetune.build import BuildConfig, build
 from finetune.card import read_records
 from finetune.generators import Context
 from finetune.generators.rag import CANARY, service_messages
 from finetune.records import Record
-from tests.support.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.integration
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from bench.support.fake_llm import FakeLLM
 from finetune.build import WORK, BuildConfig, BuildResult, build
 from finetune.card import read_records
 from finetune.generators import Context
 from finetune.journal import Journal
 from tests.finetune.conftest import GENERATED_QUESTIONS
-from tests.support.fake_llm import FakeLLM
 
 pytestmark = pytest.mark.integration
 

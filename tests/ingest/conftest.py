@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.server import serve
+from bench.support.server import serve
 from tests.support.websrc import Site, build_site
 
 

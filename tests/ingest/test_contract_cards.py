@@ -12,8 +12,8 @@ from web3 import HTTPProvider, Web3
 from app.chain.rpc import ChainRpc
 from app.core.settings import ChainSettings
 from app.services import Services
+from bench.support.anvil import free_port
 from ingest.pipeline import Pipeline
-from tests.support.anvil import free_port
 
 pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.anvil import free_port
+from bench.support.anvil import free_port
 from tests.support.websrc import Site
 
 pytestmark = pytest.mark.integration

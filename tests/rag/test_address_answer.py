@@ -16,10 +16,10 @@ from app.api.app import create_app
 from app.core.settings import ChainSettings
 from app.rag.answer import Answer
 from app.services import Services
+from bench.support.anvil import Deployer, anvil
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.server import serve
 from tests.conftest import SAMPLE, ingest
-from tests.support.anvil import Deployer, anvil
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
 
 pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]

@@ -9,8 +9,8 @@ import anyio
 import pytest
 
 from app.services import Services
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration  # the real model and store, the stand-in chat model
 

@@ -13,7 +13,7 @@ from app.rag.leakguard import JOINED, LeakGuard
 from app.rag.leakledger import LeakLedger
 from app.rag.prompts import Prompts
 from app.samples import CORPUS
-from tests.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
+from bench.support.leak_suite import KNOWN_MISSES, NOT_CAUGHT, SUITE, slices
 
 CANARY = "5e1f0c0ffee2d4a7"
 

@@ -7,8 +7,8 @@ import pytest
 
 from app.core.settings import LLMSettings
 from app.rag.llm import build_llm
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration  # a loopback server
 

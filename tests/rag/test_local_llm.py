@@ -10,9 +10,9 @@ import pytest
 from app.api.app import create_app
 from app.core.errors import ConfigError
 from app.services import Services
+from bench.support.server import serve
 from finetune.training.tiny import build_tiny_model, corpus_texts
 from tests.support.answer_routes import ROUTES, ask
-from tests.support.server import serve
 from tests.support.tiny_model import SAMPLE
 
 pytestmark = pytest.mark.integration

@@ -12,9 +12,9 @@ import pytest
 from app.core.settings import ChainSettings
 from app.rag.answer import Answer
 from app.services import Services
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.risk_tokens import deploy_risk_fixtures
-from tests.support.server import serve
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.risk_tokens import deploy_risk_fixtures
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]

@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tests.support.fake_llm import FakeLLM, build_app
-from tests.support.server import serve
+from bench.support.fake_llm import FakeLLM, build_app
+from bench.support.server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -19,10 +19,10 @@ from playwright.sync_api import Browser, Page, Route, expect
 from app.api.app import create_app
 from app.core.settings import AccessSettings, ChainSettings
 from app.services import Services
+from bench.support.fake_llm import FakeLLM
+from bench.support.server import serve
 from tests.conftest import REPO, ingest
-from tests.support.fake_llm import FakeLLM
 from tests.support.hostile_markdown import REPLY, SPELLINGS, shows_invented
-from tests.support.server import serve
 from tests.web.conftest import chat_requests
 
 pytestmark = pytest.mark.integration

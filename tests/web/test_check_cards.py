@@ -10,8 +10,8 @@ from playwright.sync_api import Page, expect
 from app.api.app import create_app
 from app.core.settings import ChainSettings
 from app.services import Services
-from tests.support.risk_tokens import deploy_risk_fixtures
-from tests.support.server import serve
+from bench.support.risk_tokens import deploy_risk_fixtures
+from bench.support.server import serve
 
 pytestmark = pytest.mark.integration
 Chain = tuple[str, dict[str, str]]

@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, Page, expect
 from app.api.app import create_app
 from app.core.settings import ChainSettings
 from app.services import Services
+from bench.support.server import serve
 from tests.conftest import ingest
-from tests.support.server import serve
 from tests.web.test_chat_page import _answer_event, _cited, _screenshot, _token_doc
 
 pytestmark = pytest.mark.integration

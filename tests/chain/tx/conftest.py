@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.transactions import send_transactions
+from bench.support.transactions import send_transactions
 
 
 @pytest.fixture(scope="session")

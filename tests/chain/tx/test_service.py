@@ -13,8 +13,8 @@ from app.chain.inspector import Inspector
 from app.chain.rpc import ChainRpc
 from app.chain.tx.service import TransactionExplainer
 from app.core.errors import BadRequest, NotFound
+from bench.support.transactions import PAIR, USDC_LOOKALIKE
 from tests.support.slow_rpc import stalling_relay
-from tests.support.transactions import PAIR, USDC_LOOKALIKE
 
 pytestmark = pytest.mark.integration
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"

@@ -6,7 +6,7 @@ from typing import Any
 
 from web3 import Web3
 
-from tests.support.anvil import Deployer
+from bench.support.anvil import Deployer
 
 UNLIMITED = 2**256 - 1
 # Same first and last four hex characters as the canonical USDC on Ethereum.

@@ -15,7 +15,7 @@ from typing import IO, Any
 from eth_typing import HexStr
 from web3 import HTTPProvider, Web3
 
-FIXTURES = Path(__file__).resolve().parents[1] / "chain" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "chain" / "fixtures"
 ANVIL = FIXTURES / "node_modules" / ".bin" / "anvil"
 ARTIFACTS = FIXTURES / "artifacts.json"
 _LISTENING = re.compile(r"Listening on (\S+:\d+)")

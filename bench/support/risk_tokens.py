@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eth_utils import keccak, to_checksum_address
 
-from tests.support.anvil import Deployer
+from bench.support.anvil import Deployer
 
 UNIT = 10**18
 
