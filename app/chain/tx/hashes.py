@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from app.core.errors import BadRequest
+from app.evm.addresses import ADDRESS_RE
 
 TX_HASH_RE = re.compile(r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{64}(?![0-9A-Za-z])")
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 def find_tx_hashes(text: str) -> list[str]:
@@ -20,7 +20,7 @@ def parse_tx_hash(raw: str) -> str:
     value = raw.strip()
     if TX_HASH_RE.fullmatch(value):
         return value.lower()
-    if _ADDRESS.fullmatch(value):
+    if ADDRESS_RE.fullmatch(value):
         raise BadRequest(
             f"{value} is an address, not a transaction hash: look it up with "
             "GET /v1/contracts/{chain}/{address}",
