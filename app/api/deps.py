@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from dataclasses import fields
+from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
@@ -32,48 +33,25 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_settings(services: ServicesDep) -> Settings:
-    """The settings the services were built with."""
-    return services.settings
+def part(name: str) -> Callable[[Services], Awaitable[Any]]:
+    """A dependency giving one part of the services; a name no field has fails at import."""
+    if name not in {f.name for f in fields(Services)}:
+        raise AttributeError(f"Services has no part {name!r}")
+
+    async def get(services: ServicesDep) -> Any:
+        return getattr(services, name)
+
+    get.__name__ = f"get_{name}"
+    return get
 
 
-async def get_answers(services: ServicesDep) -> AnswerService:
-    """The answer chain."""
-    return services.answers
-
-
-async def get_sessions(services: ServicesDep) -> SessionStore:
-    """The chat sessions."""
-    return services.sessions
-
-
-async def get_retriever(services: ServicesDep) -> Retriever:
-    """Search over the knowledge base."""
-    return services.retriever
-
-
-async def get_contracts(services: ServicesDep) -> ContractLookup:
-    """Live contract inspection."""
-    return services.contracts
-
-
-async def get_feedback(services: ServicesDep) -> FeedbackStore:
-    """Where ratings are kept."""
-    return services.feedback
-
-
-async def get_feedback_limiter(services: ServicesDep) -> RateLimiter:
-    """The ratings' own limit, on top of the request limit."""
-    return services.feedback_limiter
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-AnswersDep = Annotated[AnswerService, Depends(get_answers)]
-SessionsDep = Annotated[SessionStore, Depends(get_sessions)]
-RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
-ContractsDep = Annotated[ContractLookup, Depends(get_contracts)]
-FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
-FeedbackLimiterDep = Annotated[RateLimiter, Depends(get_feedback_limiter)]
+SettingsDep = Annotated[Settings, Depends(part("settings"))]
+AnswersDep = Annotated[AnswerService, Depends(part("answers"))]
+SessionsDep = Annotated[SessionStore, Depends(part("sessions"))]
+RetrieverDep = Annotated[Retriever, Depends(part("retriever"))]
+ContractsDep = Annotated[ContractLookup, Depends(part("contracts"))]
+FeedbackDep = Annotated[FeedbackStore, Depends(part("feedback"))]
+FeedbackLimiterDep = Annotated[RateLimiter, Depends(part("feedback_limiter"))]
 
 
 def presented(request: Request) -> str | None:
