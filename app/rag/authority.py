@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -33,6 +34,11 @@ _QUESTION_WORD = r"\$?[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]"
 def short(address: str) -> str:
     """0x1234…5678: recognisable, and too short to copy and send funds to."""
     return f"{address[:6]}…{address[-4:]}"
+
+
+# What a chunk's words say against the list: the token, the address claimed, the sentence, and
+# whether it disowns the list's address.
+_Said = tuple[KnownToken, str, str, bool]
 
 
 @dataclass(frozen=True)
@@ -64,40 +70,53 @@ class TokenAuthority:
         self.finder = ClaimFinder(self.by_symbol, names)
         self._upper = {s.upper(): s for s in self.by_symbol if len(s) >= 3}
         self._names = {n.lower(): s for n, s in self.finder.names.items()}
+        # Every answer re-reads the chunks it retrieved, and popular chunks come back again and
+        # again: reading claims was ~8% of an answer's CPU (docs/benchmarks.md, issue 22).
+        self._read = lru_cache(maxsize=4096)(self._read_chunk)
 
     def disputes(self, chunk: Chunk) -> list[Dispute]:
         """What one chunk says against the list, its title and declared addresses included."""
-        claims = self.finder.claims(chunk.text, chunk.chain)
+        said = self._read(chunk.text, chunk.chain, chunk.title, tuple(chunk.subject_addresses))
+        return [
+            Dispute(token, claimed, chunk, sentence, disowns)
+            for token, claimed, sentence, disowns in said
+        ]
+
+    def _read_chunk(
+        self, text: str, chain: str | None, title: str, subjects: tuple[str, ...]
+    ) -> tuple[_Said, ...]:
+        """The disputes in a chunk's words, without the chunk: the same words read the same."""
+        claims = self.finder.claims(text, chain)
         # A card's title names its token, and its front matter the address it is about.
         titled = [
             c
-            for address in chunk.subject_addresses
-            for c in self.finder.sentence_claims(f"{chunk.title}: {address}", chunk.chain)
+            for address in subjects
+            for c in self.finder.sentence_claims(f"{title}: {address}", chain)
             # A title names what a document is about ("MakerDAO and DAI"), not always the token
             # its address is: one the list has as another token is that token.
             if not c.disowns and not (c.chain and self.canonical.lookup(c.chain, c.address))
         ]
-        found: dict[tuple[str, str, str, bool], Dispute] = {}
+        found: dict[tuple[str, str, bool], _Said] = {}
         for claim in claims + titled:
-            dispute = self._check(claim, chunk)
-            if dispute is not None:
-                found.setdefault(dispute.key, dispute)
-        return list(found.values())
+            said = self._check(claim)
+            if said is not None:
+                found.setdefault((said[0].address, said[1], said[3]), said)
+        return tuple(found.values())
 
-    def _check(self, claim: Claim, chunk: Chunk) -> Dispute | None:
+    def _check(self, claim: Claim) -> _Said | None:
         address = to_checksum_address(claim.address.lower())
         if claim.disowns:
             token = self._listed_at(address, claim.chain)
             if token is None or (claim.symbol and claim.symbol != token.symbol):
                 return None
-            return Dispute(token, address, chunk, claim.sentence, disowns=True)
+            return (token, address, claim.sentence, True)
         same = self.by_symbol.get(claim.symbol, [])
         if claim.chain is not None:
             same = [t for t in same if t.chain == claim.chain]
         if not same or any(t.address.lower() == address.lower() for t in same):
             return None  # the list says nothing of it there, or agrees
         token = next((t for t in same if t.chain == self.default_chain), same[0])
-        return Dispute(token, address, chunk, claim.sentence)
+        return (token, address, claim.sentence, False)
 
     def _listed_at(self, address: str, chain: str | None) -> KnownToken | None:
         if chain is not None:
