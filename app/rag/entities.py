@@ -77,6 +77,8 @@ class EntityFinder:
         tokens: list[str] = []
         low = f" {text.lower()} "
         for long_name, listed in self.long_names.items():
+            if long_name not in low:  # cheap first: hundreds of names, few in any question
+                continue
             found_name = re.search(rf"(?<![\w-]){re.escape(long_name)}(?![\w-])", low)
             if found_name and listed not in tokens:
                 tokens.append(listed)
