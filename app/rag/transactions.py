@@ -8,13 +8,13 @@ from typing import Any
 
 import anyio
 
-from app.chain.tx.explain import _
 from app.chain.tx.hashes import find_tx_hashes
 from app.chain.tx.models import Sentence, TransactionFacts
 from app.chain.tx.service import TransactionExplainer
 from app.core.errors import AppError
 from app.evm.addresses import ADDRESS_RE
 from app.evm.chains import label
+from app.i18n.catalog import _
 from app.kb.retriever import Retrieval
 from app.rag.context import Source, sanitise
 from app.rag.prompts import Prompts

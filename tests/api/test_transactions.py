@@ -137,3 +137,13 @@ def test_model_reads_the_fenced_transaction(
     assert f'<transaction index="1" chain="ethereum" hash="{tx_hash}"' in block
     assert "- Failed: the FAIL token's transfer reverted with 'Transfer failed'. " in block
     assert "(receipt.status, frame 0)" in block and "no on-chain lookup" not in block
+
+
+def test_a_chinese_question_gets_the_explanation_in_chinese(api: str, sent: dict[str, Any]) -> None:
+    me, alice = sent["accounts"]["me"], sent["accounts"]["alice"]
+    tx_hash = sent["hashes"]["erc20"]
+    body = httpx.post(
+        f"{api}/v1/chat", json={"message": f"这笔交易 {tx_hash} 做了什么？"}, timeout=60
+    ).json()
+    assert body["language"] == "zh"
+    assert body["answer"].startswith(f"从 {me} 向 {alice} 转账 1.5 FIX。 (log 0) [")

@@ -103,7 +103,7 @@ class TransactionExplainer:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-                return cached.model_copy(update={"round_trips": 0})
+                return self._said(cached.model_copy(update={"round_trips": 0}))
         start = rpc.round_trips
         raw = read_transaction(rpc, tx_hash)
         if raw is None:
@@ -116,7 +116,7 @@ class TransactionExplainer:
                 self._cache[key] = facts
                 while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
-        return facts
+        return self._said(facts)
 
     def _decode(self, rpc: ChainRpc, tx_hash: str, raw: RawTransaction) -> TransactionFacts:
         tx, receipt, trace = raw.tx, raw.receipt, raw.trace
@@ -192,12 +192,18 @@ class TransactionExplainer:
             token_symbols={t: m.symbol for t, m in ctx.tokens.items() if m.symbol},
             warnings=list(ctx.warnings),
         )
-        facts.checks = self._lookalikes(facts)
-        facts.warnings += [c.summary for c in facts.checks]
-        facts.warnings += self._impersonations(facts)
-        lead, body = explain(facts)
-        facts.lead, facts.explanation = lead.text, [lead, *body]
         return facts
+
+    def _said(self, facts: TransactionFacts) -> TransactionFacts:
+        """A copy with the address checks and the explanation written now, in the language of
+        this request (the cache keeps what was read, not what was said)."""
+        out = facts.model_copy()
+        out.checks = self._lookalikes(out)
+        out.warnings = [*facts.warnings, *(c.summary for c in out.checks)]
+        out.warnings += self._impersonations(out)
+        lead, body = explain(out)
+        out.lead, out.explanation = lead.text, [lead, *body]
+        return out
 
     def _judge(self, a: Approval, ctx: Context, chain: str) -> None:
         """Spender kind and name; risky when granted to a key, or unlimited to a stranger."""

@@ -12,7 +12,9 @@ from app.chain.canonical import CanonicalTokens
 from app.chain.inspector import Inspector
 from app.chain.rpc import ChainRpc
 from app.chain.tx.service import TransactionExplainer
-from app.core.errors import BadRequest, NotFound
+from app.core.errors import BadRequest, NotFound, UpstreamError
+from app.i18n.catalog import speaking
+from bench.support.anvil import anvil, free_port
 from bench.support.transactions import PAIR, USDC_LOOKALIKE
 from tests.support.slow_rpc import stalling_relay
 
@@ -217,3 +219,34 @@ def test_a_pending_transaction_is_said_pending_and_not_cached(sent: dict[str, An
     assert pending.status == "pending" and pending.block_number is None
     assert pending.lead == "Pending: the transaction is not in a block yet."
     assert ex.explain(tx_hash).status == "success"  # read again once mined
+
+
+def test_the_first_configured_chain_that_has_it(sent: dict[str, Any]) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    with anvil(chain_id=10) as optimism:
+        clients = {
+            "base": ChainRpc("base", dead, retries=0),
+            "optimism": ChainRpc("optimism", optimism),
+            "ethereum": ChainRpc("ethereum", sent["url"]),
+        }
+        ex = TransactionExplainer(Inspector(clients, CanonicalTokens.load()))
+        found = ex.explain(sent["hashes"]["erc20"])
+        # Not a 404: it may be on the chain that could not be read.
+        with pytest.raises(UpstreamError, match="on optimism, ethereum; cannot reach the base"):
+            ex.explain("0x" + "cd" * 32)
+        with pytest.raises(UpstreamError) as down:  # the chain asked for is the one read
+            ex.explain(sent["hashes"]["erc20"], "base")
+    assert found.chain == "ethereum" and found.chain_id == 1
+    assert down.value.code == "rpc_unreachable"
+
+
+def test_the_explanation_is_written_in_the_asker_language_each_time(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    me, alice = sent["accounts"]["me"], sent["accounts"]["alice"]
+    with speaking("zh"):
+        chinese = ex.explain(sent["hashes"]["erc20"])
+    english = ex.explain(sent["hashes"]["erc20"])  # from the cache, said again
+    assert chinese.lead == f"从 {me} 向 {alice} 转账 1.5 FIX。"
+    assert english.lead == f"Transferred 1.5 FIX from {me} to {alice}."
+    assert english.round_trips == 0 and chinese.explanation[0].evidence == ["log 0"]
