@@ -58,13 +58,13 @@ messages: install
 	$(BIN)/pybabel update -i app/i18n/locale/messages.pot -d app/i18n/locale -D messages \
 		-l zh_Hans --no-wrap --ignore-obsolete
 
-# Everything, with the slowest tests listed at the end, on WORKERS pytest-xdist processes (the
-# suite waits on subprocesses and I/O much of the time; each worker loads the model, and the
-# sample store is built once for all of them). --dist loadgroup keeps a group marked
-# xdist_group on one worker, where its session fixture is built once. WORKERS=0: one process.
+# Everything, with the slowest tests listed at the end, on WORKERS pytest-xdist processes: the
+# suite waits on `cryptorag` processes, anvil and chromium much of the time. Each worker loads
+# the model; the ingested stores are built once for all (tests/support/shared.py). --dist
+# loadfile keeps a module on one worker, so its module fixtures are built once.
 WORKERS ?= 2
 test: lint typecheck chain-tools browser
-	$(BIN)/pytest -q -n $(WORKERS) --dist loadgroup --durations=15
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadfile --durations=15
 
 # The unit tests alone: no embedding model, anvil, chromium, PostgreSQL, Redis or `cryptorag`
 # process (a test that needs one is marked integration; tests/support/integration.py).

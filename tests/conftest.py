@@ -32,6 +32,7 @@ from app.core.settings import (
 )
 from app.kb import embeddings
 from tests.support import integration
+from tests.support.shared import built_once, outside_tests
 
 if TYPE_CHECKING:  # app.services pulls in the store, web3 and langchain: imported when used
     from app.kb.embeddings import SentenceTransformerEmbedder
@@ -159,32 +160,30 @@ def ingest(services: Services, *paths: Path) -> Any:
 def sample_data(
     tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
 ) -> Path:
-    """A data dir (store and SQL schema) holding the sample corpus, ingested once per session.
+    """A data dir (store and SQL schema) holding the sample corpus, ingested once per run.
 
     Never opened by a test: `sample_services` copies it, which costs far less than embedding
-    the corpus again. Its documents are keyed by this session's copy of the corpus."""
+    the corpus again. Under xdist the first worker builds it and the others wait for it
+    (tests/support/shared.py). Its documents are keyed by the run's copy of the corpus."""
     from app.services import build_services
 
-    root = tmp_path_factory.mktemp("sample-store")
-    shutil.copytree(SAMPLE, root / "corpus")
-    with pytest.MonkeyPatch.context() as mp:  # built before any test's own isolation applies
-        for key in list(os.environ):
-            if key.startswith("CRYPTORAG_"):
-                mp.delenv(key)
-        mp.chdir(root)
-        settings = Settings(
-            store=StoreSettings(data_dir=root / DATA),
-            embedding=EmbeddingSettings(),
-            llm=LLMSettings(),
-            api=APISettings(),
-        )
-        services = build_services(settings, embedder=embedder)
-        try:
-            report = ingest(services, root / "corpus")
-        finally:
-            services.close()
-    assert not report.skipped and not report.failed, report
-    return root / DATA
+    def build(root: Path) -> None:
+        shutil.copytree(SAMPLE, root / "corpus")
+        with outside_tests(root):
+            settings = Settings(
+                store=StoreSettings(data_dir=root / DATA),
+                embedding=EmbeddingSettings(),
+                llm=LLMSettings(),
+                api=APISettings(),
+            )
+            services = build_services(settings, embedder=embedder)
+            try:
+                report = ingest(services, root / "corpus")
+            finally:
+                services.close()
+        assert not report.skipped and not report.failed, report
+
+    return built_once(tmp_path_factory, "sample-store", build) / DATA
 
 
 @pytest.fixture

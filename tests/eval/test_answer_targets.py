@@ -3,36 +3,19 @@ token cards of eval/tokens/small.txt with their questions), extractive mode."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from app.core.settings import Settings
-from app.eval.answers import Results, run
-from app.kb.embeddings import SentenceTransformerEmbedder
+from app.eval.answers import Results, evaluate, load_questions
+from app.services import Services
+from tests.eval.conftest import SUBSET_QUESTIONS
 
 pytestmark = pytest.mark.integration
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def results(
-    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
-) -> Results:
-    cards = tmp_path_factory.mktemp("cards")
-    for stem in (REPO / "eval" / "tokens" / "small.txt").read_text().split():
-        shutil.copy(REPO / "eval" / "tokens" / "docs" / f"{stem}.md", cards)
-    found, _ = run(
-        {"extractive": Settings()},
-        [REPO / "eval" / "dev" / "docs", cards],
-        [
-            REPO / "eval" / "dev" / "questions.jsonl",
-            REPO / "eval" / "tokens" / "questions-small.jsonl",
-        ],
-        embedder=embedder,
-    )
-    return found
+def results(subset_services: Services) -> Results:
+    summary, _ = evaluate(subset_services, load_questions(SUBSET_QUESTIONS))
+    return {"extractive": summary}
 
 
 def test_facts_coverage_targets(results: Results) -> None:
