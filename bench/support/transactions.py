@@ -65,6 +65,9 @@ def send_transactions(url: str, a: dict[str, str]) -> dict[str, Any]:
     send(token.functions.transfer(batcher, 10**18))
     pay = [bytes.fromhex(token.encode_abi("transfer", args=[to, 1])[2:]) for to in PAIR]
     hashes["poison_pair"] = send(batch.functions.run([(a["token18"], 0, d) for d in pay]))
+    # A swap as the sender sees it: ETH in, tokens back (the batcher pays from its own FIX).
+    pay_me = bytes.fromhex(token.encode_abi("transfer", args=[me, 10**17])[2:])
+    hashes["swap"] = send(batch.functions.run([(a["token18"], 0, pay_me)]), value=10**17)
     tx = w3.eth.send_transaction({"from": me, "to": bob, "value": Web3.to_wei(2, "ether")})
     w3.eth.wait_for_transaction_receipt(tx)
     hashes["eth"] = "0x" + bytes(tx).hex()

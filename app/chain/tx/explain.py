@@ -70,6 +70,9 @@ def lead_sentence(facts: TransactionFacts) -> Sentence:
     risky = [a for a in facts.approvals if a.approved and (a.unlimited or a.risky)]
     if risky or facts.approvals:
         return approval_lead((risky or facts.approvals)[0])
+    swap = swap_lead(facts)
+    if swap:
+        return swap
     if facts.token_movements:
         return movement_lead(facts.token_movements[0], len(facts.token_movements) - 1)
     if facts.contract_created:
@@ -130,11 +133,40 @@ def approval_lead(a: Approval) -> Sentence:
     )  # fmt: skip
 
 
-def movement_lead(m: TokenMovement, more: int) -> Sentence:
-    """Transferred a token; how many other movements there were."""
-    text = _("Transferred {amount} from {sender} to {to}.").format(
-        amount=token_amount(m), sender=m.from_, to=m.to
+def swap_lead(facts: TransactionFacts) -> Sentence | None:
+    """Swapped: the sender gave one asset (a token, or the value sent) and got another back (a
+    token, or ETH from an inner call); None when it did not."""
+    me = facts.from_
+    gave = [m for m in facts.token_movements if m.from_ == me]
+    got = [m for m in facts.token_movements if m.to == me and m.from_ != me]
+    eth_in = [m for m in facts.eth_movements if m.to == me and m.frame != "0"]
+    given: tuple[str, str] | None = None
+    if gave:
+        given = (token_amount(gave[0]), f"log {gave[0].log_index}")
+    elif int(facts.value):
+        given = (native(facts.value, facts.native_symbol), "transaction.value")
+    received: tuple[str, str] | None = None
+    if got and not (gave and got[0].token == gave[0].token):
+        received = (token_amount(got[0]), f"log {got[0].log_index}")
+    elif eth_in and gave:
+        received = (native(eth_in[0].value, facts.native_symbol), f"frame {eth_in[0].frame}")
+    if given is None or received is None:
+        return None
+    return Sentence(
+        text=_("Swapped {given} for {got}.").format(given=given[0], got=received[0]),
+        evidence=[given[1], received[1]],
     )
+
+
+def movement_lead(m: TokenMovement, more: int) -> Sentence:
+    """Transferred, minted or burned a token; how many other movements there were."""
+    if m.from_ == ZERO:
+        text = _("Minted {amount} to {to}.")
+    elif m.to == ZERO:
+        text = _("Burned {amount} from {sender}.")
+    else:
+        text = _("Transferred {amount} from {sender} to {to}.")
+    text = text.format(amount=token_amount(m), sender=m.from_, to=m.to)
     if more:
         text += " " + _("{n} more token movements follow.").format(n=more)
     return Sentence(text=text, evidence=[f"log {m.log_index}"])

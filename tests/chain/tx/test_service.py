@@ -250,3 +250,10 @@ def test_the_explanation_is_written_in_the_asker_language_each_time(
     assert chinese.lead == f"从 {me} 向 {alice} 转账 1.5 FIX。"
     assert english.lead == f"Transferred 1.5 FIX from {me} to {alice}."
     assert english.round_trips == 0 and chinese.explanation[0].evidence == ["log 0"]
+
+
+def test_a_swap_as_the_sender_sees_it(ex: TransactionExplainer, sent: dict[str, Any]) -> None:
+    facts = ex.explain(sent["hashes"]["swap"])
+    (move,) = facts.token_movements
+    assert facts.lead == "Swapped 0.1 ETH for 0.1 FIX."
+    assert facts.explanation[0].evidence == ["transaction.value", f"log {move.log_index}"]
