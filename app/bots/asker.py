@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.access.limits import RateLimiter
 from app.bots.client import ChatReply, ServiceClient, ServiceError
 from app.chain.facts import ContractFacts
+from app.i18n.catalog import _
 
 MAX_QUESTION_CHARS = 4000
 
@@ -14,7 +15,11 @@ class TooFast(ServiceError):
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
-        super().__init__(f"You're asking faster than I can answer: please wait {retry_after} s.")
+        super().__init__(
+            _("You're asking faster than I can answer: please wait {seconds} s.").format(
+                seconds=retry_after
+            )
+        )
 
 
 class Asker:

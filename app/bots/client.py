@@ -12,10 +12,14 @@ import httpx
 
 from app.chain.facts import ContractFacts
 from app.evm.addresses import ADDRESS_RE
+from app.i18n.catalog import N_, _
+from app.i18n.language import DEFAULT, Language, supported
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, the CryptoRAG service is not reachable right now. Please try again in a minute."
+APOLOGY = N_(
+    "Sorry, the CryptoRAG service is not reachable right now. Please try again in a minute."
+)
 _CHAIN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
@@ -27,7 +31,7 @@ class ServiceUnavailable(ServiceError):
     """The service is down, timed out or answered 5xx."""
 
     def __init__(self) -> None:
-        super().__init__(APOLOGY)
+        super().__init__(_(APOLOGY))
 
 
 class ServiceBusy(ServiceError):
@@ -35,7 +39,11 @@ class ServiceBusy(ServiceError):
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
-        super().__init__(f"The service is busy: please wait {retry_after} s and ask again.")
+        super().__init__(
+            _("The service is busy: please wait {seconds} s and ask again.").format(
+                seconds=retry_after
+            )
+        )
 
 
 class ServiceRefused(ServiceError):
@@ -63,7 +71,7 @@ class SourceRef:
 
 
 # Said above an answer the knowledge base does not cover, on every front end.
-NOT_COVERED = "Not covered: the knowledge base does not answer this question."
+NOT_COVERED = N_("Not covered: the knowledge base does not answer this question.")
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class ChatReply:
     warnings: list[str] = field(default_factory=list)
     mode: str = "llm"
     answerable: bool = True  # false: the knowledge base does not cover the question
+    language: Language = DEFAULT  # what the answer is written in; the bot frames it the same
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChatReply:
@@ -90,6 +99,7 @@ class ChatReply:
             warnings=[str(w) for w in data.get("warnings") or []],
             mode=str(data.get("mode", "llm")),
             answerable=data.get("answerable", True) is not False,
+            language=supported(str(data.get("language") or DEFAULT)),
         )
 
 

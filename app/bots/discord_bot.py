@@ -19,13 +19,15 @@ from app.bots.client import ChatReply, Rated, ServiceClient, ServiceError
 from app.bots.discord_render import answer_chunks, answer_embeds, card_embed
 from app.core.errors import ConfigError, UpstreamUnavailable
 from app.core.settings import BotSettings
+from app.i18n.catalog import N_, _, speaking
+from app.i18n.language import detect
 
 log = logging.getLogger(__name__)
 
 # Every message: an answer can never ping @everyone, a role, a user or the asker.
 NO_MENTIONS = discord.AllowedMentions.none()
 _SESSIONS_KEPT = 10_000
-_FAILED = "Sorry, something went wrong on my side. Please try again."
+_FAILED = N_("Sorry, something went wrong on my side. Please try again.")
 
 Send = Callable[..., Awaitable[Any]]
 
@@ -53,8 +55,12 @@ class FeedbackView(discord.ui.View):
         await self._rate(interaction, "down")
 
     async def _rate(self, interaction: discord.Interaction, rating: Literal["up", "down"]) -> None:
+        with speaking(detect(self.rated.question)):  # said in the language of the question
+            await self._rated(interaction, rating)
+
+    async def _rated(self, interaction: discord.Interaction, rating: Literal["up", "down"]) -> None:
         if interaction.user.id != self.rated.user_id:
-            await _ephemeral(interaction, "Only the person who asked can rate this answer.")
+            await _ephemeral(interaction, _("Only the person who asked can rate this answer."))
             return
         try:
             await self.asker.service.feedback(self.rated, rating)
@@ -67,7 +73,7 @@ class FeedbackView(discord.ui.View):
                 item.disabled = True
         await interaction.response.edit_message(view=self, allowed_mentions=NO_MENTIONS)
         await interaction.followup.send(
-            "Thanks for the feedback!", ephemeral=True, allowed_mentions=NO_MENTIONS
+            _("Thanks for the feedback!"), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
 
 
@@ -95,7 +101,7 @@ class DiscordBot:
             return
         except Exception:
             log.exception("/contract failed")
-            await send(_FAILED, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+            await send(_(_FAILED), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
             return
         await send(embed=card_embed(facts), allowed_mentions=NO_MENTIONS)
 
@@ -124,8 +130,15 @@ class DiscordBot:
 
     async def _answer(self, send: Send, key: str, user_id: int, question: str) -> None:
         question = " ".join(question.split())
+        # What the bot says around the answer is in the question's language, like the answer.
+        with speaking(detect(question)):
+            await self._reply(send, key, user_id, question)
+
+    async def _reply(self, send: Send, key: str, user_id: int, question: str) -> None:
         if not question:
-            await send("Ask me a question: `/ask What is Convex?`", allowed_mentions=NO_MENTIONS)
+            example = "`/ask What is Convex?`"
+            text = _("Ask me a question: {example}").format(example=example)
+            await send(text, allowed_mentions=NO_MENTIONS)
             return
         try:
             reply = await self.asker.ask(user_id, question, self.sessions.get(key))
@@ -134,7 +147,7 @@ class DiscordBot:
             return
         except Exception:
             log.exception("answering failed")
-            await send(_FAILED, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+            await send(_(_FAILED), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
             return
         self._keep(key, reply.session_id)
         rated = Rated(question, reply.answer, reply.sources, reply.session_id, user_id)

@@ -11,6 +11,7 @@ from app.chain.checks.report import grouped
 from app.chain.facts import ContractFacts
 from app.core.said import unsaid
 from app.evm.chains import explorer_url, label
+from app.i18n.catalog import N_, _, speaking
 
 # Discord's limit is 2,000 characters per message; the margin keeps a message clear of it.
 LIMIT = 1900
@@ -20,7 +21,7 @@ _TITLE_CHARS = 200
 WARNING_COLOUR = discord.Colour.red()
 SOURCES_COLOUR = discord.Colour.blurple()
 
-HELP = (
+HELP = N_(
     "Ask me about crypto protocols, contracts and events: `/ask`, `/contract chain address`, "
     "or mention me with your question."
 )
@@ -28,26 +29,33 @@ HELP = (
 
 def answer_chunks(reply: ChatReply) -> list[str]:
     """The answer text in messages below the limit, cut at paragraphs, then lines."""
-    return split_text(reply.answer, LIMIT) or ["(no answer)"]
+    with speaking(reply.language):
+        return split_text(reply.answer, LIMIT) or [_("(no answer)")]
 
 
 def answer_embeds(reply: ChatReply) -> list[discord.Embed]:
-    """Not covered (when so), the numbered sources, and the warnings in a colour that stands out."""
+    """Not covered (when so), the numbered sources, and the warnings in a colour that stands out;
+    titles in the answer's language."""
+    with speaking(reply.language):
+        return _answer_embeds(reply)
+
+
+def _answer_embeds(reply: ChatReply) -> list[discord.Embed]:
     embeds = []
     if not reply.answerable:
-        embeds.append(discord.Embed(title=NOT_COVERED, colour=WARNING_COLOUR))
+        embeds.append(discord.Embed(title=_(NOT_COVERED), colour=WARNING_COLOUR))
     if reply.sources:
         lines = [f"**{n}.** {_source(s)}" for n, s in enumerate(reply.sources, 1)]
         embeds.append(
             discord.Embed(
-                title="Sources", description=_fit(lines, _DESCRIPTION), colour=SOURCES_COLOUR
+                title=_("Sources"), description=_fit(lines, _DESCRIPTION), colour=SOURCES_COLOUR
             )
         )
     if warnings := unsaid(reply.warnings, reply.answer):
         lines = [f"⚠️ {escape_markdown(w)}" for w in warnings]
         embeds.append(
             discord.Embed(
-                title="Warnings", description=_fit(lines, _DESCRIPTION), colour=WARNING_COLOUR
+                title=_("Warnings"), description=_fit(lines, _DESCRIPTION), colour=WARNING_COLOUR
             )
         )
     return embeds

@@ -42,6 +42,8 @@ from app.bots.split import split_text
 from app.bots.telegram_render import HELP, LIMIT, answer_messages, card_message, esc, to_plain
 from app.core.errors import ConfigError, UpstreamUnavailable
 from app.core.settings import BotSettings
+from app.i18n.catalog import N_, _, speaking
+from app.i18n.language import DEFAULT, Language, detect, supported
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ COMMANDS = [
 ]
 # Answers that can still be rated; older ones drop out (the buttons then say so).
 _RATED_KEPT = 500
-_FAILED = "Sorry, something went wrong on my side. Please try again."
+_FAILED = N_("Sorry, something went wrong on my side. Please try again.")
 
 
 class TelegramBot:
@@ -80,7 +82,8 @@ class TelegramBot:
     async def help(self, update: Update, context: Context) -> None:
         """/start and /help."""
         if update.effective_chat:
-            await send(context.bot, update.effective_chat.id, HELP)
+            with speaking(user_language(update)):
+                await send(context.bot, update.effective_chat.id, _(HELP))
 
     async def ask(self, update: Update, context: Context) -> None:
         """/ask QUESTION."""
@@ -105,50 +108,52 @@ class TelegramBot:
         if context.chat_data is not None:
             context.chat_data.pop("session_id", None)
         if update.effective_chat:
-            await send(context.bot, update.effective_chat.id, "Started a new conversation.")
+            with speaking(user_language(update)):
+                await send(context.bot, update.effective_chat.id, _("Started a new conversation."))
 
     async def contract(self, update: Update, context: Context) -> None:
         """/contract CHAIN ADDRESS: the contract card."""
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
             return
-        args = context.args or []
+        with speaking(user_language(update)):
+            await self._card(context, chat.id, user.id, context.args or [])
+
+    async def _card(self, context: Context, chat_id: int, user_id: int, args: list[str]) -> None:
         if len(args) != 2:
-            await send(
-                context.bot,
-                chat.id,
-                "Usage: <code>/contract ethereum 0xBA12222222228d8Ba445958a75a0704d566BF2C8</code>",
-            )
+            usage = "<code>/contract ethereum 0xBA12222222228d8Ba445958a75a0704d566BF2C8</code>"
+            await send(context.bot, chat_id, _("Usage: {example}").format(example=usage))
             return
         try:
-            async with typing(context, chat.id):
-                facts = await self.asker.card(user.id, args[0], args[1])
+            async with typing(context, chat_id):
+                facts = await self.asker.card(user_id, args[0], args[1])
         except ServiceError as exc:
-            await send(context.bot, chat.id, esc(str(exc)))
+            await send(context.bot, chat_id, esc(str(exc)))
             return
-        await send(context.bot, chat.id, card_message(facts))
+        await send(context.bot, chat_id, card_message(facts))
 
     async def rate(self, update: Update, context: Context) -> None:
         """A 👍/👎 button: post the rating with the question, answer and sources it refers to."""
         query = update.callback_query
         if query is None or not query.data:
             return
-        _, rating, key = query.data.split(":", 2)
+        _prefix, rating, key = query.data.split(":", 2)
         kept: dict[str, Rated] = context.bot_data.setdefault("rated", {})
         rated = kept.get(key)
-        if rated is None:
-            await query.answer("This answer can no longer be rated.")
-            return
-        if query.from_user.id != rated.user_id:
-            await query.answer("Only the person who asked can rate this answer.")
-            return
-        try:
-            await self.asker.service.feedback(rated, cast(Literal["up", "down"], rating))
-        except ServiceError as exc:
-            await query.answer(str(exc)[:200])
-            return
-        kept.pop(key, None)
-        await query.answer("Thanks for the feedback!")
+        with speaking(supported(query.from_user.language_code or DEFAULT)):
+            if rated is None:
+                await query.answer(_("This answer can no longer be rated."))
+                return
+            if query.from_user.id != rated.user_id:
+                await query.answer(_("Only the person who asked can rate this answer."))
+                return
+            try:
+                await self.asker.service.feedback(rated, cast(Literal["up", "down"], rating))
+            except ServiceError as exc:
+                await query.answer(str(exc)[:200])
+                return
+            kept.pop(key, None)
+            await query.answer(_("Thanks for the feedback!"))
         with suppress(TelegramError):
             await query.edit_message_reply_markup(reply_markup=None)
 
@@ -156,8 +161,8 @@ class TelegramBot:
         """A handler failed: log it, apologise in the chat, keep running."""
         log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
-            with suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, _FAILED)
+            with suppress(TelegramError), speaking(user_language(update)):
+                await context.bot.send_message(update.effective_chat.id, _(_FAILED))
 
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
@@ -166,28 +171,45 @@ class TelegramBot:
         reply_to = message.message_id if chat.type != ChatType.PRIVATE else None
         question = question.strip()
         if not question:
-            await send(context.bot, chat.id, "Ask me a question: <code>/ask What is Convex?</code>")
+            with speaking(user_language(update)):
+                example = "<code>/ask What is Convex?</code>"
+                text = _("Ask me a question: {example}").format(example=example)
+            await send(context.bot, chat.id, text)
             return
+        # What the bot says around the answer is in the question's language, like the answer.
+        with speaking(detect(question)):
+            await self._reply(context, chat.id, user.id, question, reply_to)
+
+    async def _reply(
+        self, context: Context, chat_id: int, user_id: int, question: str, reply_to: int | None
+    ) -> None:
+        """Ask the service and send its answer, rateable, in messages below Telegram's limit."""
         chat_data = context.chat_data if context.chat_data is not None else {}
         try:
-            async with typing(context, chat.id):
-                reply = await self.asker.ask(user.id, question, chat_data.get("session_id"))
+            async with typing(context, chat_id):
+                reply = await self.asker.ask(user_id, question, chat_data.get("session_id"))
         except ServiceError as exc:
-            await send(context.bot, chat.id, esc(str(exc)), reply_to=reply_to)
+            await send(context.bot, chat_id, esc(str(exc)), reply_to=reply_to)
             return
         chat_data["session_id"] = reply.session_id
-        rated = Rated(question, reply.answer, reply.sources, reply.session_id, user.id)
+        rated = Rated(question, reply.answer, reply.sources, reply.session_id, user_id)
         key = _keep(context.bot_data, rated)
         pieces = answer_messages(reply)
         for n, piece in enumerate(pieces):
             last = n == len(pieces) - 1
             await send(
                 context.bot,
-                chat.id,
+                chat_id,
                 piece,
                 markup=feedback_buttons(key) if last else None,
                 reply_to=reply_to if n == 0 else None,
             )
+
+
+def user_language(update: Update) -> Language:
+    """The language a Telegram user set in their app, for what the bot says unasked."""
+    user = update.effective_user
+    return supported(user.language_code or DEFAULT) if user else DEFAULT
 
 
 def addressed(message: Message, username: str, bot_id: int) -> str | None:

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from bench.support.server import serve
 
 from app.api.app import create_app
 from app.services import Services
+from bench.support.server import serve
 
 USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
 

@@ -273,3 +273,21 @@ def test_contract_card(
     assert "⚠️ <b>" in hostile
     assert tags(hostile) <= ALLOWED_TAGS | {"<a>"}
     assert any(t.startswith("Usage: <code>/contract") for t in by_text)
+
+
+def test_a_chinese_message_is_answered_in_chinese(
+    telegram: tuple[FakeTelegram, str], service: Service, tmp_path: Path
+) -> None:
+    tg, api = telegram
+    service.llm.fail_status = 503  # the extractive answer, as without a model
+    try:
+        tg.push_message(510, "闪电贷是什么？")
+        run_bot(api, service.url, tmp_path / "state.pickle", lambda: len(tg.sent(510)) >= 1)
+    finally:
+        service.llm.fail_status = None
+    text = "\n".join(m["text"] for m in tg.sent(510))
+    # The service's words and the bot's own are Chinese; the quotes keep their language.
+    assert "摘录式回答（语言模型不可用）" in text
+    assert "<b>来源</b>\n1. " in text
+    assert "Extractive answer" not in text and "<b>Sources</b>" not in text
+    assert "flash loan" in text.lower()  # quoted from the English document, as written
