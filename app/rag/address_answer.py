@@ -39,6 +39,21 @@ _MAX_SIBLINGS = 5
 _MAX_CLAUSE = 400
 
 
+@dataclass(frozen=True)
+class AddressEvidence:
+    """What the address block is built from: the question's retrieval (its addresses and the
+    documents about them), the live lookups, the numbered sources, the warnings so far, the
+    caller's filters and what the curated token list says against the documents."""
+
+    question: str
+    retrieval: Retrieval
+    facts: list[ContractFacts]
+    sources: list[Source]
+    warnings: list[str]
+    filters: dict[str, Any] | None = None
+    review: Review | None = None
+
+
 @dataclass
 class AddressBlock:
     """The facts about one address, as lines a person reads in a few seconds."""
@@ -94,47 +109,22 @@ class AddressFacts:
         # What documents say against the curated token list: reported, never followed.
         self.review = review
 
-    def blocks(
-        self,
-        question: str,
-        retrieval: Retrieval,
-        facts: list[ContractFacts],
-        sources: list[Source],
-        warnings: list[str],
-        filters: dict[str, Any] | None = None,
-    ) -> list[AddressBlock]:
+    def blocks(self, ev: AddressEvidence) -> list[AddressBlock]:
         """One block per usable address of the question."""
-        addresses = [a.checksum for a in retrieval.addresses if a.status != "invalid"]
+        addresses = [a.checksum for a in ev.retrieval.addresses if a.status != "invalid"]
         # Documents by their key (same-named files stay apart), lookups by chain:address.
-        index = {s.doc_id or s.source: s.index for s in sources}
-        return [
-            self._block(a, retrieval, facts, index, warnings, filters)
-            for a in addresses[:_MAX_ADDRESSES]
-        ]
+        index = {s.doc_id or s.source: s.index for s in ev.sources}
+        return [self._block(a, ev, index) for a in addresses[:_MAX_ADDRESSES]]
 
-    def _chains(
-        self,
-        address: str,
-        known: KnownAddress,
-        retrieval: Retrieval,
-        filters: dict[str, Any] | None,
-    ) -> list[str]:
+    def _chains(self, address: str, known: KnownAddress, ev: AddressEvidence) -> list[str]:
         if self.onchain is not None:
-            return self.onchain.chains_for(address, retrieval, filters)
-        return retrieval.chains[:1] or known.chains[:1] or [self.default_chain]
+            return self.onchain.chains_for(address, ev.retrieval, ev.filters)
+        return ev.retrieval.chains[:1] or known.chains[:1] or [self.default_chain]
 
-    def _block(
-        self,
-        address: str,
-        retrieval: Retrieval,
-        facts: list[ContractFacts],
-        index: dict[str, int],
-        warnings: list[str],
-        filters: dict[str, Any] | None,
-    ) -> AddressBlock:
-        known = describe(address, retrieval.hits)
-        live = [f for f in facts if f.address == address]
-        chains = [f.chain for f in live] or self._chains(address, known, retrieval, filters)
+    def _block(self, address: str, ev: AddressEvidence, index: dict[str, int]) -> AddressBlock:
+        known = describe(address, ev.retrieval.hits)
+        live = [f for f in ev.facts if f.address == address]
+        chains = [f.chain for f in live] or self._chains(address, known, ev)
         chain = chains[0]
         main = self._main(known, chain)
         block = AddressBlock(address, chain, "")
@@ -187,9 +177,9 @@ class AddressFacts:
         if imitated:
             block.warnings.insert(0, imitated)
         for f in live:
-            block.lines.extend(self._live(f, facts, index, block.warnings))
+            block.lines.extend(self._live(f, ev.facts, index, block.warnings))
         if not live:
-            block.lines.append(self._not_read(address, chain, warnings, main is not None))
+            block.lines.append(self._not_read(address, chain, ev.warnings, main is not None))
         disputed = self.review.disputed if self.review else set()
         siblings = [
             f"{label(m.chain or '')} {m.address} [{index[m.chunk.doc_id]}]"
@@ -357,38 +347,15 @@ class AddressFacts:
         return "\n\n".join(parts)
 
 
-def address_lead(
-    question: str,
-    retrieval: Retrieval,
-    facts: list[ContractFacts],
-    sources: list[Source],
-    warnings: list[str],
-    filters: dict[str, Any] | None,
-    onchain: OnchainFacts | None,
-    prompts: Prompts,
-    review: Review | None = None,
-) -> str:
+def address_lead(ev: AddressEvidence, onchain: OnchainFacts | None, prompts: Prompts) -> str:
     """The address block that leads an extractive answer ("" when the question has none)."""
-    builder = AddressFacts(onchain, review=review)
-    blocks = builder.blocks(question, retrieval, facts, sources, warnings, filters)
-    return builder.render(question, blocks, prompts)
+    builder = AddressFacts(onchain, review=ev.review)
+    return builder.render(ev.question, builder.blocks(ev), prompts)
 
 
-def onchain_prompt(
-    question: str,
-    retrieval: Retrieval,
-    facts: list[ContractFacts],
-    sources: list[Source],
-    warnings: list[str],
-    filters: dict[str, Any] | None,
-    onchain: OnchainFacts | None,
-    prompts: Prompts,
-    review: Review | None = None,
-) -> str:
+def onchain_prompt(ev: AddressEvidence, onchain: OnchainFacts | None, prompts: Prompts) -> str:
     """The on-chain block of the hidden prompt: the address facts, then each live lookup."""
-    lead = address_lead(
-        question, retrieval, facts, sources, warnings, filters, onchain, prompts, review
-    )
-    chain_sources = [s for s in sources if any(s.source == f"{f.chain}:{f.address}" for f in facts)]
-    live = onchain_block(facts, chain_sources, prompts)
+    lead = address_lead(ev, onchain, prompts)
+    looked_up = {f"{f.chain}:{f.address}" for f in ev.facts}
+    live = onchain_block(ev.facts, [s for s in ev.sources if s.source in looked_up], prompts)
     return f"{prompts.render('address_facts', facts=lead)}\n\n{live}" if lead else live

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -23,7 +23,7 @@ from app.kb.embeddings import Embedder
 from app.kb.models import ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
 from app.kb.vector_cache import VectorCache, new_question
-from app.rag.address_answer import address_lead, onchain_prompt
+from app.rag.address_answer import AddressEvidence, address_lead, onchain_prompt
 from app.rag.authority import Review, TokenAuthority
 from app.rag.context import Source, build_context, number_sources
 from app.rag.coverage import Coverage, judge
@@ -123,6 +123,19 @@ class Evidence:
     def hits(self) -> list[ScoredChunk]:
         """The retrieved chunks an answer quotes or the model reads."""
         return self.retrieval.hits
+
+    @property
+    def about_addresses(self) -> AddressEvidence:
+        """What the address block is built from (the question made standalone asks)."""
+        return AddressEvidence(
+            self.query,
+            self.retrieval,
+            self.facts,
+            self.sources,
+            self.warnings,
+            self.filters,
+            self.review,
+        )
 
 
 class AnswerService:
@@ -440,7 +453,7 @@ class AnswerService:
         the question."""
         ev, out = reply.evidence, reply.out
         review = ev.review
-        lead = self._address_block(address_lead, ev)
+        lead = address_lead(ev.about_addresses, self.onchain, self.prompts)
         if ev.transactions:  # what the transaction did leads, fact by fact with its evidence
             told = transaction_answer(ev.transactions, ev.tx_sources)
             lead = f"{told}\n\n{lead}" if lead else told
@@ -474,26 +487,12 @@ class AnswerService:
 
     def _onchain_part(self, ev: Evidence) -> str:
         """The address block and the transactions' fenced facts, for the model's prompt."""
-        addresses_part = self._address_block(onchain_prompt, ev)
+        addresses_part = onchain_prompt(ev.about_addresses, self.onchain, self.prompts)
         if not ev.transactions:
             return addresses_part
         told = transaction_block(ev.transactions, ev.tx_sources, self.prompts)
         # Without an address lookup the address block only says there was none.
         return f"{addresses_part}\n\n{told}" if ev.facts else told
-
-    def _address_block(self, build: Callable[..., str], ev: Evidence) -> str:
-        """The address block from the evidence: for the model's prompt, or the extractive lead."""
-        return build(
-            ev.query,
-            ev.retrieval,
-            ev.facts,
-            ev.sources,
-            ev.warnings,
-            ev.filters,
-            self.onchain,
-            self.prompts,
-            ev.review,
-        )
 
     async def _within_deadline(self, chunks: AsyncIterator[T]) -> AsyncIterator[T]:
         """A model stream under one deadline: the first chunk (retries included) and each next

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from app.chain.facts import ContractFacts
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
-from app.rag.address_answer import onchain_prompt
+from app.rag.address_answer import AddressEvidence, onchain_prompt
 from app.rag.context import Source, build_context, number_sources
 from app.rag.grounding import addresses_in
 from app.rag.onchain import OnchainFacts, onchain_sources
@@ -47,7 +47,9 @@ async def service_messages(
     sources = kb_sources + onchain_sources(facts, len(kb_sources) + 1)
     messages = prompts.chat.format_messages(
         context=build_context(hits, kb_sources, prompts),
-        onchain=onchain_prompt(question, shown, facts, sources, warnings, None, onchain, prompts),
+        onchain=onchain_prompt(
+            AddressEvidence(question, shown, facts, sources, warnings), onchain, prompts
+        ),
         question=question,
         history=[],
         canary=CANARY,

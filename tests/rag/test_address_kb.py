@@ -6,7 +6,7 @@ from app.evm.addresses import find_addresses
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval
 from app.prompts import FOLDER as PROMPTS
-from app.rag.address_answer import AddressFacts
+from app.rag.address_answer import AddressEvidence, AddressFacts
 from app.rag.address_kb import chain_near, describe
 from app.rag.context import number_sources
 from app.rag.prompts import Prompts
@@ -58,7 +58,8 @@ def test_a_chain_the_knowledge_base_does_not_give_it_is_said_so() -> None:
     hits = [card(MASK_ARB, "arbitrum", "Arbitrum")]
     retrieval = Retrieval(hits=hits, addresses=find_addresses(MASK_ARB), chains=["base"])
     builder = AddressFacts(None)
-    (block,) = builder.blocks("what is it on Base", retrieval, [], number_sources(hits), [])
+    ev = AddressEvidence("what is it on Base", retrieval, [], number_sources(hits), [])
+    (block,) = builder.blocks(ev)
     assert block.chain == "base"
     assert block.header == (
         f"**{MASK_ARB}** on Base: no document puts it there; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.evm.addresses import find_addresses
 from app.kb.retriever import Retrieval
 from app.prompts import FOLDER as PROMPTS
-from app.rag.address_answer import AddressFacts
+from app.rag.address_answer import AddressEvidence, AddressFacts
 from app.rag.notices import for_people, not_read_warning
 from app.rag.prompts import Prompts
 
@@ -27,7 +27,7 @@ def test_an_address_nothing_knows_is_not_said_to_come_from_the_knowledge_base() 
     retrieval = Retrieval(hits=[], addresses=find_addresses(ADDRESS), chains=["base"])
     warnings = [not_read_warning(find_addresses(ADDRESS)[0].checksum, "Base", "not connected")]
     builder = AddressFacts(None)
-    (block,) = builder.blocks("what is it", retrieval, [], [], warnings)
+    (block,) = builder.blocks(AddressEvidence("what is it", retrieval, [], [], warnings))
     text = builder.render("what is it", [block], Prompts(PROMPTS))
     assert "not in the knowledge base" in text
     assert "The live state of this address on Base was not read (not connected)" in text
