@@ -8,13 +8,27 @@ import html
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from importlib.resources import files
 from typing import Any, Protocol
 
+from app.i18n.catalog import translations
+from app.i18n.language import LANGUAGES
 from app.rag.answer import Answer
 from app.services import Services
 
 # "- [Title: ]the sentence [n]": a bullet of the extractive block.
 _BULLET = re.compile(r"^- (?P<text>.+?) \[(?P<n>\d+)\]$")
+_MARKED = re.compile(r"“(?P<quote>.+)”$")
+EXTRACTIVE = files("app.prompts").joinpath("extractive.md")
+
+
+@lru_cache(maxsize=1)
+def _headers() -> tuple[str, ...]:
+    """How the extractive block opens in each language (its first words, before the reason)."""
+    template = EXTRACTIVE.read_text("utf-8").strip()
+    said = (translations(language).gettext(template) for language in LANGUAGES)
+    return tuple(dict.fromkeys(re.split(r"[(（]", text, maxsplit=1)[0].strip() for text in said))
 
 
 class Declines(Protocol):
@@ -42,9 +56,10 @@ def documents(services: Services) -> dict[str, str]:
 def quotes(answer: Answer, docs: Mapping[str, str]) -> tuple[int, list[str]]:
     """The extractive bullets of an answer, and those not found word for word in the cited
     document (a label naming the document, before the quote, aside)."""
-    if answer.mode != "extractive" or "\nExtractive answer" not in "\n" + answer.answer:
+    header = next((h for h in _headers() if f"\n{h}" in "\n" + answer.answer), None)
+    if answer.mode != "extractive" or header is None:
         return 0, []
-    block = ("\n" + answer.answer).split("\nExtractive answer", 1)[1]
+    block = ("\n" + answer.answer).split(f"\n{header}", 1)[1]
     by_number = {s.index: s for s in answer.sources}
     count, wrong = 0, []
     for line in block.splitlines():
@@ -57,6 +72,10 @@ def quotes(answer: Answer, docs: Mapping[str, str]) -> tuple[int, list[str]]:
         doc = docs.get(source.doc_id, "") if source else ""
         label = f"{source.title.rstrip(' ?.:')}: " if source else ""
         if text in doc or (label and text.startswith(label) and text[len(label) :] in doc):
+            continue
+        # In another language the quote is marked as one ("- Title: “sentence” [n]").
+        marked = _MARKED.search(text)
+        if marked and marked["quote"] in doc:
             continue
         wrong.append(line.strip())
     return count, wrong

@@ -31,6 +31,18 @@ def test_a_labelled_quote_is_verbatim_and_a_rewritten_one_is_not() -> None:
     assert wrong == ["- Bybit is the largest theft in crypto history. [1]"]
 
 
+def test_chinese_answers_have_their_quotes_checked_too() -> None:
+    body = (
+        "- The Bybit hack: “It is the largest theft in crypto history.” [1]\n"
+        "- “Bybit lost $1.5 billion.” [1]\n"
+        "- “Bybit is the largest theft in crypto history.” [1]"
+    )
+    text = f"摘录式回答（未配置语言模型）：以下是知识库中最相关的段落。\n\n{body}"
+    said, wrong = quotes(Answer(text, [SOURCE], "extractive"), DOCS)
+    assert said == 3
+    assert wrong == ["- “Bybit is the largest theft in crypto history.” [1]"]
+
+
 @dataclass
 class _Graded:
     answerable: bool
