@@ -65,6 +65,13 @@ def send_transactions(url: str, a: dict[str, str]) -> dict[str, Any]:
     send(token.functions.transfer(batcher, 10**18))
     pay = [bytes.fromhex(token.encode_abi("transfer", args=[to, 1])[2:]) for to in PAIR]
     hashes["poison_pair"] = send(batch.functions.run([(a["token18"], 0, d) for d in pay]))
+    # A contract created, every NFT of a collection approved to a key, an ERC-1155 transfer.
+    created = d.contract("Batcher").constructor().transact({"from": me, "gas": 2_000_000})
+    w3.eth.wait_for_transaction_receipt(created)
+    hashes["create"] = "0x" + bytes(created).hex()
+    hashes["approve_all"] = send(nft.functions.setApprovalForAll(bob, True))
+    multi = d.contract("FixtureMulti", a["multi"])
+    hashes["erc1155"] = send(multi.functions.safeTransferFrom(me, alice, 1, 7, b""))
     # A swap as the sender sees it: ETH in, tokens back (the batcher pays from its own FIX).
     pay_me = bytes.fromhex(token.encode_abi("transfer", args=[me, 10**17])[2:])
     hashes["swap"] = send(batch.functions.run([(a["token18"], 0, pay_me)]), value=10**17)

@@ -160,7 +160,8 @@ def decode_call(frame: str, raw: dict[str, Any], table: SignatureTable) -> Call:
         to=checksum(raw.get("to")),
         value=str(quantity(raw.get("value")) or 0),
     )
-    if len(data) >= 4:
+    # A CREATE's input is init code, not a call: its first bytes name no function.
+    if len(data) >= 4 and not call.type.upper().startswith("CREATE"):
         call.selector = "0x" + data[:4].hex()
         known = table.get(call.selector)
         if known:

@@ -124,6 +124,8 @@ class TransactionExplainer:
         # The tracer's top frame carries the error and output; the transaction's own fields
         # say the same call when there is no trace ("type" there is the envelope type).
         top = trace or {k: tx.get(k) for k in ("from", "to", "input", "value")}
+        if trace is None and not tx.get("to"):
+            top["type"] = "CREATE"
         call = decode_call("0", top, table)
         calls = (
             [decode_call(f, node, table) for f, node in frames(trace) if f != "0"] if trace else []

@@ -257,3 +257,22 @@ def test_a_swap_as_the_sender_sees_it(ex: TransactionExplainer, sent: dict[str, 
     (move,) = facts.token_movements
     assert facts.lead == "Swapped 0.1 ETH for 0.1 FIX."
     assert facts.explanation[0].evidence == ["transaction.value", f"log {move.log_index}"]
+
+
+def test_creation_approval_for_all_and_erc1155(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    me, alice, bob = (sent["accounts"][k] for k in ("me", "alice", "bob"))
+    created = ex.explain(sent["hashes"]["create"])
+    assert created.to is None and created.contract_created
+    assert created.call.function is None and created.call.selector is None
+    assert created.lead == f"Created the contract {created.contract_created}."
+    assert created.explanation[0].evidence == ["receipt.contractAddress"]
+    approved = ex.explain(sent["hashes"]["approve_all"])
+    (ap,) = approved.approvals
+    assert ap.unlimited and ap.amount is None and ap.spender_kind == "eoa" and ap.risky
+    assert approved.lead == f"Approved {bob} to move every FPUNK token of {me}."
+    multi = ex.explain(sent["hashes"]["erc1155"])
+    (move,) = multi.token_movements
+    assert (move.standard, move.token_id, move.amount, move.to) == ("erc1155", "1", "7", alice)
+    assert multi.lead == f"Transferred 7 of the token at {sent['multi']} #1 from {me} to {alice}."
