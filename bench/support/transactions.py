@@ -41,6 +41,9 @@ def send_transactions(url: str, a: dict[str, str]) -> dict[str, Any]:
     hashes["fail_string"] = send(fail.functions.transfer(alice, 1))
     # carol holds no FIX: OpenZeppelin's ERC20InsufficientBalance(address,uint256,uint256).
     hashes["fail_custom"] = send(token.functions.transfer(alice, 10**18), sender=carol)
+    # A USDT-like token without checks: Solidity's underflow panic.
+    usdt = d.contract("NoBoolToken", a["usdt_like"])
+    hashes["fail_panic"] = send(usdt.functions.transfer(alice, 1), sender=carol)
     hashes["split"] = send(batch.functions.split(alice, bob), value=10**18)
     balance_of = token.encode_abi("balanceOf", args=[alice])
     hashes["batch"] = send(

@@ -135,9 +135,10 @@ class TransactionExplainer:
             "success" if quantity(receipt.get("status")) == 1 else "failed"
         )  # fmt: skip
         revert = None
+        said: list[str] = []  # what cleaning the contract's strings found
         if status == "failed" and trace is not None:
             fid, node = failing_frame(trace)
-            revert = _cleaned(decode_revert(node.get("output"), table, fid))
+            revert = _cleaned(decode_revert(node.get("output"), table, fid), said)
         block = quantity((receipt or tx).get("blockNumber"))
         # Symbols of the tokens that logged, of the callee and of the call that failed.
         tokens = token_addresses(logs)
@@ -192,7 +193,7 @@ class TransactionExplainer:
             trace="call_tracer" if trace is not None else "unavailable",
             trace_error=raw.trace_error,
             token_symbols={t: m.symbol for t, m in ctx.tokens.items() if m.symbol},
-            warnings=list(ctx.warnings),
+            warnings=[*said, *ctx.warnings],
         )
         return facts
 
@@ -277,12 +278,14 @@ def _check_chain_id(rpc: ChainRpc, chain_id: int | None) -> None:
         )
 
 
-def _cleaned(revert: Revert) -> Revert:
-    """A revert string is the contract's text: cleaned and capped like a token name."""
+def _cleaned(revert: Revert, warnings: list[str]) -> Revert:
+    """A revert string is the contract's text: cleaned and capped like a token name, and what
+    was done to it (or that it reads like instructions) said in the warnings."""
     if revert.kind != "error_string":
         return revert
-    text = clean(revert.reason, limit=REASON_LIMIT, label="the revert reason").text
-    return revert.model_copy(update={"reason": text})
+    cleaned = clean(revert.reason, limit=REASON_LIMIT, label="the revert reason")
+    warnings.extend(cleaned.warnings)
+    return revert.model_copy(update={"reason": cleaned.text})
 
 
 def _frame_to(calls: list[Any], revert: Revert | None) -> str | None:

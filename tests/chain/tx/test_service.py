@@ -276,3 +276,15 @@ def test_creation_approval_for_all_and_erc1155(
     (move,) = multi.token_movements
     assert (move.standard, move.token_id, move.amount, move.to) == ("erc1155", "1", "7", alice)
     assert multi.lead == f"Transferred 7 of the token at {sent['multi']} #1 from {me} to {alice}."
+
+
+def test_a_panic_and_a_token_imitating_a_listed_symbol(
+    ex: TransactionExplainer, sent: dict[str, Any]
+) -> None:
+    facts = ex.explain(sent["hashes"]["fail_panic"])
+    assert facts.revert is not None and facts.revert.kind == "panic"
+    assert facts.lead == (
+        "Failed: the USDT token's transfer reverted with "
+        "Panic(0x11): arithmetic overflow or underflow."
+    )
+    assert any("NOT the canonical USDT" in w for w in facts.warnings)
