@@ -1,5 +1,5 @@
 """Fixtures of the dataset tests: one knowledge base (the sample corpus, a few token cards and a
-token list) ingested once, and the stand-in model on loopback."""
+token list) ingested once per run, and the stand-in model on loopback."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from finetune.kb import KnowledgeBase
 from finetune.llm import LLMRunner
 from finetune.prompts import DatasetPrompts
 from tests.conftest import REPO, SAMPLE, ingest
+from tests.support.shared import built_once
 
 # Questions the stand-in LLM "generates", one per reply, for the concurrency and resume tests.
 GENERATED_QUESTIONS = (
@@ -47,33 +48,51 @@ TOKEN_LIST = {
 }
 
 
-@pytest.fixture(scope="session")
-def kb_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample corpus with three token cards and a token list beside it."""
-    folder = tmp_path_factory.mktemp("kb") / "corpus"
+def _kb_folder(folder: Path) -> None:
+    """The sample corpus with three token cards and a token list beside it, in `folder`."""
     shutil.copytree(SAMPLE, folder)
     for name in TOKEN_DOCS:
         shutil.copy(REPO / "eval" / "tokens" / "docs" / name, folder / name)
     (folder / "tokens.json").write_text(json.dumps(TOKEN_LIST), "utf-8")
-    return folder
 
 
-@pytest.fixture(scope="session")
-def kb_services(
-    kb_folder: Path,
-    embedder: SentenceTransformerEmbedder,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Services]:
-    """Services over that knowledge base, ingested once for every dataset test."""
-    settings = Settings(
-        store=StoreSettings(data_dir=tmp_path_factory.mktemp("data")),
+def _settings(data: Path) -> Settings:
+    return Settings(
+        store=StoreSettings(data_dir=data),
         embedding=EmbeddingSettings(),
         llm=LLMSettings(),
         api=APISettings(),
     )
-    services = build_services(settings, embedder=embedder)
-    report = ingest(services, kb_folder)
-    assert not report.skipped, report.skipped
+
+
+@pytest.fixture(scope="session")
+def kb_data(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Path:
+    """A data dir holding that knowledge base, ingested once per run; only ever copied."""
+
+    def build(root: Path) -> None:
+        _kb_folder(root / "corpus")
+        services = build_services(_settings(root / "data"), embedder=embedder)
+        try:
+            report = ingest(services, root / "corpus")
+        finally:
+            services.close()
+        assert not report.skipped, report.skipped
+
+    return built_once(tmp_path_factory, "kb-store", build) / "data"
+
+
+@pytest.fixture(scope="session")
+def kb_services(
+    kb_data: Path,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Services]:
+    """Services over this worker's copy of that knowledge base, for every dataset test."""
+    data = tmp_path_factory.mktemp("kb") / "data"
+    shutil.copytree(kb_data, data)
+    services = build_services(_settings(data), embedder=embedder)
     yield services
     services.close()
 

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from datasets import load_dataset
 
-from tests.conftest import DEV_EVAL, SAMPLE
+from tests.conftest import DEV_EVAL
 from tests.support.cli import run_cli as _run
 
 pytestmark = pytest.mark.integration
 
 
-def test_build_and_stats_on_the_sample_corpus(tmp_path: Path) -> None:
+def test_build_and_stats_on_the_sample_corpus(tmp_path: Path, sample_data: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "ds"
-    assert _run(["ingest", str(SAMPLE)], data).returncode == 0
+    shutil.copytree(sample_data, data)  # the sample corpus, ingested once per run
+    torch = {"CRYPTORAG_EMBEDDING_BACKEND": "torch"}  # the vectors sample_data was built with
     evals = DEV_EVAL / "questions.jsonl"
     args = ["dataset", "build", "--out", str(out), "-g", "templates", "-g", "rag=20"]
     args += ["-g", "feedback", "--exclude-questions", str(evals), "--seed", "7"]
     for fmt in ("alpaca", "sharegpt", "openai", "preference"):
         args += ["--format", fmt]
-    built = _run(args, data)
+    built = _run(args, data, **torch)
     assert built.returncode == 0, built.stderr
     assert "wrote" in built.stdout and "evaluation_question" in built.stdout
     info = json.loads((out / "dataset_info.json").read_text("utf-8"))
