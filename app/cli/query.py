@@ -12,6 +12,8 @@ import typer
 from app.cli import common
 from app.cli.root import cli
 from app.core.said import unsaid
+from app.i18n.catalog import _, speaking
+from app.i18n.language import detect
 
 
 @cli.command()
@@ -20,7 +22,7 @@ def ask(question: Annotated[str, typer.Argument(help="the question")]) -> None:
     from app.api.validation import check_question
 
     if (server := common.server()) is not None:
-        _print_answer(common.ask_remote(server, question))
+        _print_answer(common.ask_remote(server, question), question)
         return
     services = common.services()
     try:
@@ -33,7 +35,8 @@ def ask(question: Annotated[str, typer.Argument(help="the question")]) -> None:
             "answer": result.answer,
             "warnings": result.warnings,
             "sources": map(asdict, result.sources),
-        }
+        },
+        question,
     )
 
 
@@ -52,12 +55,15 @@ def stats() -> None:
         services.close()
 
 
-def _print_answer(result: dict[str, Any]) -> None:
-    """The answer, the warnings it does not already say (on stderr), and its sources."""
+def _print_answer(result: dict[str, Any], question: str) -> None:
+    """The answer, the warnings it does not already say (on stderr), and its sources; the
+    headings in the question's language, like the answer."""
+    with speaking(detect(question)):
+        warned, sources = _("warning: {warning}"), _("Sources:")
     typer.echo(result["answer"])
     for warning in unsaid(result["warnings"], result["answer"]):
-        typer.echo(f"warning: {warning}", err=True)
-    typer.echo("\nSources:")
+        typer.echo(warned.format(warning=warning), err=True)
+    typer.echo(f"\n{sources}")
     for s in result["sources"]:
         where = s["url"] or s["source"]
         trust = s.get("trust", "fetched")  # a server from before trust levels
