@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from app.access.keys import ApiKey
 from app.access.limits import RateLimiter
 from app.chain.lookup import ContractLookup
+from app.chain.tx.service import TransactionExplainer
 from app.core.errors import Forbidden, RateLimited, Unauthorized
 from app.core.settings import Settings
 from app.feedback.store import FeedbackStore
@@ -52,6 +53,7 @@ RetrieverDep = Annotated[Retriever, Depends(part("retriever"))]
 ContractsDep = Annotated[ContractLookup, Depends(part("contracts"))]
 FeedbackDep = Annotated[FeedbackStore, Depends(part("feedback"))]
 FeedbackLimiterDep = Annotated[RateLimiter, Depends(part("feedback_limiter"))]
+TransactionsDep = Annotated[TransactionExplainer, Depends(part("transactions"))]
 
 
 def presented(request: Request) -> str | None:
