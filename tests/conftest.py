@@ -218,20 +218,20 @@ def chain() -> Iterator[tuple[str, dict[str, str]]]:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny random chat model saved like a real base model (tests/support/tiny_model.py)."""
+    """A tiny random chat model saved like a real base model (tests/support/tiny_model.py);
+    made once per run, read only."""
     from tests.support.tiny_model import tiny_base
 
-    return tiny_base(tmp_path_factory.mktemp("tiny-base"))
+    return built_once(tmp_path_factory, "tiny-base", tiny_base)
 
 
 @pytest.fixture(scope="session")
 def tiny_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
-    """A LoRA run of a few steps on the tiny model; the folder with adapter, curve and config."""
+    """A LoRA run of a few steps on the tiny model; the folder with adapter, curve and config,
+    trained once per run, read only."""
     from finetune.training.lora import LoraOptions, train
     from finetune.training.tiny import demo_chat_dataset as chat_dataset
 
-    data = chat_dataset(tmp_path_factory.mktemp("chat-data"))
-    out = tmp_path_factory.mktemp("lora-run")
     options = LoraOptions(
         rank=8,
         alpha=16,
@@ -241,8 +241,12 @@ def tiny_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> 
         max_length=256,
         modules_to_save=["lm_head"],  # untied head of a random base: lets it learn
     )
-    train(data, str(tiny_model), out, options)
-    return out
+
+    def build(root: Path) -> None:
+        (root / "run").mkdir()
+        train(chat_dataset(root / "chat-data"), str(tiny_model), root / "run", options)
+
+    return built_once(tmp_path_factory, "lora-run", build) / "run"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -26,7 +26,7 @@ def run_root(factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]) -> Path:
     """The folder `name` of this run, built by `build(folder)` in the first worker that asks."""
     folder = run_root(factory) / name
     with FileLock(f"{folder}.lock"):
