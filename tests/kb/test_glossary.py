@@ -45,6 +45,10 @@ def test_addresses_names_and_numbers_pass_through(glossary: Glossary) -> None:
     assert not has_han(text)
 
 
+def test_an_address_written_against_chinese_characters_stands_apart(glossary: Glossary) -> None:
+    assert glossary.english(f"地址{USDC}的代币是什么") == f"what is address {USDC} token"
+
+
 def test_english_is_left_as_it_is(glossary: Glossary) -> None:
     question = "What is a flash loan?  (Aave)"
     assert glossary.english(question) == question
