@@ -39,6 +39,12 @@ def test_a_chinese_address_question_is_answered_in_chinese(url: str) -> None:
     assert "Extractive answer" not in answer and "What the knowledge base says" not in answer
 
 
+def test_is_it_safe_in_chinese_gets_the_facts_and_no_verdict_in_chinese(url: str) -> None:
+    answer = str(_chat(url, f"{USDC} 安全吗？")["answer"])
+    assert "安全吗？本服务不给出结论。" in answer
+    assert f"**{USDC}**（Ethereum）" in answer
+
+
 def test_not_covered_is_said_in_the_language_asked_for(url: str) -> None:
     body = _chat(url, "Who won the 2022 World Cup?", language="zh")
     assert body["answerable"] is False

@@ -27,3 +27,14 @@ def test_other_notices_stay_once_and_in_order() -> None:
 def test_the_same_words_about_an_address_the_answer_does_not_name_stay() -> None:
     about_dai = NOT_READ.replace(USDC, DAI)
     assert unsaid([about_dai], ANSWER) == [about_dai]
+
+
+def test_a_chinese_notice_the_chinese_answer_states_is_dropped() -> None:
+    # Chinese has no spaces between words: each Han character counts as one.
+    notice = f"未读取 {USDC} 在 Ethereum 上的实时状态：本服务未连接到 Ethereum"
+    answer = (
+        f"**{USDC}**（Ethereum）：USDC [1]\n- 未读取此地址在 Ethereum 上的实时状态"
+        "（本服务未连接到 Ethereum）；以上内容来自知识库"
+    )
+    assert unsaid([notice], answer) == []
+    assert unsaid(["链上状态无法读取：节点超时"], answer) == ["链上状态无法读取：节点超时"]
