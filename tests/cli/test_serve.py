@@ -6,15 +6,14 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-from bench.support.anvil import free_port
-from tests.support.cli import BIN, cli_env
+from tests.support.cli import cli_env
 from tests.support.cli import run_cli as _run
+from tests.support.serve_cli import serve_process
 
 pytestmark = pytest.mark.integration
 
@@ -28,25 +27,13 @@ def test_cli_goes_through_the_running_server(corpus: Path, tmp_path: Path) -> No
     sources.write_text(
         f"sources:\n  - name: watched\n    kind: files\n    path: {watched}\n    interval: 1h\n"
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--sources", str(sources)],
-        env=cli_env(data),
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        announced = data / "server.json"
-        deadline = time.monotonic() + 180
-        while not announced.exists() or not _healthy(port):
-            assert server.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        info = json.loads(announced.read_text())
-        assert info["pid"] == server.pid and info["port"] == port
-        assert announced.stat().st_mode & 0o077 == 0  # the token is for this user only
+    with serve_process(data, args=("--sources", str(sources))) as server:
+        info = json.loads((data / "server.json").read_text())  # announced before it listens
+        assert info["pid"] == server.proc.pid and info["port"] == urlsplit(server.url).port
+        assert (data / "server.json").stat().st_mode & 0o077 == 0  # the token is for this user
         # The sources run in the server's own process.
-        while json.loads(_run(["stats"], data).stdout)["documents"] < 1:
-            assert time.monotonic() < deadline
-            time.sleep(0.5)
+        server.wait_for("watched: ingested")
+        assert json.loads(_run(["stats"], data).stdout)["documents"] == 1
         ingested = _run(["ingest", str(corpus)], data)
         assert ingested.returncode == 0, ingested.stderr
         assert "through the server" in ingested.stderr and "written" in ingested.stdout
@@ -54,9 +41,8 @@ def test_cli_goes_through_the_running_server(corpus: Path, tmp_path: Path) -> No
         assert stats["documents"] >= 30 and stats["backend"] == "edge"
         answer = _run(["ask", "Can I turn cvxCRV back into CRV?"], data)
         assert answer.returncode == 0 and "convex.md" in answer.stdout
-    finally:
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=60) == 0
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=60) == 0
     assert not (data / "server.json").exists()
     # With the server gone, the CLI opens the store itself and finds everything kept.
     assert json.loads(_run(["stats"], data).stdout)["documents"] == stats["documents"]
@@ -87,10 +73,3 @@ def test_a_held_store_says_what_to_do(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False

@@ -23,6 +23,19 @@ class Served:
     proc: subprocess.Popen[str]
     url: str
     log: list[str] = field(default_factory=list)
+    ended: bool = False  # its stderr is closed: the process is gone
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for(self, text: str) -> str:
+        """The first line of its log holding `text`, waiting for the process to write it (the
+        test's timeout bounds the wait); raises at once when the process ends without it."""
+        with self.changed:
+            while not (found := [line for line in self.log if text in line]):
+                if self.ended:
+                    tail = "".join(self.log)[-3000:]
+                    raise RuntimeError(f"serve ended without {text!r}:\n{tail}")
+                self.changed.wait()
+        return found[0]
 
 
 @contextmanager
@@ -62,7 +75,7 @@ def serve_processes(
             )
         for proc in procs:
             served.append(_listening(proc))
-            drains.append(threading.Thread(target=_drain, args=(proc, served[-1].log), daemon=True))
+            drains.append(threading.Thread(target=_drain, args=(served[-1],), daemon=True))
             drains[-1].start()
         yield served
     finally:
@@ -88,7 +101,13 @@ def _listening(proc: subprocess.Popen[str]) -> Served:
     raise RuntimeError(f"serve exited with {proc.returncode}:\n{''.join(log)[-3000:]}")
 
 
-def _drain(proc: subprocess.Popen[str], log: list[str]) -> None:
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        log.append(line)
+def _drain(served: Served) -> None:
+    """Keep reading its stderr into the log (a full pipe would block it), waking waiters."""
+    assert served.proc.stderr is not None
+    for line in served.proc.stderr:
+        with served.changed:
+            served.log.append(line)
+            served.changed.notify_all()
+    with served.changed:
+        served.ended = True
+        served.changed.notify_all()
