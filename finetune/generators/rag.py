@@ -9,9 +9,11 @@ from collections import Counter
 from typing import Any, ClassVar
 
 from app.chain.facts import ContractFacts
+from app.i18n.language import detect
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
 from app.rag.address_answer import AddressEvidence, onchain_prompt
+from app.rag.answer import ANSWER_LANGUAGES
 from app.rag.context import Source, build_context, number_sources
 from app.rag.grounding import addresses_in
 from app.rag.onchain import OnchainFacts, onchain_sources
@@ -54,7 +56,9 @@ async def service_messages(
         history=[],
         canary=CANARY,
     )
-    return messages[0].text, messages[-1].text, kb_sources
+    # As the chain tells the model: answer in the question's language.
+    rule = prompts.render("answer_language", language=ANSWER_LANGUAGES[detect(question)])
+    return f"{messages[0].text}\n\n{rule}", messages[-1].text, kb_sources
 
 
 def cite(answer: str, n: int) -> str:

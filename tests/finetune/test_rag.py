@@ -41,6 +41,7 @@ class Recording:
     def __init__(self, retriever: Retriever) -> None:
         self.retriever = retriever
         self.store = retriever.store  # the answer chain reads documents by address from it
+        self.english = retriever.english  # and reads a question in the documents' words
         self.last: Retrieval | None = None
 
     def retrieve(self, *args: Any, **kwargs: Any) -> Retrieval:

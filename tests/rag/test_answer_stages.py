@@ -64,6 +64,10 @@ class Retriever:
         LOG.append("retrieve")
         return Retrieval(list(HITS))
 
+    def english(self, text: str) -> str:
+        """The question in the documents' words: these are English already."""
+        return text
+
 
 class LoggingEmbedder(CountingEmbedder):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
