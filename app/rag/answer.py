@@ -400,8 +400,9 @@ class AnswerService:
             history=_history_messages(ev.history),
             canary=self.canary,
         )
-        # Retrieval ran in English words; the answer is written in the question's language.
-        language = ANSWER_LANGUAGES[detect(ev.question)]
+        # Retrieval ran in English words; the answer is written in the question's language, or
+        # the one the caller asked for.
+        language = ANSWER_LANGUAGES[reply.language]
         instruction = self.prompts.render("answer_language", language=language)
         messages[0] = SystemMessage(content=f"{messages[0].text}\n\n{instruction}")
         # A client may ask for fewer tokens than the configured cap, never more.

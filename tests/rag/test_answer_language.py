@@ -4,6 +4,7 @@ and the model is told to answer in the question's language; an English one is ne
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import anyio
 import pytest
@@ -48,3 +49,14 @@ def test_an_english_question_is_not_rewritten_and_is_answered_in_english(
     (chat,) = state.requests
     system = _system(chat)
     assert "Write the answer in English" in system and "Chinese" not in system
+
+
+def test_the_language_a_caller_asks_for_is_the_one_the_model_is_told(
+    sample_services: Callable[..., Services],
+) -> None:
+    state = FakeLLM(default_reply="闪电贷在一笔交易内借入并归还 [1]。")
+    with serve(build_app(state)) as url:
+        services = sample_services(base_url=url + "/v1", model="m")
+        answer = anyio.run(partial(services.answers.answer, "What is a flash loan?", language="zh"))
+    assert "Simplified Chinese" in _system(state.requests[-1])
+    assert answer.language == "zh"
