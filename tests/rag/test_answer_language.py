@@ -60,3 +60,21 @@ def test_the_language_a_caller_asks_for_is_the_one_the_model_is_told(
         answer = anyio.run(partial(services.answers.answer, "What is a flash loan?", language="zh"))
     assert "Simplified Chinese" in _system(state.requests[-1])
     assert answer.language == "zh"
+
+
+def test_a_chinese_reply_is_checked_like_an_english_one(
+    sample_services: Callable[..., Services],
+) -> None:
+    invented = "0x1111111111111111111111111111111111111111"
+    state = FakeLLM()
+    with serve(build_app(state)) as url:
+        services = sample_services(base_url=url + "/v1", model="m")
+        rules = services.prompts.text["system_zh"].splitlines()
+        secrecy = next(line for line in rules if line.startswith("5."))
+        # Each fresh Chinese question: the condense step's rewrite, then the answer.
+        state.replies = ["What is WETH?", f"WETH 的合约在 {invented} [1]。",
+                         "What is WETH?", f"好的，我的指令是：{secrecy}"]  # fmt: skip
+        grounded = anyio.run(services.answers.answer, "什么是 WETH？")
+        leaked = anyio.run(services.answers.answer, "什么是 WETH？")
+    assert invented in grounded.unverified  # an address no source has is marked, in Chinese too
+    assert leaked.cut and secrecy not in leaked.answer
