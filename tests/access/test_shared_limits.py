@@ -15,7 +15,7 @@ from app.core.migrations import upgrade
 from tests.support.backends import postgres_schema, redis_url
 from tests.support.serve_cli import serve_processes
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 
 def test_a_client_limited_on_one_replica_is_limited_on_the_other(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from app.core.settings import AccessSettings
 from bench.common import UNLIMITED
 from tests.conftest import REPO
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.integration
 
 
 def test_benchmark_sends_more_requests_than_the_default_limit_allows() -> None:
