@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio
 from rank_bm25 import BM25Okapi
 
 from app.core.settings import Settings
@@ -30,6 +31,7 @@ class Question:
     q: str
     gold: set[str]
     kind: str
+    history: tuple[str, ...] = ()  # the user turns before it, for a follow-up
 
 
 @dataclass
@@ -64,14 +66,27 @@ class Scores:
 
 
 def load_questions(paths: Sequence[Path]) -> list[Question]:
-    """Questions from JSONL files of {q, gold, kind}."""
+    """Questions from JSONL files of {q, gold, kind, history?} (history: earlier user turns, as
+    strings or [role, text] pairs)."""
     out = []
     for path in paths:
         for line in path.read_text("utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                out.append(Question(row["q"], set(row["gold"]), row.get("kind", "all")))
+                turns = [t if isinstance(t, str) else t[1] for t in row.get("history", [])
+                         if isinstance(t, str) or t[0] == "user"]  # fmt: skip
+                kind = row.get("kind", "all")
+                out.append(Question(row["q"], set(row["gold"]), kind, tuple(turns)))
     return out
+
+
+def asked(services: Services, question: Question) -> str:
+    """What retrieval is asked: a follow-up made standalone from its earlier turns, as the chat
+    path makes it (the subject's words without a model, the condense step with one)."""
+    if not question.history:
+        return question.q
+    history = [("user", turn) for turn in question.history]
+    return anyio.run(services.answers.standalone, question.q, history)
 
 
 def doc_key(source: str) -> str:
@@ -124,9 +139,10 @@ def evaluate(
         searchers["bm25"] = lambda q: bm25.search(q, DEPTH)
     results: dict[str, dict[str, Scores]] = {m: defaultdict(Scores) for m in searchers}
     for question in questions:
+        query = asked(services, question)
         for method, search in searchers.items():
             start = time.perf_counter()
-            ranked = search(question.q)
+            ranked = search(query)
             elapsed = (time.perf_counter() - start) * 1000
             results[method][question.kind].add(ranked, question.gold, elapsed)
             results[method]["all"].add(ranked, question.gold, elapsed)
