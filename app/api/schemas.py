@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.chain.facts import ContractFacts
+from app.chain.tx.models import TransactionFacts
 from app.i18n.language import Language
 from app.kb.trust import Trust
 from app.rag.context import Source
@@ -115,6 +116,11 @@ class ChatResponse(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     onchain: list[ContractFacts] = Field(
         default_factory=list, description="live lookups of the addresses in the message"
+    )
+    transactions: list[TransactionFacts] = Field(
+        default_factory=list,
+        description="the transactions the message names, decoded and explained as "
+        "GET /v1/transactions returns them",
     )
     unverified_addresses: list[str] = Field(
         default_factory=list,

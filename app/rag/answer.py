@@ -81,6 +81,8 @@ class Answer:
     subject: Subject | None = None
     # The language the answer is written in: the question's, or the one the caller asked for.
     language: Language = "en"
+    # Transactions the question named, decoded from the node (their cards on the page).
+    transactions: list[TransactionFacts] = field(default_factory=list)
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
@@ -591,6 +593,7 @@ class _Reply:
             list(checked.unverified),
             subject=about,
             language=self.language,
+            transactions=ev.transactions,
         )
 
     def cut(self, mode: Literal["llm", "extractive"], sent: str) -> list[str | Answer]:

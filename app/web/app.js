@@ -450,6 +450,50 @@
     return card;
   }
 
+  // One card per transaction the question named: status, who called what, what moved, what was
+  // approved (flagged when it looks like a drainer's), why it failed; the answer explains it.
+  function transactionCard(t, ctx) {
+    const info = chainInfo(t.chain);
+    const status = { success: gettext("succeeded"), failed: gettext("failed"), pending: gettext("pending") }[t.status] || t.status;
+    const rows = [];
+    rows.push(...row(gettext("From"), ctx.widget(t.from, t.chain)));
+    if (t.to) rows.push(...row(gettext("To"), ctx.widget(t.to, t.chain)));
+    if (t.contract_created) rows.push(...row(gettext("Created"), ctx.widget(t.contract_created, t.chain)));
+    const fn = t.call.function || (t.call.selector ? gettext("unknown function {selector}", { selector: t.call.selector }) : null);
+    if (fn) rows.push(...row(gettext("Function"), el("code", { text: fn })));
+    for (const m of (t.token_movements || []).slice(0, 10)) {
+      const token = m.symbol || m.token;
+      const what = m.token_id !== null && m.token_id !== undefined ? `${m.standard === "erc1155" ? `${m.amount} × ` : ""}${token} #${m.token_id}` : `${m.amount_display} ${token}`;
+      rows.push(...row(gettext("Moved"), el("span", { class: "untrusted", text: `${what} ` }), ctx.widget(m.from, t.chain), " → ", ctx.widget(m.to, t.chain)));
+    }
+    for (const a of (t.approvals || []).slice(0, 10)) {
+      const token = a.symbol || a.token;
+      const amount = a.unlimited ? gettext("unlimited") : a.amount_display || (a.token_id ? `#${a.token_id}` : "");
+      const value = [el("span", { class: "untrusted", text: `${amount} ${token} ` }), "→ ", ctx.widget(a.spender, t.chain)];
+      if (a.risky) value.push(el("strong", { class: "risk", text: gettext(" ⚠ a key or an unknown contract") }));
+      rows.push(...row(gettext("Approved"), ...value));
+    }
+    if (t.revert) {
+      const where = gettext("frame {frame}", { frame: t.revert.frame || "0" });
+      rows.push(...row(gettext("Reverted"), el("span", { class: "untrusted", text: `${t.revert.reason} (${where})` })));
+    }
+    if (t.fee) rows.push(...row(gettext("Fee"), `${wholeUnits(t.fee, 18) || t.fee} ${t.native_symbol}`));
+    if (t.trace === "unavailable") rows.push(...row(gettext("Not seen"), gettext("inner calls: the node gave no call trace")));
+    const head = el("div", { class: "card-head" }, el("code", { class: "tx-hash", title: t.hash, text: `${t.hash.slice(0, 10)}…${t.hash.slice(-8)}` }));
+    if (info.explorer) {
+      head.append(el("a", { class: "explorer", href: `${info.explorer}/tx/${t.hash}`, target: "_blank", rel: "noopener noreferrer", text: gettext("explorer") }));
+    }
+    head.append(
+      el("span", { class: "chain", text: info.label }),
+      el("span", { class: "kind", text: status }),
+      el("span", { class: "block", text: t.block_number !== null ? gettext("block {block}", { block: t.block_number }) : "" }),
+    );
+    const card = el("section", { class: "card tx", "aria-label": gettext("Transaction {hash}", { hash: t.hash }) }, head);
+    if (t.status === "failed" || (t.approvals || []).some((a) => a.risky)) card.classList.add("warned");
+    card.append(el("dl", {}, ...rows));
+    return card;
+  }
+
   // Token-risk checks: found risks in red, reassuring finds plainly, then what was checked and
   // found nothing, then what could not be checked. A lookalike is already among the warnings.
   function checksBox(f, ctx) {
@@ -592,9 +636,12 @@
       this.body.classList.remove("streaming");
       const sources = response.sources || [];
       const onchain = response.onchain || [];
+      const transactions = response.transactions || [];
       const facts = new Map(onchain.map((f) => [f.address.toLowerCase(), f]));
       const chainOf = (a) => facts.get(a.toLowerCase())?.chain || null;
-      // On-chain sources shown as cards: [n] links to the card, not to a list entry.
+      // On-chain sources shown as cards: [n] links to the card, not to a list entry. A
+      // transaction's stays a source: its explanation, fact by fact with the evidence, is the
+      // answer, and its card only sums it up.
       const cardOf = new Map(onchain.map((f) => [`${f.chain}:${f.address}`.toLowerCase(), f]));
       const cardSource = new Map();
       sources.forEach((s, i) => {
@@ -669,6 +716,7 @@
         const n = cardSource.get(f);
         bot.append(contractCard(f, { ...ctx, folded, warned: warnedCards.get(f) || 0, id: n ? `t${this.n}-s${n}` : null }));
       }
+      for (const t of transactions) bot.append(transactionCard(t, ctx));
 
       // Sources: the ones the answer cites (on-chain reads are their cards). A declined answer
       // lists none; documents it names are only the nearest, and said to be.

@@ -88,6 +88,8 @@ def test_chat_explains_a_hash_with_its_evidence(api: str, sent: dict[str, Any]) 
     assert body["answer"].startswith(f"Transferred 1.5 FIX from {me} to {alice}. (log 0) [{n}]")
     assert f"(receipt.gasUsed, receipt.effectiveGasPrice) [{n}]" in body["answer"]
     assert body["answerable"] and body["unverified_addresses"] == []
+    (facts,) = body["transactions"]  # the decoded transaction, for cards
+    assert facts["hash"] == tx_hash and facts["token_movements"][0]["from"] == me
     # A follow-up keeps the transaction as what is asked about.
     again = httpx.post(
         f"{api}/v1/chat",

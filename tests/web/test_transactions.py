@@ -43,4 +43,16 @@ def test_the_page_shows_the_explanation_with_its_evidence(
     # and the warning that it is a key, not a contract, is shown.
     expect(bot.locator(f'.addr[data-address="{bob}"]').first).to_be_visible()
     assert "is an externally owned account (a key, not a contract)" in text
-    assert f"Transaction {tx_hash} on ethereum" in text  # the source it rests on
+    # Its card sums it up below the answer.
+    card = bot.locator(f'section.card.tx[aria-label="Transaction {tx_hash}"]')
+    expect(card).to_be_visible()
+    card_text = " ".join(card.inner_text().split())
+    assert "Ethereum" in card_text and "succeeded" in card_text and "block " in card_text
+    assert "Function approve(address,uint256)" in card_text
+    assert (
+        "Approved unlimited FIX → " in card_text and "⚠ a key or an unknown contract" in card_text
+    )
+    expect(card.locator(f'.addr[data-address="{bob}"]')).to_have_count(1)
+    assert "warned" in (card.get_attribute("class") or "")
+    link = card.locator("a.explorer").first
+    assert link.get_attribute("href") == f"https://etherscan.io/tx/{tx_hash}"

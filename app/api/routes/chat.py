@@ -98,6 +98,7 @@ def _response(result: Answer, session_id: str) -> ChatResponse:
         mode=result.mode,
         warnings=result.warnings,
         onchain=result.onchain,
+        transactions=result.transactions,
         unverified_addresses=result.unverified,
         answerable=result.answerable,
         language=result.language,
