@@ -1,4 +1,4 @@
-"""A transaction hash asked in Telegram: the explanation comes back, each fact with its evidence."""
+"""A transaction hash asked in Telegram or Discord: the explanation comes back with its evidence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from bench.support.server import serve
 from bench.support.transactions import send_transactions
+from tests.bots.test_discord import Interaction, assert_no_mentions, run
 from tests.bots.test_telegram import run_bot
 from tests.support.fake_telegram import FakeTelegram, build_app
 
@@ -39,3 +40,23 @@ def test_a_hash_is_explained_in_the_chat(
     assert "Failed: the FAIL token's transfer reverted with 'Transfer failed'. " in text
     assert "(receipt.status, frame 0) [1]" in text
     assert f"Transaction {tx_hash} on ethereum" in text
+
+
+def test_a_hash_is_explained_in_discord(
+    card_service: tuple[str, dict[str, str]], chain: tuple[str, dict[str, str]]
+) -> None:
+    url, _ = card_service
+    sent = send_transactions(*chain)
+    me, bob = sent["accounts"]["me"], sent["accounts"]["bob"]
+    tx_hash = sent["hashes"]["approve_all"]
+    interaction = Interaction()
+    run(lambda bot: bot.ask(interaction, f"what did {tx_hash} do?"), url)
+    calls = interaction.followup.send.calls
+    assert_no_mentions(calls)
+    text = "\n".join(c["content"] or "" for c in calls)
+    assert f"Approved {bob} to move every FPUNK token of {me}. (log 0) [1]" in text
+    assert "externally owned account" in text
+    sources = calls[-1]["embeds"][0]
+    assert (
+        sources.title == "Sources" and f"Transaction {tx_hash} on ethereum" in sources.description
+    )
