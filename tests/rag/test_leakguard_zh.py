@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.i18n.catalog import messages
 from app.rag.leakguard import LeakGuard, guarded_prompt
 from app.rag.prompts import Prompts
 
@@ -59,3 +60,10 @@ def test_the_english_prompt_is_still_a_leak(guard: LeakGuard, prompts: Prompts) 
 )  # fmt: skip
 def test_chinese_answers_are_not_leaks(guard: LeakGuard, answer: str) -> None:
     assert not guard.leaks(answer)
+
+
+def test_the_services_own_chinese_words_are_never_taken_for_the_prompt(guard: LeakGuard) -> None:
+    said = list(messages("zh").values())
+    assert len(said) > 100
+    assert not [text for text in said if guard.leaks(text)]
+    assert not guard.leaks("\n".join(said))  # all of them in one reply, under the joined limits
