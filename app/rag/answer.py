@@ -322,7 +322,7 @@ class AnswerService:
         # The user's words ground an address; the model's rewrite of them (query) never does.
         said = [text for role, text in history if role == "user"]
         named = reading.named
-        hashes = hashes_asked(question, said, bool(named.names)) if self.transactions else []
+        hashes = hashes_asked(question, said, named.names) if self.transactions else []
         txs: list[TransactionFacts] = []
         if self.transactions and hashes:
             txs, failed_txs = await self.transactions.read(hashes, retrieval, filters)

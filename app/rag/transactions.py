@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import anyio
@@ -31,13 +32,18 @@ _ABOUT_IT = re.compile(
     re.IGNORECASE,
 )
 
+# How a token symbol is written: capitals and digits, short ("FIX", "USDC.e" aside).
+_SYMBOL = re.compile(r"[A-Z][A-Z0-9]{1,9}")
 
-def hashes_asked(question: str, said: list[str], names_other: bool = False) -> list[str]:
+
+def hashes_asked(question: str, said: list[str], names: Sequence[str] = ()) -> list[str]:
     """The hashes the question names, else those of the last user turn that named one when the
-    question follows up on it without naming anything else (`names_other`: it names a protocol
-    or another proper name, so it starts a subject of its own)."""
+    question follows up on it without naming anything else. `names`: the proper names it uses;
+    a protocol's ("Uniswap") starts a subject of its own, a symbol ("FIX") may be the
+    transaction's token."""
     own = find_tx_hashes(question)
-    if own or names_other or ADDRESS_RE.search(question) or not _ABOUT_IT.search(question):
+    other = any(not _SYMBOL.fullmatch(n) for n in names)
+    if own or other or ADDRESS_RE.search(question) or not _ABOUT_IT.search(question):
         return own
     for text in reversed(said):
         earlier = find_tx_hashes(text)

@@ -23,7 +23,8 @@ def test_a_follow_up_keeps_the_last_transaction() -> None:
 def test_a_new_topic_or_address_leaves_it() -> None:
     said = [f"what did {H1} do?"]
     assert hashes_asked("What is Uniswap?", said) == []
-    assert hashes_asked("and what is the fee of Uniswap?", said, names_other=True) == []
+    assert hashes_asked("and what is the fee of Uniswap?", said, ("Uniswap",)) == []
+    assert hashes_asked("and who received the FIX?", said, ("FIX",)) == [H1]  # its token
     assert hashes_asked(f"and who is {ALICE}?", said) == []
     assert hashes_asked("and who received the tokens?", [f"what did {H1} do?", ALICE]) == []
 
