@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from app.chain.facts import Check
 
@@ -17,7 +17,7 @@ TokenStandard = Literal["erc20", "erc721", "erc1155"]
 
 
 class _Model(BaseModel):
-    # "from" is a Python keyword: the field is from_, the JSON key "from".
+    # "from" is a Python keyword: the field is from_, the JSON key "from" (read and written).
     model_config = ConfigDict(serialize_by_alias=True)
 
 
@@ -44,7 +44,7 @@ class Call(_Model):
 
     frame: str
     type: str = "CALL"
-    from_: str = Field(serialization_alias="from")
+    from_: str = Field(validation_alias=AliasChoices("from", "from_"), serialization_alias="from")
     to: str | None = None
     value: str = Field(default="0", description="wei, decimal string")
     selector: str | None = None
@@ -64,7 +64,7 @@ class TokenMovement(_Model):
     token: str
     symbol: str | None = None
     decimals: int | None = None
-    from_: str = Field(serialization_alias="from")
+    from_: str = Field(validation_alias=AliasChoices("from", "from_"), serialization_alias="from")
     to: str
     amount: str = Field(description="base units, decimal string (1 for an ERC-721 token)")
     amount_display: str = Field(description="human units when decimals are known")
@@ -99,7 +99,7 @@ class EthMovement(_Model):
     """Native currency moved by a call frame (the transaction's own value is frame 0)."""
 
     frame: str
-    from_: str = Field(serialization_alias="from")
+    from_: str = Field(validation_alias=AliasChoices("from", "from_"), serialization_alias="from")
     to: str
     value: str = Field(description="wei, decimal string")
     value_display: str
@@ -132,7 +132,7 @@ class TransactionFacts(_Model):
     block_number: int | None = None
     timestamp: int | None = None
     time: str | None = Field(default=None, description="UTC, ISO 8601")
-    from_: str = Field(serialization_alias="from")
+    from_: str = Field(validation_alias=AliasChoices("from", "from_"), serialization_alias="from")
     to: str | None = None
     contract_created: str | None = None
     nonce: int | None = None

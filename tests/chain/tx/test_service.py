@@ -11,6 +11,7 @@ from web3.types import RPCEndpoint
 from app.chain.canonical import CanonicalTokens
 from app.chain.inspector import Inspector
 from app.chain.rpc import ChainRpc
+from app.chain.tx.models import TransactionFacts
 from app.chain.tx.service import TransactionExplainer
 from app.core.errors import BadRequest, NotFound, UpstreamError
 from app.i18n.catalog import speaking
@@ -54,6 +55,7 @@ def test_erc20_transfer(ex: TransactionExplainer, sent: dict[str, Any]) -> None:
     assert facts.round_trips == 2
     dumped = facts.model_dump(mode="json")
     assert dumped["from"] == me and dumped["token_movements"][0]["from"] == me
+    assert TransactionFacts.model_validate(dumped) == facts  # a client reads the JSON back
 
 
 def test_unlimited_approval_to_an_eoa_is_flagged(
