@@ -1,4 +1,6 @@
-"""Run `cryptorag serve` as a real process on a free port; ready when uvicorn says it listens."""
+"""Run `cryptorag serve` as a real process on a free port; ready when uvicorn says its startup
+is complete (its "running on" line comes earlier, when the socket is bound, before `serve`
+listens on it and announces itself in server.json)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent / "cryptorag"
 _LISTENING = re.compile(r"Uvicorn running on (http://\S+)")
+_STARTED = "Application startup complete"
 
 
 @dataclass
@@ -89,14 +92,17 @@ def serve_processes(
 
 
 def _listening(proc: subprocess.Popen[str]) -> Served:
-    """Wait for the listening line: reading the pipe waits for the event itself, the line or
-    EOF when the process dies."""
+    """Wait for its URL and then for its startup to complete: reading the pipe waits for the
+    events themselves, the lines or EOF when the process dies."""
     assert proc.stderr is not None
     log: list[str] = []
+    url = None
     for line in proc.stderr:
         log.append(line)
         if found := _LISTENING.search(line):
-            return Served(proc, found.group(1), log)
+            url = found.group(1)
+        elif url is not None and _STARTED in line:
+            return Served(proc, url, log)
     proc.wait()
     raise RuntimeError(f"serve exited with {proc.returncode}:\n{''.join(log)[-3000:]}")
 

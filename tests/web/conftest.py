@@ -17,9 +17,13 @@ from bench.support.server import serve
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Debian's chromium, headless; Playwright's own browser download is never used."""
+    """Debian's chromium, headless; Playwright's own browser download is never used.
+
+    Per package, not per session: while Playwright's sync API is open an asyncio loop runs in
+    the main thread, and every asyncio.run of a test after this package on the same xdist
+    worker would fail."""
     if not CHROMIUM.exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
     with sync_playwright() as p:
