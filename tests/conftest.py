@@ -44,10 +44,15 @@ DATA = "data"  # the data dir of make_settings, under the test's tmp_path
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `integration` every test that uses the model, anvil, chromium or PostgreSQL."""
+    """Mark `integration` every test that uses the model, anvil, chromium or PostgreSQL, and
+    run the browser tests last."""
     for item in items:
         if not item.get_closest_marker("integration") and integration.needs_integration(item):
             item.add_marker(pytest.mark.integration)
+    # Playwright's sync API keeps an event loop running in the process while its browser lives
+    # (a session fixture), and asyncio.run then fails in any later test of that process. Last
+    # in collection order, the browser modules are also the last that xdist hands each worker.
+    items[:] = sorted(items, key=lambda item: item.nodeid.startswith("tests/web/"))
 
 
 def _guarded(init: Callable[..., None], what: str) -> Callable[..., None]:

@@ -43,9 +43,13 @@ def announce(settings: StoreSettings, host: str, port: int) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     connect = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     body = {"host": connect, "port": port, "pid": os.getpid(), "token": token}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Written whole, then renamed into place: a CLI reading it meanwhile sees the old file or
+    # the new one, never an empty or half-written one.
+    part = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(body, f)
+    os.replace(part, path)
     return token
 
 

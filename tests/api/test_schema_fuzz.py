@@ -1,5 +1,6 @@
 """Schemathesis against the service's own OpenAPI schema: no input yields a 5xx, and with keys
-required no endpoint but health and the public chain registry answers without one."""
+required no endpoint but health, the public chain registry and the page's words (i18n) answers
+without one."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from app.services import Services
 
 pytestmark = pytest.mark.integration
 # Open by design: health, and the chain registry the chat page reads before it has a key.
-PUBLIC = {"/healthz", "/readyz", "/v1/chains"}
+PUBLIC = {"/healthz", "/readyz", "/v1/chains", "/v1/i18n", "/v1/i18n/{tag}"}
 # Derandomised so that CI runs the same cases every time.
 _FUZZ = settings(
     max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
