@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from typing import IO
 import httpx
 
 from app.samples import CORPUS as SAMPLE
+from bench.support.anvil import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN_CARDS = REPO / "eval" / "tokens" / "docs"
@@ -50,13 +50,6 @@ def ingest_sample_and_cards(env: dict[str, str]) -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -25,7 +25,8 @@ from pathlib import Path
 import httpx
 
 from app.eval.metrics import percentile
-from bench.common import REPO, UNLIMITED, cpu_seconds, free_port, serve_process
+from bench.common import REPO, UNLIMITED, cpu_seconds, serve_process
+from bench.support.anvil import free_port
 
 QUESTIONS = [
     "What happened to TerraUSD?",
