@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, PrivateAttr, computed_field
 
-from app.chain.checks.messages import CHECK_NAMES
+from app.chain.checks.messages import CHECK_NAMES, told
 from app.i18n.catalog import _
 
 Standard = Literal["erc20", "erc721", "erc1155", "erc4626", "erc165"]
@@ -84,6 +84,26 @@ class Check(BaseModel):
     evidence: Evidence | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     more_evidence: list[Evidence] = Field(default_factory=list)
+    # The summary as the checks said it (keys and values), to say again in the reader's language.
+    _said: str = PrivateAttr(default="")
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        self._said = data.get("summary", "")
+
+    def retold(self, summary: str, **update: Any) -> Check:
+        """A copy with a new summary (and other fields), which keeps the new summary's words."""
+        check = self.model_copy(update={"summary": summary, **update})
+        check._said = summary
+        return check
+
+    def said(self) -> str:
+        """The summary with its words kept (a `Said`) where the checks wrote it with `say`."""
+        return self._said if self._said == self.summary else self.summary
+
+    def told(self) -> str:
+        """The summary in the current language (in English, the summary itself)."""
+        return str(told(self.said()))
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -248,7 +248,7 @@ class AddressFacts:
         if self.onchain is None:
             return None
         check = self.onchain.contracts.known.check(address, chain)
-        return sanitise(check.summary, limit=1200) if check.status == "found" else None
+        return sanitise(check.told(), limit=1200) if check.status == "found" else None
 
     def _listed(self, address: str, chains: list[str]) -> str | None:
         if self.onchain is None:

@@ -65,6 +65,19 @@ def test_a_lookalike_of_a_listed_token_is_called_out_without_a_node(
     assert "(USDC)" in answer.answer
 
 
+def test_is_it_safe_in_chinese_gives_the_found_risk_in_chinese(
+    services_factory: Callable[..., Services],
+) -> None:
+    services = services_factory()
+    fake = "0xa0b8" + "1" * 32 + "eb48"
+    answer = ask(services, f"{fake} 安全吗？")
+    assert f"在模仿 {USDC}" in answer.answer and "地址投毒" in answer.answer
+    assert "imitates" not in answer.answer and "address poisoning" not in answer.answer
+    # The same address asked about in English afterwards (a cached read) is said in English.
+    again = ask(services, f"Is {fake} safe?")
+    assert f"imitates {USDC}" in again.answer and "在模仿" not in again.answer
+
+
 def test_with_a_model_the_checks_are_fenced_in_the_hidden_prompt(
     services_factory: Callable[..., Services], chain: Chain, risk_tokens: dict[str, str]
 ) -> None:

@@ -218,10 +218,8 @@ def with_holder_kind(check: Check, results: list[RpcResult], block: int) -> Chec
         block=block,
         result=f"<{(len(code) - 2) // 2} bytes of code>" if contract else code,
     )
-    return check.model_copy(
-        update={
-            "summary": check.summary + " " + say("holders.contract" if contract else "holders.eoa"),
-            "details": {**check.details, "top_holder_is_contract": contract},
-            "more_evidence": [*check.more_evidence, ev],
-        }
+    return check.retold(
+        check.said() + " " + say("holders.contract" if contract else "holders.eoa"),
+        details={**check.details, "top_holder_is_contract": contract},
+        more_evidence=[*check.more_evidence, ev],
     )

@@ -21,19 +21,19 @@ def check_lines(facts: ContractFacts, cite: str = "", skip: tuple[str, ...] = ()
     """Found risks first (each with its evidence's block), then the rest, then what was not read."""
     shown = [c for c in facts.checks if c.id not in skip]
     lines = [
-        _(LINES["found"]).format(block=facts.block_number, cite=cite, summary=c.summary)
+        _(LINES["found"]).format(block=facts.block_number, cite=cite, summary=c.told())
         for c in shown
         if c.risk
     ]
     lines += [
-        _(LINES["also"]).format(block=facts.block_number, cite=cite, summary=c.summary)
+        _(LINES["also"]).format(block=facts.block_number, cite=cite, summary=c.told())
         for c in shown
         if c.status == "found" and not c.risk
     ]
     absent = [c.name for c in shown if c.status == "not_found"]
     if absent:
         lines.append(_(LINES["not_found"]).format(cite=cite, names=", ".join(absent)))
-    unknown = [f"{c.name}: {_first(c.summary)}" for c in shown if c.status == "unknown"]
+    unknown = [f"{c.name}: {_first(c.told())}" for c in shown if c.status == "unknown"]
     if unknown:
         lines.append(_(LINES["unknown"]).format(items="; ".join(unknown)))
     return lines
@@ -59,8 +59,8 @@ def grouped(facts: ContractFacts) -> Grouped:
     found lookalike is left out (it leads the warnings)."""
     shown = [c for c in facts.checks if not (c.id == "lookalike" and c.status == "found")]
     return Grouped(
-        risks=[c.summary for c in shown if c.risk],
-        also=[c.summary for c in shown if c.status == "found" and not c.risk],
+        risks=[c.told() for c in shown if c.risk],
+        also=[c.told() for c in shown if c.status == "found" and not c.risk],
         absent=[c.name for c in shown if c.status == "not_found"],
         unknown=[c.name for c in shown if c.status == "unknown"],
     )

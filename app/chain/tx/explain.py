@@ -48,7 +48,7 @@ def explain(facts: TransactionFacts) -> tuple[Sentence, list[Sentence]]:
         body.append(fee_sentence(facts))
     if facts.trace == "unavailable" and facts.status != "pending":
         body.append(no_trace_sentence(facts.trace_error))
-    body += [Sentence(text=_("Warning: {summary}").format(summary=c.summary), evidence=[
+    body += [Sentence(text=_("Warning: {summary}").format(summary=c.told()), evidence=[
         f"lookalike {c.evidence.params[0]}" if c.evidence and c.evidence.params else "lookalike"
     ]) for c in facts.checks if c.status == "found"]  # fmt: skip
     return lead_sentence(facts), body
