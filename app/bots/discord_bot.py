@@ -20,7 +20,7 @@ from app.bots.discord_render import answer_chunks, answer_embeds, card_embed
 from app.core.errors import ConfigError, UpstreamUnavailable
 from app.core.settings import BotSettings
 from app.i18n.catalog import N_, _, speaking
-from app.i18n.language import detect
+from app.i18n.language import detect, supported
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +91,21 @@ class DiscordBot:
         await self._answer(interaction.followup.send, key, interaction.user.id, question)
 
     async def contract(self, interaction: discord.Interaction, chain: str, address: str) -> None:
-        """/contract CHAIN ADDRESS: the contract card as an embed."""
+        """/contract CHAIN ADDRESS: the contract card as an embed, in the language the user's
+        Discord client is set to (a slash command has no question to tell it)."""
         await interaction.response.defer(thinking=True)
         send = interaction.followup.send
-        try:
-            facts = await self.asker.card(interaction.user.id, chain.strip(), address.strip())
-        except ServiceError as exc:
-            await send(str(exc), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
-            return
-        except Exception:
-            log.exception("/contract failed")
-            await send(_(_FAILED), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
-            return
-        await send(embed=card_embed(facts), allowed_mentions=NO_MENTIONS)
+        with speaking(supported(str(interaction.locale))):
+            try:
+                facts = await self.asker.card(interaction.user.id, chain.strip(), address.strip())
+            except ServiceError as exc:
+                await send(str(exc), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+                return
+            except Exception:
+                log.exception("/contract failed")
+                await send(_(_FAILED), allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+                return
+            await send(embed=card_embed(facts), allowed_mentions=NO_MENTIONS)
 
     async def message(self, message: discord.Message, me: int) -> None:
         """A message in a DM, or one that mentions the bot in a channel."""

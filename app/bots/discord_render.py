@@ -75,46 +75,53 @@ def _source(source: SourceRef) -> str:
 
 
 def card_embed(facts: ContractFacts) -> discord.Embed:
-    """The contract card of an address as an embed with a field per fact."""
-    kind = {"contract": "contract", "eoa": "wallet (no code)", "empty": "nothing deployed"}
+    """The contract card of an address as an embed with a field per fact, in the current
+    language (the bot speaks its user's)."""
+    kind = {
+        "contract": _("contract"),
+        "eoa": _("wallet (no code)"),
+        "empty": _("nothing deployed"),
+    }
     embed = discord.Embed(
         title=f"{label(facts.chain)} · {facts.address}",
         url=explorer_url(facts.chain, facts.address),
         colour=WARNING_COLOUR if facts.warnings or grouped(facts).risks else SOURCES_COLOUR,
     )
-    embed.add_field(name="Kind", value=kind.get(facts.account_type, facts.account_type))
+    embed.add_field(name=_("Kind"), value=kind.get(facts.account_type, facts.account_type))
     if facts.standards:
-        embed.add_field(name="Standards", value=", ".join(s.upper() for s in facts.standards))
+        embed.add_field(name=_("Standards"), value=", ".join(s.upper() for s in facts.standards))
     if facts.token:
         t = facts.token
         parts = [f"{escape_markdown(t.name or '?')} ({escape_markdown(t.symbol or '?')})"]
         if t.decimals is not None:
-            parts.append(f"{t.decimals} decimals")
+            parts.append(_("{decimals} decimals").format(decimals=t.decimals))
         if t.total_supply is not None:
-            parts.append(f"supply {t.total_supply}")
+            parts.append(_("supply {supply}").format(supply=t.total_supply))
         embed.add_field(
-            name="Token (as the contract reports it)",
+            name=_("Token (as the contract reports it)"),
             value=_cap(" · ".join(parts), _FIELD),
             inline=False,
         )
     if facts.listed:
         listed = f"{escape_markdown(facts.listed.name)} ({escape_markdown(facts.listed.symbol)})"
-        embed.add_field(name=f"Listed in {facts.listed.list}", value=_cap(listed, _FIELD))
+        embed.add_field(
+            name=_("Listed in {list}").format(list=facts.listed.list), value=_cap(listed, _FIELD)
+        )
     if facts.proxy:
         p = facts.proxy
         value = p.standard.upper() + (f" ({p.upgrade})" if p.upgrade else "")
         if p.implementation:
             value += f" → `{p.implementation}`"
-        embed.add_field(name="Proxy", value=value, inline=False)
+        embed.add_field(name=_("Proxy"), value=value, inline=False)
     if facts.owner:
-        embed.add_field(name="Owner", value=f"`{facts.owner}`", inline=False)
+        embed.add_field(name=_("Owner"), value=f"`{facts.owner}`", inline=False)
     if facts.protocol:
-        embed.add_field(name="Protocol", value=escape_markdown(facts.protocol.name))
+        embed.add_field(name=_("Protocol"), value=escape_markdown(facts.protocol.name))
     if facts.warnings:
         lines = [f"⚠️ {escape_markdown(w)}" for w in facts.warnings]
-        embed.add_field(name="Warnings", value=_fit(lines, _FIELD), inline=False)
+        embed.add_field(name=_("Warnings"), value=_fit(lines, _FIELD), inline=False)
     _add_checks(embed, facts)
-    embed.set_footer(text=f"Block {facts.block_number}")
+    embed.set_footer(text=_("Block {block}").format(block=facts.block_number))
     return embed
 
 
@@ -123,14 +130,14 @@ def _add_checks(embed: discord.Embed, facts: ContractFacts) -> None:
     g = grouped(facts)
     if g.risks:
         lines = [f"🔴 **{escape_markdown(r)}**" for r in g.risks]
-        embed.add_field(name="Found risks", value=_fit(lines, _FIELD), inline=False)
+        embed.add_field(name=_("Found risks"), value=_fit(lines, _FIELD), inline=False)
     if g.also:
         lines = [escape_markdown(x) for x in g.also]
-        embed.add_field(name="Also read", value=_fit(lines, _FIELD), inline=False)
+        embed.add_field(name=_("Also read"), value=_fit(lines, _FIELD), inline=False)
     if g.absent:
-        embed.add_field(name="Checked, not found", value=_cap(", ".join(g.absent), _FIELD))
+        embed.add_field(name=_("Checked, not found"), value=_cap(", ".join(g.absent), _FIELD))
     if g.unknown:
-        embed.add_field(name="Could not be checked", value=_cap(", ".join(g.unknown), _FIELD))
+        embed.add_field(name=_("Could not be checked"), value=_cap(", ".join(g.unknown), _FIELD))
 
 
 def _fit(lines: list[str], limit: int) -> str:

@@ -46,8 +46,14 @@ class Response:
 class Interaction:
     """The parts of discord.Interaction the handlers use."""
 
-    def __init__(self, user_id: int = ASKER, guild_id: int | None = 1) -> None:
+    def __init__(
+        self,
+        user_id: int = ASKER,
+        guild_id: int | None = 1,
+        locale: discord.Locale = discord.Locale.american_english,
+    ) -> None:
         self.user = discord.Object(user_id)
+        self.locale = locale
         self.guild_id = guild_id
         self.channel_id = 10
         self.response = Response()
@@ -257,6 +263,24 @@ def test_contract_card_embed(card_service: tuple[str, dict[str, str]]) -> None:
     assert warned["embed"].colour == discord.Colour.red()
     [refused] = bad.followup.send.calls
     assert refused["content"] == "Give a chain name and a 0x address of 40 hex digits."
+
+
+def test_the_contract_card_is_in_the_language_of_the_users_discord(
+    card_service: tuple[str, dict[str, str]],
+) -> None:
+    url, addresses = card_service
+    chinese = Interaction(locale=discord.Locale.chinese)
+
+    async def handle(bot: DiscordBot) -> None:
+        await bot.contract(chinese, "ethereum", addresses["uups"])
+
+    run(handle, url)
+    [call] = chinese.followup.send.calls
+    card = call["embed"]
+    fields = {f.name: f.value for f in card.fields}
+    assert "ERC20" in fields["标准"] and fields["代理"].startswith("EIP1967")
+    assert "Proxy" not in fields and "Standards" not in fields
+    assert card.footer.text and card.footer.text.startswith("区块 ")
 
 
 def test_the_client_allows_no_mentions_and_has_the_slash_commands() -> None:
