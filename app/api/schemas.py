@@ -154,6 +154,20 @@ STREAMING_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+def rpc_responses(not_found: str, malformed: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI errors of a route that reads the chain: its own 404 and 422, and the node's."""
+    return {
+        status: {"model": ErrorResponse, "description": text}
+        for status, text in {
+            404: not_found,
+            422: malformed,
+            502: "the RPC node refused the connection or answered badly",
+            503: "no RPC URL configured for the chain",
+            504: "the RPC node did not answer in time",
+        }.items()
+    }
+
+
 MAX_FEEDBACK_COMMENT = 2000  # characters; the chat page's comment field has the same limit
 
 

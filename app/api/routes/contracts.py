@@ -6,7 +6,7 @@ import anyio
 from fastapi import APIRouter, Depends
 
 from app.api.deps import ContractsDep, require
-from app.api.schemas import ErrorResponse
+from app.api.schemas import rpc_responses
 from app.chain.facts import ContractFacts
 
 router = APIRouter(tags=["contracts"], dependencies=[Depends(require("contracts"))])
@@ -15,16 +15,7 @@ router = APIRouter(tags=["contracts"], dependencies=[Depends(require("contracts"
 @router.get(
     "/v1/contracts/{chain}/{address}",
     response_model=ContractFacts,
-    responses={
-        status: {"model": ErrorResponse, "description": text}
-        for status, text in {
-            404: "unknown chain",
-            422: "malformed address or wrong EIP-55 checksum",
-            502: "the RPC node refused the connection or answered badly",
-            503: "no RPC URL configured for the chain",
-            504: "the RPC node did not answer in time",
-        }.items()
-    },
+    responses=rpc_responses("unknown chain", "malformed address or wrong EIP-55 checksum"),
 )
 async def contract(chain: str, address: str, contracts: ContractsDep) -> ContractFacts:
     """Live state of an address (code, standards, token, proxy, owner) at the latest block, and

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 from fastapi import APIRouter, Depends
 
 from app.api.deps import TransactionsDep, require
-from app.api.schemas import ErrorResponse
+from app.api.schemas import rpc_responses
 from app.chain.tx.models import TransactionFacts
 
 router = APIRouter(tags=["transactions"], dependencies=[Depends(require("contracts"))])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": text}
-    for status, text in {
-        404: "unknown chain, or no configured chain has the transaction",
-        422: "malformed transaction hash (invalid_tx_hash)",
-        502: "the RPC node refused the connection or answered badly",
-        503: "no RPC URL configured for the chain",
-        504: "the RPC node did not answer in time",
-    }.items()
-}
+_ERRORS = rpc_responses(
+    "unknown chain, or no configured chain has the transaction",
+    "malformed transaction hash (invalid_tx_hash)",
+)
 
 
 @router.get(
