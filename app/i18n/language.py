@@ -25,14 +25,15 @@ _NOT_OWN = re.compile(
     r"|\b[1-9A-HJ-NP-Za-km-z]{25,}\b",
     re.DOTALL,
 )
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+# Han characters: the unified ideographs, their extensions and the compatibility ones.
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 def detect(text: str) -> Language:
     """'zh' when the question's own words are mostly Chinese, else 'en' (also for no words)."""
     own = _NOT_OWN.sub(" ", text)
-    han = len(_HAN.findall(own))
+    han = len(HAN.findall(own))
     if not han:
         return DEFAULT
     # Chinese questions name protocols and tokens in Latin letters, and a short follow-up has few

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.i18n.language import HAN
+
 DEFAULT_PATH = Path(__file__).with_name("data") / "glossary_zh.txt"
 IGNORED = "-"
-# Han characters (the unified ideographs and their extensions) and the CJK punctuation between.
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _HAN_RUN = re.compile(rf"(?:{HAN.pattern})+")
 # Full-width punctuation as the English rendering writes it.
 _PUNCTUATION = str.maketrans(
