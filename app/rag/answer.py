@@ -290,10 +290,8 @@ class AnswerService:
         # `subject` is the session's; a history a client keeps itself is read for one.
         # Read, retrieved and matched in the documents' English words (a Chinese question's
         # terms by the glossary); the question itself is what the model answers.
-        english = self.retriever.english
-        before = subject or replay(history, self.entities, english)
-        reading = read(english(question), before, self.entities)
-        query = english(await self.standalone(question, history, reading))
+        reading = self.reading(question, history, subject)
+        query = self.retriever.english(await self.standalone(question, history, reading))
         retrieval = Retrieval([])  # closed book: the model alone, for comparisons
         if self.use_retrieval:
             retrieval = await anyio.to_thread.run_sync(
@@ -522,14 +520,18 @@ class AnswerService:
             if close is not None:
                 await close()
 
+    def reading(self, question: str, history: History, subject: Subject | None = None) -> Reading:
+        """The question read in the documents' words against its subject: the session's, else
+        the one its history leads to."""
+        english = self.retriever.english
+        before = subject or replay(history, self.entities, english)
+        return read(english(question), before, self.entities)
+
     async def standalone(
         self, question: str, history: History, reading: Reading | None = None
     ) -> str:
         """The follow-up rewritten with its history ("and on Arbitrum?"), for retrieval."""
-        english = self.retriever.english
-        reading = reading or read(
-            english(question), replay(history, self.entities, english), self.entities
-        )
+        reading = reading or self.reading(question, history)
         # Without a model, a question that points back gets the subject's words; a new topic
         # stands alone. A model also puts a question in another language into English words.
         fresh = not history and reading.subject.empty
