@@ -58,6 +58,14 @@ T = TypeVar("T")
 LEAK_REPLACEMENT = N_("I can't share my instructions. Ask me about a protocol, contract or event.")
 # How the model is told which language to answer in (app/prompts/answer_language.md).
 ANSWER_LANGUAGES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
+
+
+def in_language(system: str, prompts: Prompts, language: Language) -> str:
+    """The system prompt with the rule that names the language the answer is written in."""
+    rule = prompts.render("answer_language", language=ANSWER_LANGUAGES[language])
+    return f"{system}\n\n{rule}"
+
+
 CUT_WARNING = N_("the answer was cut: it repeated the service's hidden instructions")
 
 
@@ -402,9 +410,9 @@ class AnswerService:
         )
         # Retrieval ran in English words; the answer is written in the question's language, or
         # the one the caller asked for.
-        language = ANSWER_LANGUAGES[reply.language]
-        instruction = self.prompts.render("answer_language", language=language)
-        messages[0] = SystemMessage(content=f"{messages[0].text}\n\n{instruction}")
+        messages[0] = SystemMessage(
+            content=in_language(messages[0].text, self.prompts, reply.language)
+        )
         # A client may ask for fewer tokens than the configured cap, never more.
         limit = min(max_tokens or self.max_tokens, self.max_tokens)
         llm = self.llm.bind(max_completion_tokens=limit)

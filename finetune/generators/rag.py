@@ -13,7 +13,7 @@ from app.i18n.language import detect
 from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval, Retriever
 from app.rag.address_answer import AddressEvidence, onchain_prompt
-from app.rag.answer import ANSWER_LANGUAGES
+from app.rag.answer import in_language
 from app.rag.context import Source, build_context, number_sources
 from app.rag.grounding import addresses_in
 from app.rag.onchain import OnchainFacts, onchain_sources
@@ -57,8 +57,7 @@ async def service_messages(
         canary=CANARY,
     )
     # As the chain tells the model: answer in the question's language.
-    rule = prompts.render("answer_language", language=ANSWER_LANGUAGES[detect(question)])
-    return f"{messages[0].text}\n\n{rule}", messages[-1].text, kb_sources
+    return in_language(messages[0].text, prompts, detect(question)), messages[-1].text, kb_sources
 
 
 def cite(answer: str, n: int) -> str:
