@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from sqlalchemy import Engine
@@ -22,6 +24,7 @@ from app.kb.glossary import Glossary
 from app.kb.retriever import Retriever
 from app.kb.sparse import SparseEncoder
 from app.kb.store import Store, open_store
+from app.kb.store.remote import RemoteStore
 from app.kb.vector_cache import QuestionOnce, VectorCache
 from app.rag.answer import AnswerService
 from app.rag.llm import build_llm
@@ -57,8 +60,9 @@ class Services:
     feedback_limiter: RateLimiter
     # Chunk and sentence vectors by content hash, filled by ingestion, read by answers.
     sentences: VectorCache | None = None
-    # Writers of the store take turns: admin ingestion, deletion and the source loop.
-    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Writers of the store take turns: admin ingestion, deletion and the source loop (in a
+    # worker of `serve --workers`, the owner process's lock).
+    ingest_lock: AbstractContextManager[Any] = field(default_factory=threading.Lock)
 
     def close(self) -> None:
         """Release the store (the embedded one locks its folder) and the retriever's thread."""
@@ -69,10 +73,16 @@ class Services:
         self.engine.dispose()
 
 
-def build_services(settings: Settings, embedder: Embedder | None = None) -> Services:
-    """Load the model, open the store and wire the chain; embedder may be passed in to share it."""
+def build_services(
+    settings: Settings, embedder: Embedder | None = None, store: Store | None = None
+) -> Services:
+    """Load the model, open the store and wire the chain; embedder may be passed in to share it,
+    and the store (a worker of `serve --workers` passes its owner's)."""
     embedder = embedder or build_embedder(settings.embedding)
-    store = open_store(settings.store, vector_name(embedder.name), embedder.dim, SparseEncoder.name)
+    if store is None:
+        store = open_store(
+            settings.store, vector_name(embedder.name), embedder.dim, SparseEncoder.name
+        )
     sparse = SparseEncoder()
     # Retrieval, the coverage check and the extractive answer share a question's vector.
     asked = QuestionOnce(embedder)
@@ -122,4 +132,5 @@ def build_services(settings: Settings, embedder: Embedder | None = None) -> Serv
         FeedbackStore(engine),
         RateLimiter(settings.access.feedback_rate_limit, settings.access.rate_limit_storage),
         sentences,
+        **({"ingest_lock": store.writers_lock()} if isinstance(store, RemoteStore) else {}),
     )

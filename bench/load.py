@@ -82,6 +82,13 @@ def main() -> None:
     )
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels, comma-separated")
     parser.add_argument("--profile", help="py-spy's flame data of the server at the last level")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (`serve --workers`); above 1 the rate limits live in Redis",
+    )
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="for --workers > 1")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     llm_port = free_port()
@@ -115,14 +122,16 @@ def main() -> None:
                 model_latency = args.llm_latency_ms
             else:
                 env.pop("CRYPTORAG_LLM_BASE_URL", None)
-            with serve_process(env) as (base, server):
+            if args.workers > 1:
+                env["CRYPTORAG_RATE_LIMIT_STORAGE"] = args.redis
+            with serve_process(env, "--workers", str(args.workers)) as (base, server):
                 asyncio.run(_level(base, 1, 2))  # warm up: first requests load lazily
                 said = (
                     f"stand-in LLM latency {args.llm_latency_ms:.0f} ms"
                     if llm is not None
                     else "extractive answers (no language model)"
                 )
-                print(f"{said}; {args.seconds:.0f} s per level")
+                print(f"{said}; {args.workers} server process(es); {args.seconds:.0f} s per level")
                 print(
                     f"{'clients':>7} {'requests':>8} {'rps':>6} {'p50 ms':>7} {'p95 ms':>7} "
                     f"{'overhead p50':>12} {'CPU/req ms':>10} {'client':>6} {'model':>6}  statuses"
@@ -181,6 +190,7 @@ def _profiler(pid: int, out: str, seconds: float) -> subprocess.Popen[bytes]:
             "--output",
             out,
             "--nonblocking",
+            "--subprocesses",  # the workers of `serve --workers`
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

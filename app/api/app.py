@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -28,14 +28,19 @@ from app.services import Services, build_services
 from app.web import install_page
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """An app whose lifespan builds the services, unless they are passed in (tests share them)."""
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    build: Callable[[Settings], Services] = build_services,
+) -> FastAPI:
+    """An app whose lifespan builds the services with build, unless they are passed in (tests
+    share them); a worker of `serve --workers` builds them over its owner's store."""
     pin_recursion_limit()
     config = settings or (services.settings if services else load_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services or build_services(config)
+        app.state.services = services or build(config)
         try:
             yield
         finally:

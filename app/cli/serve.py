@@ -32,6 +32,12 @@ def serve(
         Path | None,
         typer.Option(help="sources.yaml: run the worker's sources in this process"),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="server processes (default CRYPTORAG_WORKERS, 1); this one keeps the store"
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API; the CLI's ingest, ask and stats go through it while it runs."""
     import uvicorn
@@ -48,7 +54,13 @@ def serve(
     os.environ.setdefault("CRYPTORAG_EMBEDDING_THREADS", "1")
     services = common.services()
     settings = services.settings
+    processes = workers or settings.api.workers
+    if processes > 1 and (problem := multiprocess_problem(settings)) is not None:
+        services.close()
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     worker: Any = None
+    owner: Any = None
     try:
         if seed_sample and services.store.counts()["chunks"] == 0:
             log.info("knowledge base is empty: ingesting the sample corpus %s", CORPUS)
@@ -60,29 +72,65 @@ def serve(
         if sources is not None:
             worker = _start_sources(services, sources)
         api = settings.api
-        app = create_app(settings, services)
-        config = uvicorn.Config(
-            app,
-            host=host or api.host,
-            port=api.port if port is None else port,
-            log_level="info",
+        where = {
+            "host": host or api.host,
+            "port": api.port if port is None else port,
+            "log_level": "info",
             **proxy_options(settings.access),
-        )
+        }
+        app = create_app(settings, services) if processes == 1 else None
+        config = uvicorn.Config(app or "app.api.worker:worker_app", factory=app is None, **where)
         # Bound (and listening) here so that --port 0 announces the free port it got; uvicorn
         # logs "Uvicorn running on URL" with that port.
         sock = config.bind_socket()
         sock.listen(config.backlog)
         bound_port = int(sock.getsockname()[1])
-        app.state.owner_token = remote.announce(settings.store, config.host, bound_port)
-        # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python instead
-        # of the default handler lets the finally below remove server.json and close the store.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        uvicorn.Server(config).run(sockets=[sock])
+        token = remote.announce(settings.store, config.host, bound_port)
+        if app is not None:
+            app.state.owner_token = token
+            # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python
+            # instead of the default handler lets the finally below remove server.json and
+            # close the store.
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            uvicorn.Server(config).run(sockets=[sock])
+        else:
+            owner = _serve_workers(services, config, sock, token, processes)
     finally:
+        if owner is not None:
+            owner.close()
         remote.withdraw(settings.store)
         if worker is not None:
             worker.stop()
         services.close()
+
+
+def multiprocess_problem(settings: Any) -> str | None:
+    """Why several workers would serve these settings wrongly, or None."""
+    access = settings.access
+    if access.rate_limit_storage.startswith("memory"):
+        # Each process would count on its own: N workers would allow N times the limit.
+        return (
+            "several workers need the rate limits in shared storage: set "
+            "CRYPTORAG_RATE_LIMIT_STORAGE=redis://HOST:6379 (each worker would count alone)"
+        )
+    return None
+
+
+def _serve_workers(services: Any, config: Any, sock: Any, token: str, processes: int) -> Any:
+    """Serve with worker processes on the bound socket; this process answers their store calls
+    until a signal stops them all. The owner, to be closed by the caller."""
+    from uvicorn.supervisors import Multiprocess
+
+    from app.api.worker import OWNER_TOKEN_ENV
+    from app.kb.store.remote import StoreOwner
+
+    owner = StoreOwner(services.store, services.ingest_lock).start()
+    # Spawned workers inherit the environment: where the owner is, and the CLI's token.
+    os.environ.update({**owner.environment(), OWNER_TOKEN_ENV: token})
+    config.workers = processes
+    log.info("%d worker processes; this process (%d) owns the store", processes, os.getpid())
+    Multiprocess(config, sockets=[sock]).run()
+    return owner
 
 
 def proxy_options(access: AccessSettings) -> dict[str, Any]:

@@ -263,6 +263,9 @@ class APISettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Server processes answering requests; above 1, `serve` keeps the embedded store in its own
+    # process and the workers call it (app/kb/store/remote.py).
+    workers: int = Field(default=1, ge=1, le=64)
     max_question_chars: int = Field(default=4000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     default_top_k: int = Field(default=5, ge=1, le=50)

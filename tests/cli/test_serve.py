@@ -9,11 +9,13 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
+import psutil
 import pytest
 
 from tests.support.cli import cli_env
 from tests.support.cli import run_cli as _run
-from tests.support.serve_cli import serve_process
+from tests.support.serve_cli import Served, serve_process
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +75,42 @@ def test_a_held_store_says_what_to_do(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def _started(server: Served, count: int) -> None:
+    """Wait until `count` processes said their app started (each worker says it once)."""
+    with server.changed:
+        while sum("Application startup complete" in line for line in server.log) < count:
+            if server.ended:
+                raise RuntimeError("serve ended early:\n" + "".join(server.log)[-3000:])
+            server.changed.wait()
+
+
+def test_several_workers_share_the_owners_store(corpus: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    redis = {"CRYPTORAG_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379"}
+    with serve_process(data, env=redis, args=("--workers", "2")) as server:
+        _started(server, 2)
+        workers = psutil.Process(server.proc.pid).children()
+        assert len([p for p in workers if "spawn" in " ".join(p.cmdline())]) == 2
+        ingested = _run(["ingest", str(corpus)], data)  # a worker writes through the owner
+        assert ingested.returncode == 0, ingested.stderr
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            answers = [
+                client.post("/v1/chat", json={"message": "Can I turn cvxCRV back into CRV?"})
+                for _ in range(6)
+            ]
+        assert all(a.status_code == 200 for a in answers)
+        assert all("convex.md" in a.text for a in answers)  # every worker sees the write
+        stats = json.loads(_run(["stats"], data).stdout)
+        assert stats["documents"] == 29 and stats["backend"] == "edge"  # the owner's report
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=60) == 0
+    assert not (data / "server.json").exists()
+    assert json.loads(_run(["stats"], data).stdout)["documents"] == 29  # kept, and reopened
+
+
+def test_several_workers_refuse_per_process_rate_limits(tmp_path: Path) -> None:
+    result = _run(["serve", "--workers", "2", "--port", "0"], tmp_path / "data")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "CRYPTORAG_RATE_LIMIT_STORAGE=redis://" in result.stderr
