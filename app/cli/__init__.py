@@ -13,6 +13,7 @@ from app.cli import (  # noqa: F401  (they register)
     finetune,
     ingest,
     keys,
+    preference,
     query,
     serve,
     store,

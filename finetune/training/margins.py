@@ -1,0 +1,80 @@
+"""The reward margins of a DPO run (chosen over rejected): points, JSON, a PNG and a verdict."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class MarginPoint:
+    """trl's logged reward margin and accuracy at a step, for training or validation pairs."""
+
+    step: int
+    epoch: float
+    split: str  # "train" or "validation"
+    margin: float
+    accuracy: float
+
+
+def points(log_history: list[dict[str, Any]]) -> list[MarginPoint]:
+    """Margins from a DPOTrainer's log history, in step order."""
+    out = []
+    for entry in log_history:
+        for prefix, split in (("", "train"), ("eval_", "validation")):
+            if f"{prefix}rewards/margins" in entry:
+                out.append(
+                    MarginPoint(
+                        int(entry.get("step", 0)),
+                        float(entry.get("epoch", 0)),
+                        split,
+                        float(entry[f"{prefix}rewards/margins"]),
+                        float(entry.get(f"{prefix}rewards/accuracies", float("nan"))),
+                    )
+                )
+    return out
+
+
+def verdict(history: list[MarginPoint]) -> str:
+    """Whether the chosen answers pulled away from the rejected ones during training."""
+    train = [p.margin for p in history if p.split == "train"]
+    if len(train) < 2:
+        return "reward margin: too short to judge"
+    # The first step's policy is the reference, so its margin is 0 whatever the data.
+    tail = train[-max(1, len(train) // 5) :]
+    last = sum(tail) / len(tail)
+    if last > 0:
+        return f"reward margin rose to {last:+.3f}: chosen answers gained over rejected ones"
+    return (
+        f"reward margin {last:+.3f}: chosen answers did not gain "
+        "(raise the learning rate or check the pairs)"
+    )
+
+
+def write(history: list[MarginPoint], out: Path) -> None:
+    """reward_margins.json and reward_margins.png under out."""
+    (out / "reward_margins.json").write_text(
+        json.dumps([asdict(p) for p in history], indent=1), "utf-8"
+    )
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on servers
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    for split, style in (("train", "-"), ("validation", "o-")):
+        xs = [p.step for p in history if p.split == split]
+        if xs:
+            ys = [p.margin for p in history if p.split == split]
+            ax.plot(xs, ys, style, label=f"{split} reward margin")
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("beta * (chosen - rejected log-ratio)")
+    ax.set_title("DPO reward margin")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "reward_margins.png")
+    plt.close(fig)
