@@ -87,6 +87,7 @@ bench: install chain-tools
 	$(BIN)/python -m bench.scale --points 10000
 	$(BIN)/python -m bench.dataset
 	$(BIN)/python -m bench.finetune
+	$(BIN)/python -m bench.gpu
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(CHAIN_FIXTURES)/node_modules

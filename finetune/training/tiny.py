@@ -9,8 +9,9 @@ parameters, saved with `save_pretrained` and loaded back by path like any real b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 # ChatML, which many instruct models use; the generation prompt opens the assistant turn.
 CHAT_TEMPLATE = (
@@ -36,19 +37,18 @@ def corpus_texts(folder: Path) -> Iterable[str]:
             yield path.read_text("utf-8", errors="ignore")
 
 
-def build_tiny_model(
-    out: Path, texts: Iterable[str], vocab_size: int = 1024, hidden: int = 64, layers: int = 2
-) -> Path:
-    """Train a tokenizer on texts, initialise a tiny Llama, and save both under out."""
+def build_tokenizer(texts: Iterable[str], vocab_size: int, special: Sequence[str] = SPECIAL) -> Any:
+    """A byte-level BPE trained on texts, with the chat template and special tokens (SPECIAL's
+    first, then any others a model's own tokenizer class expects to find)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(models.BPE())
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=SPECIAL,
+        special_tokens=list(special),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
     )
     core.train_from_iterator(texts, trainer)
@@ -59,6 +59,16 @@ def build_tiny_model(
         eos_token="<|im_end|>",
     )
     tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
+
+
+def build_tiny_model(
+    out: Path, texts: Iterable[str], vocab_size: int = 1024, hidden: int = 64, layers: int = 2
+) -> Path:
+    """Train a tokenizer on texts, initialise a tiny Llama, and save both under out."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = build_tokenizer(texts, vocab_size)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden,
