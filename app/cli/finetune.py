@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -29,8 +30,26 @@ def lora(
     ] = "",
     epochs: Annotated[float, typer.Option(help="passes over the data")] = 2.0,
     learning_rate: Annotated[float, typer.Option(help="peak learning rate")] = 2e-4,
-    batch_size: Annotated[int, typer.Option(help="examples per step")] = 4,
+    batch_size: Annotated[
+        int, typer.Option(help="rows of up to --max-length tokens per optimizer step")
+    ] = 4,
     max_length: Annotated[int, typer.Option(help="tokens per example, longer cut")] = 1024,
+    tokens_per_step: Annotated[
+        int,
+        typer.Option(
+            help="tokens in one forward/backward; gradient accumulation keeps --batch-size rows "
+            "per update. 0 = all rows at once, or on a GPU the most that fit"
+        ),
+    ] = 0,
+    packing: Annotated[
+        bool | None,
+        typer.Option(
+            "--packing/--no-packing",
+            help="several records per row, kept apart (trl's bfd, padding-free); "
+            "default: on where flash-attention is installed",
+        ),
+    ] = None,
+    max_steps: Annotated[int, typer.Option(help="stop after N optimizer steps; 0 = epochs")] = 0,
     eval_steps: Annotated[int, typer.Option(help="evaluate every N steps; 0 = once per epoch")] = 0,
     seed: Annotated[int, typer.Option(help="seed of the split and the training")] = 0,
     data_format: Annotated[
@@ -61,6 +80,9 @@ def lora(
         seed=seed,
         merge=merge,
         data_format=data_format,
+        max_steps=max_steps or None,
+        tokens_per_step=tokens_per_step or None,
+        packing=packing,
     )
     try:
         result = train(data, base_model, out, options)
@@ -78,6 +100,17 @@ def lora(
         f"best validation loss {best}"
     )
     typer.echo(f"curve: {result.verdict}")
+    plan = json.loads((out / "run.json").read_text("utf-8"))["plan"]
+    typer.echo(
+        f"batches: {'packed' if plan['packing'] else 'padded'}, {plan['rows_per_step']} rows of "
+        f"{plan['max_length']} tokens, accumulation {plan['accumulation']}; attention "
+        f"{plan['attention']}; gradient checkpointing {'on' if plan['checkpointing'] else 'off'}; "
+        f"liger {'on' if plan['liger'] else 'off'}"
+    )
+    if result.tokens_per_second is not None:
+        peak = result.peak_memory_bytes
+        memory = f"; peak GPU memory {peak / 2**30:.1f} GiB" if peak is not None else ""
+        typer.echo(f"{result.tokens} tokens at {result.tokens_per_second:,.0f} tokens/s{memory}")
 
 
 @finetune_cli.command("tiny-base")

@@ -1,4 +1,8 @@
-"""LoRA fine-tuning with trl's SFTTrainer: a config in, an adapter and its loss curve out."""
+"""LoRA fine-tuning with trl's SFTTrainer: a config in, an adapter and its loss curve out.
+
+How a run uses the machine (packing, attention, micro-batch, accumulation, checkpointing, Liger)
+is decided by finetune.training.budget from the model's shape and the hardware; run.json keeps it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from finetune.training import curve
+from finetune.training.budget import ModelShape, Plan, attention, decide
 from finetune.training.data import load_folder
+from finetune.training.hardware import Hardware, probe
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +33,19 @@ class LoraOptions:
     modules_to_save: list[str] = field(default_factory=list)
     epochs: float = 2.0
     learning_rate: float = 2e-4
+    # Rows of up to max_length tokens per optimizer step (a packed row holds several records);
+    # gradient accumulation keeps it whatever the token budget of one forward/backward.
     batch_size: int = 4
     max_length: int = 1024
     eval_steps: int | None = None  # None: evaluate once per epoch
     seed: int = 0
     merge: bool = False
     data_format: str | None = None  # openai, sharegpt or alpaca in a `dataset build` folder
+    max_steps: int | None = None  # stop after this many optimizer steps (benchmarks); None: epochs
+    # Tokens in one forward/backward; None: all batch_size rows, or on a GPU the most that fit.
+    tokens_per_step: int | None = None
+    packing: bool | None = None  # None: where flash-attention runs (finetune.training.budget)
+    liger: bool | None = None  # None: Liger's kernels where they import on a GPU; False: never
 
 
 @dataclass
@@ -48,6 +61,21 @@ class TrainResult:
     verdict: str
     steps: int
     seconds: float
+    # Keyword-only, so that results extending this one (dpo) may add fields without defaults.
+    tokens: int | None = field(default=None, kw_only=True)  # training tokens, padding left out
+    peak_memory_bytes: int | None = field(default=None, kw_only=True)  # CUDA only
+    tokens_per_second: float | None = field(default=None, kw_only=True)  # over training steps
+
+
+@dataclass
+class Prepared:
+    """A trainer ready to run, with the plan it was built from."""
+
+    trainer: Any
+    tokenizer: Any
+    plan: Plan
+    train_records: int
+    validation_records: int
 
 
 def _device() -> tuple[bool, bool]:
@@ -58,33 +86,71 @@ def _device() -> tuple[bool, bool]:
     return cuda, cuda and torch.cuda.is_bf16_supported()
 
 
-def train(data: Path, base_model: str, out: Path, options: LoraOptions) -> TrainResult:
-    """Fine-tune base_model on the dataset folder and write adapter, tokenizer, config and curve."""
-    import time
+def _load_model(base_model: str, hardware: Hardware) -> Any:
+    """The base in bf16 on a GPU that has it (as flash-attention needs), fp32 on CPU."""
+    import torch
+    from transformers import AutoModelForCausalLM
 
+    dtype: Any = None  # CPU: fp32, as every CPU run so far
+    if hardware.cuda:
+        dtype = torch.bfloat16 if hardware.bf16 else "auto"
+    return AutoModelForCausalLM.from_pretrained(
+        base_model, dtype=dtype, attn_implementation=attention(hardware)
+    )
+
+
+def prepare(
+    data: Path,
+    base_model: str,
+    out: Path,
+    options: LoraOptions,
+    hardware: Hardware | None = None,
+) -> Prepared:
+    """Read the data, load the base, decide the plan and build the SFTTrainer (not yet run)."""
     from datasets import Dataset
     from peft import LoraConfig
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    started = time.perf_counter()
     train_rows, eval_rows = load_folder(data, seed=options.seed, fmt=options.data_format)
     tokenizer = AutoTokenizer.from_pretrained(base_model)
     if tokenizer.chat_template is None:
         raise ValueError(f"{base_model}: the tokenizer has no chat template to render records with")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    cuda, bf16 = _device()
-    model = AutoModelForCausalLM.from_pretrained(base_model, dtype="auto" if cuda else None)
+    hardware = hardware or probe()  # free memory is read before the model takes its share
+    model = _load_model(base_model, hardware)
+    plan = decide(
+        ModelShape.of(model.config, model.num_parameters()),
+        hardware,
+        batch_size=options.batch_size,
+        max_length=options.max_length,
+        tokens_per_step=options.tokens_per_step,
+        packing=options.packing,
+        liger=options.liger,
+    )
+    log.info("training plan: %s", plan.record())
+    if plan.packing and plan.attention == "sdpa" and plan.device == "cuda":
+        log.warning(
+            "packing with SDPA attends over each whole micro-batch row (%d tokens): correct, but "
+            "its cost grows with the square of tokens_per_step; install flash-attn",
+            plan.tokens_per_step,
+        )
     out.mkdir(parents=True, exist_ok=True)
     per_epoch = "steps" if options.eval_steps else "epoch"
     config = SFTConfig(
         output_dir=str(out / "checkpoints"),
         num_train_epochs=options.epochs,
+        max_steps=options.max_steps or -1,
         learning_rate=options.learning_rate,
-        per_device_train_batch_size=options.batch_size,
-        per_device_eval_batch_size=options.batch_size,
+        per_device_train_batch_size=plan.rows_per_step,
+        per_device_eval_batch_size=plan.rows_per_step,
+        gradient_accumulation_steps=plan.accumulation,
         max_length=options.max_length,
+        # bfd keeps records whole and implies padding-free rows (trl 1.16's SFTTrainer).
+        packing=plan.packing,
+        packing_strategy="bfd",
+        train_sampling_strategy="group_by_length" if plan.group_by_length else "random",
         eval_strategy=per_epoch,
         save_strategy=per_epoch,
         eval_steps=options.eval_steps,
@@ -94,10 +160,13 @@ def train(data: Path, base_model: str, out: Path, options: LoraOptions) -> Train
         greater_is_better=False,
         save_total_limit=2,
         logging_steps=1,
-        bf16=bf16,
-        use_cpu=not cuda,
-        gradient_checkpointing=cuda,  # saves GPU memory; on CPU it only costs time
-        dataloader_pin_memory=cuda,
+        bf16=plan.dtype == "bfloat16",
+        use_cpu=plan.device == "cpu",
+        gradient_checkpointing=plan.checkpointing,
+        use_liger_kernel=plan.liger,
+        # Packed rows hold no padding; padded ones are counted by their attention mask.
+        include_num_input_tokens_seen="all" if plan.packing else "non_padding",
+        dataloader_pin_memory=plan.device == "cuda",
         report_to="none",
         seed=options.seed,
         completion_only_loss=True,
@@ -118,7 +187,34 @@ def train(data: Path, base_model: str, out: Path, options: LoraOptions) -> Train
         processing_class=tokenizer,
         peft_config=peft_config,
     )
+    return Prepared(trainer, tokenizer, plan, len(train_rows), len(eval_rows))
+
+
+def train(
+    data: Path,
+    base_model: str,
+    out: Path,
+    options: LoraOptions,
+    hardware: Hardware | None = None,
+) -> TrainResult:
+    """Fine-tune base_model on the dataset folder and write adapter, tokenizer, config and curve;
+    the result carries the tokens trained on, tokens/s over the training steps and peak memory."""
+    import time
+
+    import torch
+
+    from finetune.training.clock import StepClock
+
+    started = time.perf_counter()
+    prepared = prepare(data, base_model, out, options, hardware)
+    trainer, tokenizer, plan = prepared.trainer, prepared.tokenizer, prepared.plan
+    cuda = plan.device == "cuda"
+    clock = StepClock(cuda)
+    trainer.add_callback(clock)
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     trainer.train()
+    peak = int(torch.cuda.max_memory_allocated()) if cuda else None
     adapter = out / "adapter"
     trainer.save_model(str(adapter))  # the best checkpoint, loaded back at the end
     tokenizer.save_pretrained(str(adapter))
@@ -132,6 +228,7 @@ def train(data: Path, base_model: str, out: Path, options: LoraOptions) -> Train
         tokenizer.save_pretrained(str(merged))
     train_losses = [p.loss for p in history if p.split == "train"]
     eval_losses = [p.loss for p in history if p.split == "validation"]
+    tokens = int(trainer.state.num_input_tokens_seen)
     result = TrainResult(
         out=out,
         adapter=adapter,
@@ -142,15 +239,19 @@ def train(data: Path, base_model: str, out: Path, options: LoraOptions) -> Train
         verdict=curve.verdict(history),
         steps=trainer.state.global_step,
         seconds=time.perf_counter() - started,
+        tokens=tokens,
+        peak_memory_bytes=peak,
+        tokens_per_second=tokens / clock.seconds if clock.seconds > 0 else None,
     )
     run: dict[str, Any] = {
         "data": str(data),
         "base_model": base_model,
         "options": asdict(options),
-        "train_records": len(train_rows),
-        "validation_records": len(eval_rows),
-        "device": "cuda" if cuda else "cpu",
-        "bf16": bf16,
+        "train_records": prepared.train_records,
+        "validation_records": prepared.validation_records,
+        "device": plan.device,
+        "bf16": plan.dtype == "bfloat16",
+        "plan": plan.record(),
         "result": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()},
     }
     (out / "run.json").write_text(json.dumps(run, indent=1, default=str), "utf-8")

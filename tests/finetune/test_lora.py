@@ -45,11 +45,14 @@ def test_the_command_trains_merges_and_reports(tiny_model: Path, tmp_path: Path)
         [
             "finetune", "lora", "--data", str(data), "--base-model", str(tiny_model),
             "--out", str(out), "--epochs", "1", "--batch-size", "4", "--max-length", "128",
-            "--modules-to-save", "lm_head", "--merge",
+            "--modules-to-save", "lm_head", "--merge", "--packing", "--tokens-per-step", "256",
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "adapter:" in result.output and "curve:" in result.output
+    # 4 rows of 128 an update, 256 tokens at a time: two micro-batches of two packed rows.
+    assert "batches: packed, 2 rows of 128 tokens, accumulation 2" in result.output
+    assert " tokens/s" in result.output
     assert (out / "merged" / "config.json").is_file()
     merged = load_local_model(out / "merged", None, max_new_tokens=4, temperature=0)
     assert isinstance(merged.invoke("hi").text, str)
