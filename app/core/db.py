@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, MetaData, create_engine
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.settings import Settings
@@ -35,13 +37,27 @@ def build_engine(settings: Settings) -> Engine:
     """One engine for the process, its schema migrated to the latest revision."""
     from app.core.migrations import upgrade
 
-    engine = create_engine(database_url(settings), pool_pre_ping=True)
+    url = database_url(settings)
+    engine = create_engine(url, pool_pre_ping=True)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_for_a_server)
     try:
         upgrade(engine)
     except Exception:
         engine.dispose()
         raise
     return engine
+
+
+def _sqlite_for_a_server(connection: Any, _: Any) -> None:
+    """Write-ahead log: readers never wait for a writer (the workers of `serve --workers` share
+    the file), and a commit appends without a sync; a power cut can lose the last turns
+    written, never corrupt the file (https://www.sqlite.org/wal.html)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")  # a writer waits for another, up to 30 s
+    cursor.close()
 
 
 def sql_text(value: str) -> str:

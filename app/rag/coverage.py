@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -89,7 +90,10 @@ def question_terms(question: str) -> tuple[set[str], set[str], set[str]]:
     return content, named, ids
 
 
-def _stems(text: str) -> set[str]:
+# Per retrieved chunk (a few hundred words each, so a bound of 512 is some 10 MB): the same
+# chunks come back question after question.
+@lru_cache(maxsize=512)
+def _stems(text: str) -> frozenset[str]:
     out: set[str] = set()
     for match in _WORD.finditer(text):
         word = match.group().lower().rstrip(".'")
@@ -100,7 +104,7 @@ def _stems(text: str) -> set[str]:
             if part:
                 out.add(part)
                 out.add(stem(part))
-    return out
+    return frozenset(out)
 
 
 def _known(word: str, stems: set[str], prefixes: set[str]) -> bool:
