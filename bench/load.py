@@ -86,9 +86,8 @@ def main() -> None:
         "--workers",
         type=int,
         default=1,
-        help="server processes (`serve --workers`); above 1 the rate limits live in Redis",
+        help="server processes (`serve --workers`)",
     )
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="for --workers > 1")
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent
     llm_port = free_port()
@@ -122,8 +121,6 @@ def main() -> None:
                 model_latency = args.llm_latency_ms
             else:
                 env.pop("CRYPTORAG_LLM_BASE_URL", None)
-            if args.workers > 1:
-                env["CRYPTORAG_RATE_LIMIT_STORAGE"] = args.redis
             with serve_process(env, "--workers", str(args.workers)) as (base, server):
                 asyncio.run(_level(base, 1, 2))  # warm up: first requests load lazily
                 said = (

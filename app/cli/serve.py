@@ -55,10 +55,6 @@ def serve(
     services = common.services()
     settings = services.settings
     processes = workers or settings.api.workers
-    if processes > 1 and (problem := multiprocess_problem(settings)) is not None:
-        services.close()
-        typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(2)
     worker: Any = None
     owner: Any = None
     try:
@@ -104,27 +100,16 @@ def serve(
         services.close()
 
 
-def multiprocess_problem(settings: Any) -> str | None:
-    """Why several workers would serve these settings wrongly, or None."""
-    access = settings.access
-    if access.rate_limit_storage.startswith("memory"):
-        # Each process would count on its own: N workers would allow N times the limit.
-        return (
-            "several workers need the rate limits in shared storage: set "
-            "CRYPTORAG_RATE_LIMIT_STORAGE=redis://HOST:6379 (each worker would count alone)"
-        )
-    return None
-
-
 def _serve_workers(services: Any, config: Any, sock: Any, token: str, processes: int) -> Any:
     """Serve with worker processes on the bound socket; this process answers their store calls
     until a signal stops them all. The owner, to be closed by the caller."""
     from uvicorn.supervisors import Multiprocess
 
-    from app.api.worker import OWNER_TOKEN_ENV
+    from app.api.worker import OWNER_TOKEN_ENV, owner_limiters
     from app.kb.store.remote import StoreOwner
 
-    owner = StoreOwner(services.store, services.ingest_lock).start()
+    limiters = owner_limiters(services)
+    owner = StoreOwner(services.store, services.ingest_lock, dict(limiters)).start()
     # Spawned workers inherit the environment: where the owner is, and the CLI's token.
     os.environ.update({**owner.environment(), OWNER_TOKEN_ENV: token})
     config.workers = processes

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from app.access.limits import RateLimiter
 from app.core.errors import StoreUnavailable
 from app.kb.store.remote import RemoteStore, StoreOwner
 from app.services import Services
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def owned(sample_services: Callable[..., Services]) -> Iterator[tuple[Services, StoreOwner]]:
     services = sample_services()
-    owner = StoreOwner(services.store, threading.Lock()).start()
+    limiters = {"requests": RateLimiter("3/minute")}
+    owner = StoreOwner(services.store, threading.Lock(), dict(limiters)).start()
     yield services, owner
     owner.close()
 
@@ -116,3 +118,16 @@ def test_a_wrong_key_is_refused(owned: tuple[Services, StoreOwner]) -> None:
         remote.ping()
     finally:
         remote.close()
+
+
+def test_workers_share_the_owners_rate_limit(owned: tuple[Services, StoreOwner]) -> None:
+    _, owner = owned
+    first, second = _worker(owner), _worker(owner)
+    try:
+        hits = [w.limiter("requests").hit("who") for w in (first, second, first, second)]
+        assert hits[:3] == [None, None, None]  # 3 a minute between them, not 3 each
+        assert isinstance(hits[3], int) and hits[3] >= 1
+        assert first.limiter("requests").hit("someone else") is None
+    finally:
+        first.close()
+        second.close()

@@ -5,7 +5,8 @@ so `cryptorag serve --workers N` keeps the store in the process that opened it (
 gives each worker a `RemoteStore`: the same `Store` interface, every call sent over a Unix socket
 of the standard library's `multiprocessing.connection` (pickled, authenticated by HMAC with a
 key only the owner's children are given). The writers' lock (admin ingestion, deletion, the
-source loop) is the owner's too, so writers in different workers still take turns.
+source loop) is the owner's too, so writers in different workers still take turns, and so are
+the in-memory rate limits, so N workers allow what one process would, not N times it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from qdrant_client import models
 
@@ -59,15 +60,24 @@ CALLS = frozenset(
         "_delete",
     }
 )
-_LOCK, _UNLOCK, _DESCRIBE = "lock.acquire", "lock.release", "describe"
+_LOCK, _UNLOCK, _DESCRIBE, _HIT = "lock.acquire", "lock.release", "describe", "limit.hit"
+
+
+class Limiter(Protocol):
+    """What a rate limiter answers: None when allowed, else seconds to wait."""
+
+    def hit(self, caller: str) -> int | None: ...
 
 
 class StoreOwner:
     """Answers the workers' store calls from the owner's store, a thread per connection."""
 
-    def __init__(self, store: Store, lock: threading.Lock) -> None:
+    def __init__(
+        self, store: Store, lock: threading.Lock, limiters: dict[str, Limiter] | None = None
+    ) -> None:
         self.store = store
         self.lock = lock
+        self.limiters = limiters or {}
         self.key = secrets.token_bytes(32)
         # A private folder: the socket's file is reachable only by this user.
         self._folder = Path(tempfile.mkdtemp(prefix="cryptorag-store-"))
@@ -106,6 +116,9 @@ class StoreOwner:
         """What one call returns; lock calls return None (the caller took or gave the lock)."""
         if name in (_LOCK, _UNLOCK):
             return None
+        if name == _HIT:
+            limiter, caller = args
+            return self.limiters[limiter].hit(caller)
         if name == _DESCRIBE:
             s = self.store
             return (s.collection, s.vector_name, s.sparse_name, s.dim)
@@ -185,6 +198,10 @@ class RemoteStore(Store):
         finally:
             if not conn.closed:
                 self._idle.put(conn)
+
+    def limiter(self, name: str) -> OwnerLimiter:
+        """The owner's rate limiter of this name (its counts are every worker's)."""
+        return OwnerLimiter(self, name)
 
     def writers_lock(self) -> OwnerLock:
         """The owner's writers' lock, for `with` in any thread of this worker."""
@@ -280,6 +297,19 @@ class RemoteStore(Store):
         for conn in self._open:
             conn.close()
         self._open.clear()
+
+
+class OwnerLimiter:
+    """A rate limiter kept in the owner: one round trip a hit."""
+
+    def __init__(self, store: RemoteStore, name: str) -> None:
+        self._store = store
+        self.name = name
+
+    def hit(self, caller: str) -> int | None:
+        """None when allowed; else the seconds until the caller may try again."""
+        wait = self._store._call(_HIT, self.name, caller)
+        return None if wait is None else int(wait)
 
 
 class OwnerLock:
