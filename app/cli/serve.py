@@ -56,7 +56,7 @@ def serve(
     settings = services.settings
     processes = workers or settings.api.workers
     worker: Any = None
-    owner: Any = None
+    status = 0
     try:
         if seed_sample and services.store.counts()["chunks"] == 0:
             log.info("knowledge base is empty: ingesting the sample corpus %s", CORPUS)
@@ -74,48 +74,61 @@ def serve(
             "log_level": "info",
             **proxy_options(settings.access),
         }
-        app = create_app(settings, services) if processes == 1 else None
-        config = uvicorn.Config(app or "app.api.worker:worker_app", factory=app is None, **where)
-        # Bound (and listening) here so that --port 0 announces the free port it got; uvicorn
-        # logs "Uvicorn running on URL" with that port.
-        sock = config.bind_socket()
-        sock.listen(config.backlog)
-        bound_port = int(sock.getsockname()[1])
-        token = remote.announce(settings.store, config.host, bound_port)
-        if app is not None:
-            app.state.owner_token = token
+        if processes == 1:
+            app = create_app(settings, services)
+            config = uvicorn.Config(app, **where)
+            # Bound (and listening) here so that --port 0 announces the free port it got;
+            # uvicorn logs "Uvicorn running on URL" with that port.
+            sock = config.bind_socket()
+            sock.listen(config.backlog)
+            bound_port = int(sock.getsockname()[1])
+            app.state.owner_token = remote.announce(settings.store, config.host, bound_port)
             # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python
             # instead of the default handler lets the finally below remove server.json and
             # close the store.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
             uvicorn.Server(config).run(sockets=[sock])
         else:
-            owner = _serve_workers(services, config, sock, token, processes)
+            status = _serve_workers(services, where, processes)
     finally:
-        if owner is not None:
-            owner.close()
         remote.withdraw(settings.store)
         if worker is not None:
             worker.stop()
         services.close()
+    if status:
+        typer.echo("error: a worker process could not start (its log is above)", err=True)
+        raise typer.Exit(status)
 
 
-def _serve_workers(services: Any, config: Any, sock: Any, token: str, processes: int) -> Any:
-    """Serve with worker processes on the bound socket; this process answers their store calls
-    until a signal stops them all. The owner, to be closed by the caller."""
-    from uvicorn.supervisors import Multiprocess
+def _serve_workers(services: Any, where: dict[str, Any], processes: int) -> int:
+    """Serve with worker processes, a socket each; this process answers their store calls until
+    a signal stops them all. The exit status."""
+    import uvicorn
 
     from app.api.worker import OWNER_TOKEN_ENV, owner_limiters
+    from app.cli import remote
+    from app.cli.workers import Workers, listening_sockets
     from app.kb.store.remote import StoreOwner
 
-    limiters = owner_limiters(services)
-    owner = StoreOwner(services.store, services.ingest_lock, dict(limiters)).start()
+    config = uvicorn.Config("app.api.worker:worker_app", factory=True, **where)
+    sockets = listening_sockets(config.host, config.port, processes, config.backlog)
+    port = int(sockets[0].getsockname()[1])
+    # The line uvicorn writes when it binds, which scripts and tests wait for.
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", config.host, port
+    )
+    token = remote.announce(services.settings.store, config.host, port)
+    owner = StoreOwner(services.store, services.ingest_lock, dict(owner_limiters(services)))
+    owner.start()
     # Spawned workers inherit the environment: where the owner is, and the CLI's token.
     os.environ.update({**owner.environment(), OWNER_TOKEN_ENV: token})
-    config.workers = processes
     log.info("%d worker processes; this process (%d) owns the store", processes, os.getpid())
-    Multiprocess(config, sockets=[sock]).run()
-    return owner
+    try:
+        return Workers(config, sockets).run()
+    finally:
+        owner.close()
+        for sock in sockets:
+            sock.close()
 
 
 def proxy_options(access: AccessSettings) -> dict[str, Any]:

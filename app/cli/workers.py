@@ -1,0 +1,119 @@
+"""The worker processes of `cryptorag serve --workers N`: a socket each, kept running.
+
+Every worker listens on the same port through a socket of its own (SO_REUSEPORT), so the kernel
+spreads new connections over the workers by their addresses. With one shared socket, the first
+worker to wake accepts every waiting connection at once, and clients that keep their connections
+(a proxy, a load generator, a bot) all end up on that one worker while the others idle.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+from multiprocessing.connection import wait
+from multiprocessing.synchronize import Event
+from typing import Any
+
+import uvicorn
+
+log = logging.getLogger("cryptorag")
+# A worker that fails before it serves (its app cannot start) would fail again: stop instead.
+STARTUP_FAILED = 3
+
+
+def listening_sockets(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
+    """count sockets bound to one port (port 0: a free one, the same for all), listening."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    out: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            out.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            port = int(sock.getsockname()[1])
+            sock.listen(backlog)
+    except OSError:
+        for sock in out:
+            sock.close()
+        raise
+    return out
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, saying when it has started serving."""
+
+    def __init__(self, config: uvicorn.Config, ready: Event) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.ready.set()
+
+
+def _work(config: uvicorn.Config, sock: socket.socket, ready: Event) -> None:
+    """One worker process: its app (built by the config's factory), served on its socket."""
+    config.configure_logging()
+    _Server(config, ready).run(sockets=[sock])
+
+
+class Workers:
+    """Start a worker per socket, restart one that dies, stop them all on SIGINT or SIGTERM."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        self.config = config
+        self.sockets = sockets
+        self.context = multiprocessing.get_context("spawn")
+        self.stopping = threading.Event()
+        self.processes: list[Any] = []
+        self.ready: list[Event] = []
+
+    def _start(self, index: int) -> None:
+        ready = self.context.Event()
+        process = self.context.Process(
+            target=_work, args=(self.config, self.sockets[index], ready), name=f"worker-{index}"
+        )
+        process.start()
+        if index < len(self.processes):
+            self.processes[index], self.ready[index] = process, ready
+        else:
+            self.processes.append(process)
+            self.ready.append(ready)
+
+    def run(self) -> int:
+        """Serve until a signal; the exit status (STARTUP_FAILED when a worker could not start)."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        for index in range(len(self.sockets)):
+            self._start(index)
+        status = 0
+        while not self.stopping.is_set():
+            # Wakes when a worker ends, and twice a second to see a signal's flag.
+            wait([p.sentinel for p in self.processes], timeout=0.5)
+            for index, process in enumerate(self.processes):
+                if process.is_alive() or self.stopping.is_set():
+                    continue
+                if not self.ready[index].is_set():
+                    code = process.exitcode
+                    log.error("worker %d exited before it served (status %s)", index, code)
+                    status = STARTUP_FAILED
+                    self.stopping.set()
+                    break
+                log.warning("worker %d (pid %s) died; starting another", index, process.pid)
+                self._start(index)
+        self.stop()
+        return status
+
+    def stop(self) -> None:
+        """SIGTERM to every worker (uvicorn finishes its requests), then wait for them."""
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join()
