@@ -141,6 +141,28 @@ class LLMSettings(BaseSettings):
     local_adapter: Path | None = Field(
         default=None, validation_alias=AliasChoices("CRYPTORAG_LOCAL_ADAPTER", "local_adapter")
     )
+    # The adapter merged into the base weights at load (false: kept apart, as peft loads it).
+    local_merge: bool = Field(
+        default=True, validation_alias=AliasChoices("CRYPTORAG_LOCAL_MERGE", "local_merge")
+    )
+    # Answers the local model decodes together; more wait for a free row.
+    local_batch: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        validation_alias=AliasChoices("CRYPTORAG_LOCAL_BATCH", "local_batch"),
+    )
+    # CUDA only: the decode step compiled (torch.compile, CUDA graphs) over fixed KV buffers of
+    # local_context tokens a row (prompts are cut to fit with the answer). Ignored on CPU.
+    local_compile: bool = Field(
+        default=False, validation_alias=AliasChoices("CRYPTORAG_LOCAL_COMPILE", "local_compile")
+    )
+    local_context: int = Field(
+        default=4096,
+        ge=256,
+        le=131_072,
+        validation_alias=AliasChoices("CRYPTORAG_LOCAL_CONTEXT", "local_context"),
+    )
 
     @model_validator(mode="after")
     def _local_needs_a_model(self) -> LLMSettings:

@@ -19,7 +19,14 @@ def build_llm(settings: LLMSettings) -> BaseChatModel | None:
         from app.rag.local_llm import load_local_model  # torch loads only for this provider
 
         return load_local_model(
-            settings.local_model, settings.local_adapter, settings.max_tokens, settings.temperature
+            settings.local_model,
+            settings.local_adapter,
+            settings.max_tokens,
+            settings.temperature,
+            merge=settings.local_merge,
+            max_batch=settings.local_batch,
+            compile=settings.local_compile,
+            context=settings.local_context,
         )
     if settings.base_url is None:
         return None
