@@ -73,6 +73,7 @@ class Workers:
         self.stopping = threading.Event()
         self.processes: list[Any] = []
         self.ready: list[Event] = []
+        self.changed = threading.Condition()  # notified when a worker is started
 
     def _start(self, index: int) -> None:
         ready = self.context.Event()
@@ -80,11 +81,13 @@ class Workers:
             target=_work, args=(self.config, self.sockets[index], ready), name=f"worker-{index}"
         )
         process.start()
-        if index < len(self.processes):
-            self.processes[index], self.ready[index] = process, ready
-        else:
-            self.processes.append(process)
-            self.ready.append(ready)
+        with self.changed:
+            if index < len(self.processes):
+                self.processes[index], self.ready[index] = process, ready
+            else:
+                self.processes.append(process)
+                self.ready.append(ready)
+            self.changed.notify_all()
 
     def run(self) -> int:
         """Serve until a signal; the exit status (STARTUP_FAILED when a worker could not start)."""
