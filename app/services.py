@@ -65,8 +65,11 @@ class Services:
     ingest_lock: AbstractContextManager[Any] = field(default_factory=threading.Lock)
 
     def close(self) -> None:
-        """Release the store (the embedded one locks its folder) and the retriever's thread."""
+        """Release the store (the embedded one locks its folder), the retriever's thread and a
+        local model's engine."""
         self.retriever.close()
+        if (close := getattr(self.llm, "close", None)) is not None:  # the local model's engine
+            close()
         self.store.close()
         if self.sentences is not None:
             self.sentences.close()
