@@ -74,6 +74,7 @@ class Workers:
         self.processes: list[Any] = []
         self.ready: list[Event] = []
         self.changed = threading.Condition()  # notified when a worker is started
+        self.signalled = False
 
     def _start(self, index: int) -> None:
         ready = self.context.Event()
@@ -92,15 +93,17 @@ class Workers:
     def run(self) -> int:
         """Serve until a signal; the exit status (STARTUP_FAILED when a worker could not start)."""
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self.stopping.set())
+            # A flag, not Event.set: a second signal arriving inside the first handler's
+            # Event.set would wait forever for the lock that handler holds.
+            signal.signal(sig, self._signalled)
         for index in range(len(self.sockets)):
             self._start(index)
         status = 0
-        while not self.stopping.is_set():
+        while not (self.stopping.is_set() or self.signalled):
             # Wakes when a worker ends, and twice a second to see a signal's flag.
             wait([p.sentinel for p in self.processes], timeout=0.5)
             for index, process in enumerate(self.processes):
-                if process.is_alive() or self.stopping.is_set():
+                if process.is_alive() or self.stopping.is_set() or self.signalled:
                     continue
                 if not self.ready[index].is_set():
                     code = process.exitcode
@@ -112,6 +115,9 @@ class Workers:
                 self._start(index)
         self.stop()
         return status
+
+    def _signalled(self, *_: object) -> None:
+        self.signalled = True
 
     def stop(self) -> None:
         """SIGTERM to every worker (uvicorn finishes its requests), then wait for them."""

@@ -3,6 +3,7 @@ is replaced, a worker that cannot start stops the whole server."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -72,4 +73,23 @@ def test_connections_spread_and_a_dead_worker_is_replaced(restore_signals: None)
 def test_a_worker_that_cannot_start_stops_the_server(restore_signals: None) -> None:
     workers, _ = _workers("broken", 2)
     assert workers.run() == STARTUP_FAILED
+    assert not any(p.is_alive() for p in workers.processes)
+
+
+def test_signals_stop_every_worker_even_twice_at_once(restore_signals: None) -> None:
+    """A second SIGTERM (a supervisor's and a user's) lands inside the first one's handling."""
+    workers, _ = _workers("serving", 2)
+
+    def signal_twice() -> None:
+        with workers.changed:
+            workers.changed.wait_for(lambda: len(workers.processes) == 2)
+        for ready in list(workers.ready):
+            ready.wait()
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    driver = threading.Thread(target=signal_twice)
+    driver.start()
+    assert workers.run() == 0
+    driver.join()
     assert not any(p.is_alive() for p in workers.processes)
