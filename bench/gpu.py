@@ -2,20 +2,23 @@
 
 Builds the model with no download (finetune.training.shapes: random weights, a 10k BPE trained
 on the sample corpus, the prompts and the token cards), saved in bf16; fine-tunes it with
-finetune.training.lora for a fixed number of tokens of synthetic chat records; then serves the
-adapter with app.rag.local_llm, one stream at a time and many at once. Prints tokens/s, peak GPU
-memory and time to first token as a markdown table (and one JSON line with --json).
+finetune.training.lora (one epoch, its plan decided by finetune.training.budget) over synthetic
+chat records of --train-tokens; then serves the adapter (merged, as the service does) with
+app.rag.local_llm: one stream at a time, then --streams readers on threads at once. Prints
+tokens/s, peak GPU memory and time to first token as a markdown table (and a JSON line).
 
 Usage (from the repo root):
     .venv/bin/python -m bench.gpu                    # on a CUDA GPU; elsewhere says so, exits 0
-    .venv/bin/python -m bench.gpu --json --train-tokens 500000
+    .venv/bin/python -m bench.gpu --json --compile   # the decode step compiled, as
+                                                     # CRYPTORAG_LOCAL_COMPILE=true serves
     .venv/bin/python -m bench.gpu --cpu              # the whole run on a tiny model, on CPU
 
 The records are synthetic, not `cryptorag dataset build` output (that needs a store and an LLM):
 each is a system prompt with a window of the sample corpus as its context, one of
 finetune.training.tiny's demo questions, and an answer, sized around --record-tokens (the rag
 records the service writes have a median of about 1,100 tokens). Answers run to --new-tokens:
-the model's end-of-answer token is switched off, so a random model does not stop at random.
+the model's end-of-answer token is switched off, so a random model does not stop at random, and
+their tokens are the engine's own count (app.rag.local_batch's stats).
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import logging
 import os
 import random
 import statistics
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -68,7 +71,7 @@ class Stream:
 
     first_s: float  # time to the first text
     seconds: float  # time to the end
-    tokens: int
+    tokens: int = 0  # generated, as the engine counts them
 
     @property
     def rate(self) -> float:
@@ -115,9 +118,11 @@ class Corpus:
         self.rng = random.Random(seed)
 
     def window(self, tokens: int) -> str:
-        """About `tokens` tokens of running text from a random place."""
-        start = self.rng.randrange(max(1, len(self.ids) - tokens))
-        return str(self.tokenizer.decode(self.ids[start : start + tokens]))
+        """About `tokens` tokens of running text from a random place (the corpus, about 7k tokens
+        in the 10k vocabulary, goes round for longer windows)."""
+        start = self.rng.randrange(len(self.ids))
+        ring = self.ids * (2 + tokens // len(self.ids))
+        return str(self.tokenizer.decode(ring[start : start + tokens]))
 
     def chat(self, tokens: int, answer: bool = True) -> list[dict[str, str]]:
         """A rag-like record of about `tokens` tokens: context, a question and its answer."""
@@ -161,35 +166,34 @@ def write_records(folder: Path, corpus: Corpus, train_tokens: int, size: int) ->
     }
 
 
-def run_lora(
-    base: Path, data: Path, out: Path, records: dict[str, int], args: Any
-) -> dict[str, Any]:
-    """One epoch of LoRA over the records: tokens/s over the run's wall time, peak memory."""
+def run_lora(base: Path, data: Path, out: Path, longest: int, args: Any) -> dict[str, Any]:
+    """One epoch of LoRA over the records, planned by finetune.training.budget; its figures."""
     from finetune.training.lora import LoraOptions, train
 
     options = LoraOptions(
         epochs=1,
         batch_size=args.batch_size,
-        max_length=records["longest"] + 16,  # no record is cut
+        max_length=args.max_length or longest,  # by default no record is cut
+        tokens_per_step=args.tokens_per_step,
         learning_rate=1e-3,
     )
-    _reset_peak()
     result = train(data, str(base), out, options)
+    plan = json.loads((out / "run.json").read_text("utf-8"))["plan"]
     return {
-        "tokens": records["tokens"],
-        "seconds": result.seconds,
-        "tokens_per_second": records["tokens"] / result.seconds,
-        "peak_memory_bytes": _peak(),
-        "batch_size": args.batch_size,
+        "tokens": result.tokens,
+        "tokens_per_second": result.tokens_per_second,  # over the training steps alone
+        "seconds": result.seconds,  # the whole call: loading, evaluation and saving too
+        "peak_memory_bytes": result.peak_memory_bytes,
         "steps": result.steps,
         "loss_first": result.train_loss_first,
         "loss_last": result.train_loss_last,
+        "plan": plan,
         "adapter": result.adapter,
     }
 
 
 def _stream(llm: Any, messages: list[Any]) -> Stream:
-    """Read one answer to its end, as a client of the provider does."""
+    """Read one answer to its end through the provider's LangChain stream, as the chain does."""
     started = time.perf_counter()
     first: float | None = None
     for chunk in llm.stream(messages):
@@ -198,25 +202,23 @@ def _stream(llm: Any, messages: list[Any]) -> Stream:
     seconds = time.perf_counter() - started
     if first is None:
         raise RuntimeError("the local provider streamed no text")
-    # The end token is off, so each answer is max_new_tokens long (the text, tokenized again,
-    # is not: a random model's repeats merge); a generation that failed is caught by _Failures.
-    return Stream(first, seconds, llm.max_new_tokens)
+    return Stream(first, seconds)
 
 
-class _Failures(logging.Handler):
-    """Errors the provider logs: a generation that failed ended its answer early."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+def _alone(llm: Any, messages: list[Any]) -> Stream:
+    """One answer with nothing else running: its tokens are what the engine generated meanwhile
+    (the text, tokenized again, would not do: a random model's repeats merge)."""
+    before = llm.engine.stats.tokens
+    answer = _stream(llm, messages)
+    answer.tokens = llm.engine.stats.tokens - before
+    return answer
 
 
-def _concurrent(llm: Any, messages: list[Any], streams: int) -> tuple[list[Stream], float]:
-    """`streams` readers asking at once, each on its own thread; their answers and the wall time."""
+def _concurrent(llm: Any, messages: list[Any], streams: int) -> dict[str, Any]:
+    """`streams` readers asking at once, each on its own thread: their figures together."""
     go = threading.Event()
+    stats = llm.engine.stats
+    tokens, rows = stats.tokens, Counter(stats.rows)
 
     def reader() -> Stream:
         go.wait()
@@ -227,7 +229,18 @@ def _concurrent(llm: Any, messages: list[Any], streams: int) -> tuple[list[Strea
         started = time.perf_counter()
         go.set()
         answers = [f.result() for f in futures]
-    return answers, time.perf_counter() - started
+    wall = time.perf_counter() - started
+    generated = llm.engine.stats.tokens - tokens
+    steps = llm.engine.stats.rows - rows  # decode steps by how many answers each carried
+    return {
+        "streams": streams,
+        "tokens_per_second": generated / wall,
+        "tokens": generated,
+        "seconds": wall,
+        "first_token_ms_p50": statistics.median(s.first_s for s in answers) * 1000,
+        "first_token_ms_max": max(s.first_s for s in answers) * 1000,
+        "most_answers_a_step": max(steps, default=0),
+    }
 
 
 def run_serving(base: Path, adapter: Path, corpus: Corpus, args: Any) -> dict[str, Any]:
@@ -236,26 +249,33 @@ def run_serving(base: Path, adapter: Path, corpus: Corpus, args: Any) -> dict[st
 
     from app.rag.local_llm import load_local_model
 
-    llm = load_local_model(base, adapter, max_new_tokens=args.new_tokens, temperature=0)
+    llm = load_local_model(
+        base,
+        adapter,
+        max_new_tokens=args.new_tokens,
+        temperature=0,
+        merge=not args.unmerged,
+        max_batch=args.streams,
+        compile=args.compile,
+        context=max(4096, args.prompt_tokens * 2 + args.new_tokens),
+    )
     llm.model.generation_config.eos_token_id = None  # every answer runs to the cap
     chat = corpus.chat(args.prompt_tokens, answer=False)
     messages = [SystemMessage(chat[0]["content"]), HumanMessage(chat[1]["content"])]
-    prompt_tokens = _chat_tokens(llm.tokenizer, chat, generation=True)
-    failures = _Failures()
-    logging.getLogger("app.rag").addHandler(failures)
     try:
-        warmup = _stream(llm, messages)  # kernels, compilation, the cache
+        warmup = _alone(llm, messages)  # kernels, the allocator, the cache
         _reset_peak()
-        singles = [_stream(llm, messages) for _ in range(args.rounds)]
+        singles = [_alone(llm, messages) for _ in range(args.rounds)]
         single_peak = _peak()
         _reset_peak()
-        answers, wall = _concurrent(llm, messages, args.streams)
+        many = _concurrent(llm, messages, args.streams)
+        many["peak_memory_bytes"] = _peak()
     finally:
-        logging.getLogger("app.rag").removeHandler(failures)
-    if failures.messages:
-        raise RuntimeError(f"the local provider failed: {failures.messages[0]}")
+        llm.engine.close()
     return {
-        "prompt_tokens": prompt_tokens,
+        "prompt_tokens": _chat_tokens(llm.tokenizer, chat, generation=True),
+        "merged": not args.unmerged,
+        "compiled": args.compile and _cuda(),
         "warmup_seconds": warmup.seconds,
         "one": {
             "first_token_ms": statistics.median(s.first_s for s in singles) * 1000,
@@ -264,15 +284,7 @@ def run_serving(base: Path, adapter: Path, corpus: Corpus, args: Any) -> dict[st
             "answer_tokens": statistics.median(s.tokens for s in singles),
             "peak_memory_bytes": single_peak,
         },
-        "concurrent": {
-            "streams": args.streams,
-            "tokens_per_second": sum(s.tokens for s in answers) / wall,
-            "tokens": sum(s.tokens for s in answers),
-            "seconds": wall,
-            "first_token_ms_p50": statistics.median(s.first_s for s in answers) * 1000,
-            "first_token_ms_max": max(s.first_s for s in answers) * 1000,
-            "peak_memory_bytes": _peak(),
-        },
+        "concurrent": many,
     }
 
 
@@ -280,23 +292,43 @@ def _gb(value: int | None) -> str:
     return f"{value / 1e9:.1f} GB" if value is not None else "-"
 
 
+def _plan(plan: dict[str, Any]) -> str:
+    """How the run used the machine, in a few words."""
+    rows = f"{plan['rows_per_step']} x {plan['accumulation']} micro-batches"
+    features = [
+        "packed" if plan["packing"] else "padded",
+        plan["attention"],
+        plan["dtype"],
+        "checkpointing" if plan["checkpointing"] else "no checkpointing",
+        *(["liger"] if plan["liger"] else []),
+    ]
+    return f"{rows}, {', '.join(features)}"
+
+
+def _engine(serve: dict[str, Any]) -> str:
+    adapter = "adapter merged" if serve["merged"] else "adapter unmerged"
+    return f"{adapter}, {'compiled' if serve['compiled'] else 'eager'} decode step"
+
+
 def table(train: dict[str, Any], serve: dict[str, Any]) -> list[str]:
     """The figures as markdown rows."""
-    one, many = serve["one"], serve["concurrent"]
+    one, many, plan = serve["one"], serve["concurrent"], train["plan"]
     return [
         "| run | tokens/s | peak GPU memory | detail |",
         "| --- | --- | --- | --- |",
-        f"| LoRA, batch {train['batch_size']} | {train['tokens_per_second']:,.0f} "
-        f"| {_gb(train['peak_memory_bytes'])} | {train['tokens']:,} tokens in "
-        f"{train['seconds']:.1f} s ({train['steps']} steps, load and save included); loss "
+        f"| LoRA, batch {plan['rows_per_step'] * plan['accumulation']} rows of "
+        f"{plan['max_length']:,} | {train['tokens_per_second']:,.0f} "
+        f"| {_gb(train['peak_memory_bytes'])} | {train['tokens']:,} tokens, {train['steps']} steps "
+        f"({train['seconds']:.1f} s with load and save); {_plan(plan)}; loss "
         f"{train['loss_first']:.2f} -> {train['loss_last']:.2f} |",
         f"| local provider, one stream | {one['tokens_per_second']:,.0f} after the first token "
         f"| {_gb(one['peak_memory_bytes'])} | time to first token {one['first_token_ms']:,.0f} ms "
         f"on a {serve['prompt_tokens']:,}-token prompt; p50 of {one['answers']} answers of "
-        f"{one['answer_tokens']:.0f} tokens |",
+        f"{one['answer_tokens']:.0f} tokens; {_engine(serve)} |",
         f"| local provider, {many['streams']} concurrent streams | "
         f"{many['tokens_per_second']:,.0f} in total | {_gb(many['peak_memory_bytes'])} | "
-        f"{many['tokens']:,} tokens in {many['seconds']:.1f} s; time to first token p50 "
+        f"{many['tokens']:,} tokens in {many['seconds']:.1f} s, up to "
+        f"{many['most_answers_a_step']} answers a decode step; time to first token p50 "
         f"{many['first_token_ms_p50']:,.0f} ms, max {many['first_token_ms_max']:,.0f} ms |",
     ]
 
@@ -335,7 +367,7 @@ def run(args: Any) -> dict[str, Any]:
         base = build_shaped_model(root / "base", _tokenizer_texts(shape), shape, bf16=_cuda())
         corpus = Corpus(AutoTokenizer.from_pretrained(base))
         records = write_records(root / "data", corpus, args.train_tokens, args.record_tokens)
-        train = run_lora(base, root / "data", root / "run", records, args)
+        train = run_lora(base, root / "data", root / "run", records["longest"], args)
         serve = run_serving(base, train.pop("adapter"), corpus, args)
         return {
             "device": _device(),
@@ -361,7 +393,17 @@ def _options(argv: list[str] | None) -> Any:
     parser.add_argument("--new-tokens", type=int, help="tokens of each served answer")
     parser.add_argument("--streams", type=int, help="concurrent readers")
     parser.add_argument("--rounds", type=int, help="single-stream answers measured")
-    parser.add_argument("--batch-size", type=int, default=8, help="LoRA records per step")
+    parser.add_argument(
+        "--unmerged", action="store_true", help="serve the adapter unmerged (CRYPTORAG_LOCAL_MERGE)"
+    )
+    parser.add_argument(
+        "--compile", action="store_true", help="compile the decode step (CRYPTORAG_LOCAL_COMPILE)"
+    )
+    parser.add_argument("--batch-size", type=int, default=8, help="LoRA rows per optimizer step")
+    parser.add_argument("--max-length", type=int, help="LoRA row length (default: longest record)")
+    parser.add_argument(
+        "--tokens-per-step", type=int, help="LoRA tokens per forward/backward (default: planned)"
+    )
     args = parser.parse_args(argv)
     for key, value in (CPU_DEFAULTS if args.cpu else GPU_DEFAULTS).items():
         if getattr(args, key) is None:

@@ -39,15 +39,20 @@ def test_on_cpu_it_trains_and_serves_the_tiny_shape_and_prints_the_figures() -> 
     run = _bench("--cpu", "--json", "--streams", "3")
     assert run.returncode == 0, run.stderr[-3000:]
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ")]
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    data, train = figures["data"], figures["train"]
     assert [r.split("|")[1].strip() for r in rows[2:]] == [
-        "LoRA, batch 8",
+        f"LoRA, batch 8 rows of {data['longest']}",
         "local provider, one stream",
         "local provider, 3 concurrent streams",
     ]
-    figures = json.loads(run.stdout.strip().splitlines()[-1])
     assert figures["device"].startswith("CPU") and figures["model"]["shape"] == "tiny Qwen2"
-    assert figures["data"]["tokens"] >= 6_000 and figures["train"]["tokens_per_second"] > 0
+    # One epoch over records of at least --train-tokens: the trainer saw every one of them.
+    assert train["tokens"] == data["tokens"] >= 6_000 and train["tokens_per_second"] > 0
+    assert train["plan"]["device"] == "cpu" and train["peak_memory_bytes"] is None
     one, many = figures["serve"]["one"], figures["serve"]["concurrent"]
     assert one["first_token_ms"] > 0 and one["tokens_per_second"] > 0
-    assert many["tokens"] == 3 * 12 and many["tokens_per_second"] > 0
+    # Answers run to the cap (12 on CPU), as the engine counts the tokens it generated.
+    assert one["answer_tokens"] == 12 and many["tokens"] == 3 * 12
+    assert many["tokens_per_second"] > 0 and 1 <= many["most_answers_a_step"] <= 3
     assert 0 < many["first_token_ms_p50"] <= many["first_token_ms_max"]
