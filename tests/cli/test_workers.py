@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -29,6 +30,8 @@ def _workers(factory: str, count: int) -> tuple[Workers, str]:
     sockets = listening_sockets("127.0.0.1", 0, count, 64)
     port = sockets[0].getsockname()[1]
     assert all(s.getsockname()[1] == port for s in sockets)
+    # TCP by name: asyncio sets TCP_NODELAY on what these accept only then.
+    assert all(s.proto == socket.IPPROTO_TCP for s in sockets)
     config = uvicorn.Config(f"tests.cli.worker_apps:{factory}", factory=True, log_level="warning")
     return Workers(config, sockets), f"http://127.0.0.1:{port}"
 
