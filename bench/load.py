@@ -85,8 +85,8 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="server processes (`serve --workers`)",
+        default=min(os.cpu_count() or 1, 4),
+        help="server processes (`serve --workers`); default: one a core, at most 4",
     )
     args = parser.parse_args()
     bin_dir = Path(sys.executable).parent

@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from app.chain.facts import ContractFacts
@@ -50,21 +51,30 @@ def _reader_view(text: str) -> tuple[str, list[int]]:
 
 def spelled_addresses(text: str) -> list[Spelled]:
     """Every address a reader sees in a text, in whatever spelling it is written."""
-    view, origin = _reader_view(text)
+    # Plain ASCII reads as written: no view to build character by character.
+    view, origin = (text, None) if text.isascii() else _reader_view(text)
     found = []
     for m in SPELLED_ADDRESS_RE.finditer(view):
-        start = m.start()
+        start, end = m.start(), m.end()
         # A prefix glued to hex before it ("ab0x…") is not matched with the digits; it is
         # still part of what the reader copies.
         while start >= 2 and view[start - 2] == "0" and view[start - 1] in "xX":
             start -= 2
-        found.append(Spelled(origin[start], origin[m.end() - 1] + 1, "0x" + m.group(1)))
+        if origin is not None:
+            start, end = origin[start], origin[end - 1] + 1
+        found.append(Spelled(start, end, "0x" + m.group(1)))
     return found
 
 
 def addresses_in(text: str) -> list[str]:
     """Every EVM address a reader sees in a text, spelled plainly (0x and the case written)."""
-    return [s.address for s in spelled_addresses(text)]
+    return list(_addresses(text))
+
+
+# Retrieved chunks come back question after question: their addresses are read once.
+@lru_cache(maxsize=4096)
+def _addresses(text: str) -> tuple[str, ...]:
+    return tuple(s.address for s in spelled_addresses(text))
 
 
 def _walk(value: Any) -> Iterable[str]:
