@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -119,7 +120,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _key_terms(chunk: Chunk) -> set[str]:
-    found = terms(chunk.title)
+    found = set(terms(chunk.title))
     for value in (chunk.protocol, chunk.metadata.get("symbol")):
         if isinstance(value, str) and value.strip():
             found.add(value.strip().lower())
@@ -162,12 +163,14 @@ def quoted(c: Candidate) -> str:
     )
 
 
-def terms(text: str) -> set[str]:
+# A retrieved chunk's sentences are read again for every question it answers: kept, a bound.
+@lru_cache(maxsize=16384)
+def terms(text: str) -> frozenset[str]:
     """Lower-cased content words of a text, for lexical overlap."""
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOPWORDS}
+    return frozenset(w.lower() for w in _WORD.findall(text) if w.lower() not in _STOPWORDS)
 
 
-def overlap(question_terms: set[str], sentence: str) -> float:
+def overlap(question_terms: Set[str], sentence: str) -> float:
     """The share of the question's content words that the sentence contains."""
     if not question_terms:
         return 0.0

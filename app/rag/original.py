@@ -162,8 +162,8 @@ class OriginalFirst:
         for name in self._names:
             rest = rest.replace(name, " ")
         named = {t for c in chains_in(question) for t in terms(" ".join((c.label, *c.aliases)))}
-        words = terms(rest) - named - _ASKING
-        words = {w for w in words if w.lstrip("$").upper() not in self._upper_symbols}
+        left = terms(rest) - named - _ASKING
+        words = {w for w in left if w.lstrip("$").upper() not in self._upper_symbols}
         return len(words) <= _MAX_OTHER_TERMS
 
     @staticmethod
