@@ -12,10 +12,11 @@ from app.api.app import create_app
 from app.core.errors import ConfigError
 from app.core.settings import Settings, load_settings
 from app.kb.store.remote import RemoteStore
+from app.rag.leakledger import LeakLedger
 from app.services import Services, build_services
 
 # The owner's rate limiters, by the names its workers call them.
-REQUESTS, FEEDBACK = "requests", "feedback"
+REQUESTS, FEEDBACK, LEDGER = "requests", "feedback", "ledger"
 # The owner's token for the CLI's admin calls, handed to each worker like the store's address.
 OWNER_TOKEN_ENV = "CRYPTORAG_OWNER_TOKEN"
 
@@ -27,12 +28,16 @@ def worker_app() -> FastAPI:
         raise ConfigError("a worker app needs its owner process: start it with `cryptorag serve`")
 
     def build(config: Settings) -> Services:
-        store = RemoteStore.from_environment()
-        assert store is not None
+        owned = RemoteStore.from_environment()
+        assert owned is not None
+        # A Qdrant server is every process's to open; only the embedded store is the owner's.
+        store = None if config.store.qdrant_url is not None else owned
         services = build_services(config, store=store)
         if in_memory(config):  # counted in the owner, where every worker's hits meet
-            services.limiter = cast(RateLimiter, store.limiter(REQUESTS))
-            services.feedback_limiter = cast(RateLimiter, store.limiter(FEEDBACK))
+            services.limiter = cast(RateLimiter, owned.limiter(REQUESTS))
+            services.feedback_limiter = cast(RateLimiter, owned.limiter(FEEDBACK))
+        # What each caller was sent of the hidden prompt, whichever worker sent it.
+        services.answers.ledger = cast(LeakLedger, owned.ledger(LEDGER))
         return services
 
     app = create_app(settings, build=build)
@@ -45,6 +50,10 @@ def in_memory(settings: Settings) -> bool:
     return settings.access.rate_limit_storage.startswith("memory")
 
 
-def owner_limiters(services: Services) -> dict[str, RateLimiter]:
-    """The limiters the owner keeps for its workers."""
-    return {REQUESTS: services.limiter, FEEDBACK: services.feedback_limiter}
+def owner_shared(services: Services) -> dict[str, object]:
+    """What the owner keeps for its workers: the rate limiters and the leak ledger."""
+    return {
+        REQUESTS: services.limiter,
+        FEEDBACK: services.feedback_limiter,
+        LEDGER: services.answers.ledger,
+    }

@@ -45,6 +45,8 @@ def serve(
     from app import operations
     from app.api.app import create_app
     from app.cli import remote
+    from app.core.settings import load_settings
+    from app.services import build_services
 
     if (running := common.server()) is not None:
         typer.echo(f"error: a server already owns this data dir: {running.url}", err=True)
@@ -52,9 +54,17 @@ def serve(
     # Requests embed their questions side by side: one onnxruntime thread per call, not one
     # per core spinning, unless the operator chose (docs/benchmarks.md, "Cheap answers").
     os.environ.setdefault("CRYPTORAG_EMBEDDING_THREADS", "1")
-    services = common.services()
-    settings = services.settings
+    settings = load_settings()
     processes = workers or settings.api.workers
+    if processes > 1 and settings.llm.provider == "local":
+        # Each process would load its own copy of the model (and the owner one it never uses).
+        typer.echo(
+            "error: the local model serves from one process (it batches every reader itself): "
+            "leave CRYPTORAG_WORKERS at 1, or serve the model with vLLM (README, Fine-tuning)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    services = build_services(settings)
     worker: Any = None
     status = 0
     try:
@@ -105,7 +115,7 @@ def _serve_workers(services: Any, where: dict[str, Any], processes: int) -> int:
     a signal stops them all. The exit status."""
     import uvicorn
 
-    from app.api.worker import OWNER_TOKEN_ENV, owner_limiters
+    from app.api.worker import OWNER_TOKEN_ENV, owner_shared
     from app.cli import remote
     from app.cli.workers import Workers, listening_sockets
     from app.kb.store.remote import StoreOwner
@@ -118,7 +128,7 @@ def _serve_workers(services: Any, where: dict[str, Any], processes: int) -> int:
         "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", config.host, port
     )
     token = remote.announce(services.settings.store, config.host, port)
-    owner = StoreOwner(services.store, services.ingest_lock, dict(owner_limiters(services)))
+    owner = StoreOwner(services.store, services.ingest_lock, owner_shared(services))
     owner.start()
     # Spawned workers inherit the environment: where the owner is, and the CLI's token.
     os.environ.update({**owner.environment(), OWNER_TOKEN_ENV: token})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
@@ -27,6 +28,12 @@ STARTUP_FAILED = 3
 def listening_sockets(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
     """count sockets bound to one port (port 0: a free one, the same for all), listening."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if port:
+        # SO_REUSEPORT would let this port be shared with any process of this user that set
+        # it too (another serve, or orphaned workers): a plain bind first finds it in use.
+        with socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
     out: list[socket.socket] = []
     try:
         for _ in range(count):
@@ -62,8 +69,21 @@ class _Server(uvicorn.Server):
 
 def _work(config: uvicorn.Config, sock: socket.socket, ready: Event) -> None:
     """One worker process: its app (built by the config's factory), served on its socket."""
+    from app.core.logging import configure_logging
+
+    configure_logging()  # the app's own format and level, as in the process that spawned it
     config.configure_logging()
+    threading.Thread(target=_end_with_parent, name="parent-watch", daemon=True).start()
     _Server(config, ready).run(sockets=[sock])
+
+
+def _end_with_parent() -> None:
+    """Stop this worker when the process that owns the store is gone (killed, not stopped):
+    an orphan would keep its share of the port and answer every request with an error."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class Workers:
@@ -78,6 +98,10 @@ class Workers:
         self.ready: list[Event] = []
         self.changed = threading.Condition()  # notified when a worker is started
         self.signalled = False
+        # A worker not done this long after SIGTERM is killed (uvicorn's own graceful timeout
+        # when set); only a stop waits on it.
+        self.grace_s = float(config.timeout_graceful_shutdown or 30)
+        self.restarts = 0
 
     def _start(self, index: int) -> None:
         ready = self.context.Event()
@@ -108,12 +132,14 @@ class Workers:
             for index, process in enumerate(self.processes):
                 if process.is_alive() or self.stopping.is_set() or self.signalled:
                     continue
-                if not self.ready[index].is_set():
+                if not self.ready[index].is_set() and not self.restarts:
+                    # Its app could not start: the others would fail the same way.
                     code = process.exitcode
                     log.error("worker %d exited before it served (status %s)", index, code)
                     status = STARTUP_FAILED
                     self.stopping.set()
                     break
+                self.restarts += 1
                 log.warning("worker %d (pid %s) died; starting another", index, process.pid)
                 self._start(index)
         self.stop()
@@ -123,9 +149,16 @@ class Workers:
         self.signalled = True
 
     def stop(self) -> None:
-        """SIGTERM to every worker (uvicorn finishes its requests), then wait for them."""
+        """SIGTERM to every worker (uvicorn finishes its requests), then wait for them; one
+        still running after the grace period (a stream that does not end) is killed."""
         for process in self.processes:
             if process.is_alive():
                 process.terminate()
         for process in self.processes:
-            process.join()
+            process.join(self.grace_s)
+            if process.is_alive():
+                log.warning(
+                    "worker pid %s did not stop in %.0f s: killed", process.pid, self.grace_s
+                )
+                process.kill()
+                process.join()

@@ -51,12 +51,13 @@ def build_engine(settings: Settings) -> Engine:
 
 def _sqlite_for_a_server(connection: Any, _: Any) -> None:
     """Write-ahead log: readers never wait for a writer (the workers of `serve --workers` share
-    the file), and a commit appends without a sync; a power cut can lose the last turns
-    written, never corrupt the file (https://www.sqlite.org/wal.html)."""
+    the file), and a commit appends without a sync; a power cut can lose the last commits (chat
+    turns, a key revoked a moment before), never corrupt the file (https://www.sqlite.org/wal.html).
+    A deployment that needs every commit on disk uses PostgreSQL (CRYPTORAG_DATABASE_URL)."""
     cursor = connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # a writer waits for another, up to 30 s
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")  # a writer waits for another, up to 30 s
     cursor.close()
 
 

@@ -95,7 +95,9 @@ def test_several_workers_share_the_owners_store(corpus: Path, tmp_path: Path) ->
         assert len([p for p in workers if "spawn" in " ".join(p.cmdline())]) == 2
         ingested = _run(["ingest", str(corpus)], data)  # a worker writes through the owner
         assert ingested.returncode == 0, ingested.stderr
-        with httpx.Client(base_url=server.url, timeout=120) as client:
+        # A new connection a request, as many clients make them: the kernel spreads them.
+        fresh = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(base_url=server.url, timeout=120, limits=fresh) as client:
             answers = [
                 client.post("/v1/chat", json={"message": "Can I turn cvxCRV back into CRV?"})
                 for _ in range(6)
@@ -111,3 +113,15 @@ def test_several_workers_share_the_owners_store(corpus: Path, tmp_path: Path) ->
         assert server.proc.wait(timeout=60) == 0
     assert not (data / "server.json").exists()
     assert json.loads(_run(["stats"], data).stdout)["documents"] == 29  # kept, and reopened
+
+
+def test_the_local_model_is_served_from_one_process(tmp_path: Path) -> None:
+    """Each worker would load its own copy of the model: refused before any is loaded."""
+    result = _run(
+        ["serve", "--workers", "2", "--port", "0"],
+        tmp_path / "data",
+        CRYPTORAG_LLM_PROVIDER="local",
+        CRYPTORAG_LOCAL_MODEL=str(tmp_path / "no-model-needed"),
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "CRYPTORAG_WORKERS" in result.stderr

@@ -3,6 +3,7 @@ one writers' lock for all, and a refused stranger."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
 
@@ -11,6 +12,7 @@ import pytest
 from app.access.limits import RateLimiter
 from app.core.errors import StoreUnavailable
 from app.kb.store.remote import RemoteStore, StoreOwner
+from app.rag.leakledger import LeakLedger
 from app.services import Services
 
 pytestmark = pytest.mark.integration
@@ -19,8 +21,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def owned(sample_services: Callable[..., Services]) -> Iterator[tuple[Services, StoreOwner]]:
     services = sample_services()
-    limiters = {"requests": RateLimiter("3/minute")}
-    owner = StoreOwner(services.store, threading.Lock(), dict(limiters)).start()
+    shared = {"requests": RateLimiter("3/minute"), "ledger": LeakLedger()}
+    owner = StoreOwner(services.store, threading.Lock(), shared).start()
     yield services, owner
     owner.close()
 
@@ -131,3 +133,35 @@ def test_workers_share_the_owners_rate_limit(owned: tuple[Services, StoreOwner])
     finally:
         first.close()
         second.close()
+
+
+def test_workers_share_the_owners_leak_ledger(owned: tuple[Services, StoreOwner]) -> None:
+    """What one worker sent a caller of the hidden prompt, another worker knows."""
+    _, owner = owned
+    first, second = _worker(owner), _worker(owner)
+    try:
+        first.ledger("ledger").charge(["session:a", "addr:1"], 0b1011)
+        second.ledger("ledger").charge(["addr:1"], 0b0100, refused=True)
+        seen = second.ledger("ledger").prior(["addr:1"])
+        assert (seen.sent, seen.refused) == (0b1011, 0b0100)
+        assert first.ledger("ledger").prior(["someone"]).sent == 0
+        with pytest.raises(ValueError, match="not a shared call"):
+            first._call("shared", "ledger", "accounts", ())  # only the ledger's two calls
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_peer_that_drops_mid_handshake_does_not_stop_the_owner(
+    owned: tuple[Services, StoreOwner],
+) -> None:
+    _, owner = owned
+    for _ in range(3):  # connect, read the challenge, leave
+        with socket.socket(socket.AF_UNIX) as peer:
+            peer.connect(owner.address)
+            peer.recv(64)
+    remote = _worker(owner)  # the owner still admits workers
+    try:
+        remote.ping()
+    finally:
+        remote.close()

@@ -20,9 +20,15 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from multiprocessing import AuthenticationError
-from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.connection import (  # the handshake Listener.accept runs, per thread
+    Client,
+    Connection,
+    Listener,
+    answer_challenge,
+    deliver_challenge,
+)
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from qdrant_client import models
 
@@ -60,29 +66,30 @@ CALLS = frozenset(
         "_delete",
     }
 )
-_LOCK, _UNLOCK, _DESCRIBE, _HIT = "lock.acquire", "lock.release", "describe", "limit.hit"
-
-
-class Limiter(Protocol):
-    """What a rate limiter answers: None when allowed, else seconds to wait."""
-
-    def hit(self, caller: str) -> int | None: ...
+_LOCK, _UNLOCK, _DESCRIBE, _SHARED = "lock.acquire", "lock.release", "describe", "shared"
+# Methods of the owner's shared objects (rate limiters, the leak ledger) a worker may call.
+SHARED_METHODS = frozenset({"hit", "prior", "charge"})
+# An owner that does not answer a call in this long is taken for hung: the worker's request
+# fails with 503 instead of waiting for ever (the writers' lock alone may wait longer).
+CALL_TIMEOUT_S = 120.0
 
 
 class StoreOwner:
     """Answers the workers' store calls from the owner's store, a thread per connection."""
 
     def __init__(
-        self, store: Store, lock: threading.Lock, limiters: dict[str, Limiter] | None = None
+        self, store: Store, lock: threading.Lock, shared: dict[str, Any] | None = None
     ) -> None:
         self.store = store
         self.lock = lock
-        self.limiters = limiters or {}
+        self.shared = shared or {}
         self.key = secrets.token_bytes(32)
         # A private folder: the socket's file is reachable only by this user.
         self._folder = Path(tempfile.mkdtemp(prefix="cryptorag-store-"))
         self.address = str(self._folder / "store.sock")
-        self._listener = Listener(self.address, family="AF_UNIX", authkey=self.key)
+        # No authkey here: each connection is authenticated on its own thread (below), so a
+        # peer that stalls or drops mid-handshake holds up only itself, never the accepting.
+        self._listener = Listener(self.address, family="AF_UNIX")
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._accept, name="store-owner", daemon=True)
 
@@ -105,20 +112,33 @@ class StoreOwner:
         while not self._closed.is_set():
             try:
                 conn = self._listener.accept()
-            except (OSError, AuthenticationError):  # closed, or a peer with the wrong key
+            except Exception:  # closed, or a peer gone at once: the owner keeps accepting
                 if self._closed.is_set():
                     return
-                log.warning("a store connection was refused (failed authentication?)")
+                log.warning("a store connection failed as it opened", exc_info=True)
                 continue
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._admit, args=(conn,), daemon=True).start()
+
+    def _admit(self, conn: Connection) -> None:
+        """The handshake multiprocessing's Listener makes, then the peer's calls."""
+        try:
+            deliver_challenge(conn, self.key)
+            answer_challenge(conn, self.key)
+        except (AuthenticationError, EOFError, OSError):
+            log.warning("a store connection was refused (failed authentication)")
+            conn.close()
+            return
+        self._serve(conn)
 
     def _answer(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """What one call returns; lock calls return None (the caller took or gave the lock)."""
         if name in (_LOCK, _UNLOCK):
             return None
-        if name == _HIT:
-            limiter, caller = args
-            return self.limiters[limiter].hit(caller)
+        if name == _SHARED:
+            target, method, rest = args
+            if method not in SHARED_METHODS:
+                raise ValueError(f"not a shared call: {method!r}")
+            return getattr(self.shared[target], method)(*rest)
         if name == _DESCRIBE:
             s = self.store
             return (s.collection, s.vector_name, s.sparse_name, s.dim)
@@ -202,6 +222,10 @@ class RemoteStore(Store):
     def limiter(self, name: str) -> OwnerLimiter:
         """The owner's rate limiter of this name (its counts are every worker's)."""
         return OwnerLimiter(self, name)
+
+    def ledger(self, name: str) -> OwnerLedger:
+        """The owner's leak ledger of this name."""
+        return OwnerLedger(self, name)
 
     def writers_lock(self) -> OwnerLock:
         """The owner's writers' lock, for `with` in any thread of this worker."""
@@ -308,8 +332,26 @@ class OwnerLimiter:
 
     def hit(self, caller: str) -> int | None:
         """None when allowed; else the seconds until the caller may try again."""
-        wait = self._store._call(_HIT, self.name, caller)
+        wait = self._store._call(_SHARED, self.name, "hit", (caller,))
         return None if wait is None else int(wait)
+
+
+class OwnerLedger:
+    """The leak ledger kept in the owner: what each key was sent, whichever worker sent it."""
+
+    def __init__(self, store: RemoteStore, name: str) -> None:
+        self._store = store
+        self.name = name
+
+    def prior(self, keys: Iterable[str]) -> Any:
+        """What any of these keys was already sent or refused, in every worker (the ledger's
+        Account, as the owner's ledger returns it)."""
+        return self._store._call(_SHARED, self.name, "prior", (list(keys),))
+
+    def charge(self, keys: Iterable[str], covered: int, refused: bool = False) -> None:
+        """Record what a reply sent to these keys (or would have joined), in the owner."""
+        if covered:
+            self._store._call(_SHARED, self.name, "charge", (list(keys), covered, refused))
 
 
 class OwnerLock:
@@ -335,6 +377,9 @@ def _ask(conn: Connection, name: str, *args: Any, **kwargs: Any) -> Any:
     """One call on one connection: the answer, or the owner's exception raised here."""
     try:
         conn.send((name, args, kwargs))
+        if name != _LOCK and not conn.poll(CALL_TIMEOUT_S):
+            conn.close()  # its answer may still come: the connection is out of step
+            raise StoreUnavailable(f"the store's owner did not answer {name} in time")
         status, result = conn.recv()
     except (EOFError, OSError) as exc:
         conn.close()
