@@ -4,9 +4,10 @@ A reply that shows less than a leak's worth of the prompt still shows something;
 short slice per turn, a model could hand the prompt over piece by piece. The ledger keeps, per
 key (a session, an API key, a client address), the prompt positions already sent, as a bit mask
 that the next reply's scanner starts from, and those of replies cut because they joined up
-with them, so that the slice after a cut one still joins up. It lives in the process, like the
-canary it guards: a restart or another worker starts from nothing, and the least recently used
-keys are dropped beyond a bound.
+with them, so that the slice after a cut one still joins up. It lives in memory: a restart
+starts from nothing (the canary it guards is new then too), the workers of `serve --workers` all
+use the owner process's ledger (app/kb/store/remote.py), and the least recently used keys are
+dropped beyond a bound.
 """
 
 from __future__ import annotations
