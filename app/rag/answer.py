@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal, TypeVar
@@ -77,7 +77,6 @@ class Answer:
     sources: list[Source]
     mode: Literal["llm", "extractive"]
     warnings: list[str] = field(default_factory=list)
-    usage: dict[str, int] = field(default_factory=dict)
     onchain: list[ContractFacts] = field(default_factory=list)
     # Addresses the answer names that no source, question or on-chain fact contains.
     unverified: list[str] = field(default_factory=list)
@@ -91,6 +90,23 @@ class Answer:
     language: Language = "en"
     # Transactions the question named, decoded from the node (their cards on the page).
     transactions: list[TransactionFacts] = field(default_factory=list)
+    # The question and a word-piece counter, for `usage`: counted only when a route reports it
+    # (the OpenAI-compatible one), not for every answer.
+    question: str = ""
+    counter: Callable[[str], int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def usage(self) -> dict[str, int]:
+        """Word-piece counts of the question and the answer (the retrieved context not counted)."""
+        if self.counter is None:
+            return {}
+        prompt_tokens = self.counter(self.question)
+        completion_tokens = max(self.counter(self.answer) - 2, 0)
+        return {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
 
 
 History = list[tuple[str, str]]  # (role, text) pairs, role "user" or "assistant"
@@ -590,7 +606,6 @@ class _Reply:
         ev, checked = self.evidence, self.out.result
         embedder = self.service.embedder
         final = checked.text if text is None else text
-        usage = _usage(embedder.count_tokens(ev.question), final, embedder)
         notes = ev.warnings + checked.warnings()
         about = learn(ev.turned, ev.reading, final, self.service.entities)
         return Answer(
@@ -598,12 +613,13 @@ class _Reply:
             ev.sources,
             mode,
             notes,
-            usage,
             ev.facts,
             list(checked.unverified),
             subject=about,
             language=self.language,
             transactions=ev.transactions,
+            question=ev.question,
+            counter=embedder.count_tokens,
         )
 
     def cut(self, mode: Literal["llm", "extractive"], sent: str) -> list[str | Answer]:
@@ -649,13 +665,3 @@ def _history_messages(history: History) -> list[BaseMessage]:
         HumanMessage(content=text) if role == "user" else AIMessage(content=text)
         for role, text in history
     ]
-
-
-def _usage(prompt_tokens: int, completion: str, embedder: Embedder) -> dict[str, int]:
-    """Word-piece counts of the question and the answer (the retrieved context not counted)."""
-    completion_tokens = max(embedder.count_tokens(completion) - 2, 0)
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    }
