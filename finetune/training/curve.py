@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass
@@ -59,6 +60,29 @@ def write(history: list[LossPoint], out: Path) -> None:
         writer = csv.DictWriter(f, fieldnames=["step", "epoch", "split", "loss"])
         writer.writeheader()
         writer.writerows(rows)
+    plot(history, lambda p: p.loss, out / "loss_curve.png", "loss", "loss", "LoRA fine-tuning")
+
+
+class Logged(Protocol):
+    """A logged point: its step and split ("train" or "validation")."""
+
+    step: int
+    split: str
+
+
+P = TypeVar("P", bound=Logged)
+
+
+def plot(
+    history: list[P],
+    value: Callable[[P], float],
+    path: Path,
+    what: str,
+    ylabel: str,
+    title: str,
+    zero_line: bool = False,
+) -> None:
+    """A PNG of value over the steps: training as a line, validation as dots."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on servers
@@ -67,14 +91,16 @@ def write(history: list[LossPoint], out: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
     for split, style in (("train", "-"), ("validation", "o-")):
         xs = [p.step for p in history if p.split == split]
-        ys = [p.loss for p in history if p.split == split]
+        ys = [value(p) for p in history if p.split == split]
         if xs:
-            ax.plot(xs, ys, style, label=f"{split} loss")
+            ax.plot(xs, ys, style, label=f"{split} {what}")
+    if zero_line:
+        ax.axhline(0, color="grey", linewidth=0.8)
     ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    ax.set_title("LoRA fine-tuning")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "loss_curve.png")
+    fig.savefig(path)
     plt.close(fig)

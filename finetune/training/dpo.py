@@ -8,36 +8,25 @@ is the base (the adapter disabled). Either way no second model is loaded.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from finetune.training import curve, margins
-from finetune.training.lora import TrainResult, _device
+from finetune.training import margins
+from finetune.training.lora import AdapterOptions, _device, build_trainer
+from finetune.training.outputs import TrainResult, finish
 from finetune.training.preference import load_pairs
 
 
 @dataclass
-class DpoOptions:
+class DpoOptions(AdapterOptions):
     """The knobs of a preference run; the LoRA ones apply to a new adapter only (one given with
-    --adapter keeps its own)."""
+    --adapter keeps its own); batch_size counts pairs, each two sequences."""
 
-    beta: float = 0.1  # higher keeps the model closer to its reference
-    rank: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
-    target_modules: list[str] | str = "all-linear"
-    modules_to_save: list[str] = field(default_factory=list)
-    epochs: float = 2.0
     # Lower than SFT's: DPO's gradient pushes two answers apart and overshoots easily.
     learning_rate: float = 5e-5
-    batch_size: int = 4  # pairs per step: each is two sequences
-    max_length: int = 1024
-    eval_steps: int | None = None  # None: evaluate once per epoch
-    seed: int = 0
-    merge: bool = False
+    beta: float = 0.1  # higher keeps the model closer to its reference
 
 
 @dataclass
@@ -65,8 +54,6 @@ def train(
     data: Path, base_model: str, out: Path, options: DpoOptions, adapter: Path | None = None
 ) -> DpoResult:
     """DPO on the folder's preference pairs; writes adapter, tokenizer, run.json and curves."""
-    from datasets import Dataset
-    from peft import LoraConfig
     from transformers import AutoTokenizer
     from trl import DPOConfig, DPOTrainer
 
@@ -105,57 +92,15 @@ def train(
         report_to="none",
         seed=options.seed,
     )
-    peft_config = None
-    if adapter is None:
-        peft_config = LoraConfig(
-            r=options.rank,
-            lora_alpha=options.alpha,
-            lora_dropout=options.dropout,
-            target_modules=options.target_modules,
-            modules_to_save=options.modules_to_save or None,
-            task_type="CAUSAL_LM",
-        )
-    trainer = DPOTrainer(
-        model=model,
-        args=config,
-        train_dataset=Dataset.from_list(train_pairs),
-        eval_dataset=Dataset.from_list(eval_pairs) if eval_pairs else None,
-        processing_class=tokenizer,
-        peft_config=peft_config,
-    )
+    lora = options if adapter is None else None  # a given adapter keeps its own knobs
+    trainer = build_trainer(DPOTrainer, model, config, tokenizer, train_pairs, eval_pairs, lora)
     trainer.train()
     peft_model: Any = trainer.model
     if "ref" in peft_model.peft_config:
         peft_model.delete_adapter("ref")  # the frozen reference copy is no part of the result
-    saved = out / "adapter"
-    trainer.save_model(str(saved))  # the best checkpoint, loaded back at the end
-    tokenizer.save_pretrained(str(saved))
-    log = trainer.state.log_history
-    losses, reward = curve.points(log), margins.points(log)
-    curve.write(losses, out)
+    reward = margins.points(trainer.state.log_history)
     margins.write(reward, out)
-    merged = None
-    if options.merge:
-        merged = out / "merged"
-        peft_model.merge_and_unload().save_pretrained(str(merged))
-        tokenizer.save_pretrained(str(merged))
-    train_losses = [p.loss for p in losses if p.split == "train"]
-    eval_losses = [p.loss for p in losses if p.split == "validation"]
     last = [p for p in reward if p.split == "train"][-1:]
-    result = DpoResult(
-        out=out,
-        adapter=saved,
-        merged=merged,
-        train_loss_first=train_losses[0] if train_losses else float("nan"),
-        train_loss_last=train_losses[-1] if train_losses else float("nan"),
-        best_eval_loss=min(eval_losses) if eval_losses else None,
-        verdict=f"{curve.verdict(losses)}; {margins.verdict(reward)}",
-        steps=trainer.state.global_step,
-        seconds=time.perf_counter() - started,
-        reward_margin_last=last[0].margin if last else float("nan"),
-        reward_accuracy_last=last[0].accuracy if last else float("nan"),
-        reference="the SFT adapter as given (frozen copy)" if adapter else "the base model",
-    )
     run: dict[str, Any] = {
         "method": "dpo",
         "data": str(data),
@@ -166,7 +111,17 @@ def train(
         "validation_pairs": len(eval_pairs),
         "device": "cuda" if cuda else "cpu",
         "bf16": bf16,
-        "result": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()},
     }
-    (out / "run.json").write_text(json.dumps(run, indent=1, default=str), "utf-8")
-    return result
+    return finish(
+        trainer,
+        tokenizer,
+        out,
+        run,
+        DpoResult,
+        merge=options.merge,
+        started=started,
+        verdicts=(margins.verdict(reward),),
+        reward_margin_last=last[0].margin if last else float("nan"),
+        reward_accuracy_last=last[0].accuracy if last else float("nan"),
+        reference="the SFT adapter as given (frozen copy)" if adapter else "the base model",
+    )

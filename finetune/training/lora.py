@@ -6,23 +6,22 @@ is decided by finetune.training.budget from the model's shape and the hardware; 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finetune.training import curve
 from finetune.training.budget import ModelShape, Plan, attention, decide
 from finetune.training.data import load_folder
 from finetune.training.hardware import Hardware, probe
+from finetune.training.outputs import TrainResult, finish
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class LoraOptions:
-    """The knobs of a run, with defaults that suit a small instruction set on a 1-8B model."""
+class AdapterOptions:
+    """The knobs every adapter run has (LoRA on records, DPO on pairs); defaults are SFT's."""
 
     rank: int = 16
     alpha: int = 32
@@ -40,31 +39,18 @@ class LoraOptions:
     eval_steps: int | None = None  # None: evaluate once per epoch
     seed: int = 0
     merge: bool = False
+
+
+@dataclass
+class LoraOptions(AdapterOptions):
+    """The knobs of a run, with defaults that suit a small instruction set on a 1-8B model."""
+
     data_format: str | None = None  # openai, sharegpt or alpaca in a `dataset build` folder
     max_steps: int | None = None  # stop after this many optimizer steps (benchmarks); None: epochs
     # Tokens in one forward/backward; None: all batch_size rows, or on a GPU the most that fit.
     tokens_per_step: int | None = None
     packing: bool | None = None  # None: where flash-attention runs (finetune.training.budget)
     liger: bool | None = None  # None: Liger's kernels where they import on a GPU; False: never
-
-
-@dataclass
-class TrainResult:
-    """Where the run wrote its outputs, and how the curve looked."""
-
-    out: Path
-    adapter: Path
-    merged: Path | None
-    train_loss_first: float
-    train_loss_last: float
-    best_eval_loss: float | None
-    verdict: str
-    steps: int
-    seconds: float
-    # Keyword-only, so that results extending this one (dpo) may add fields without defaults.
-    tokens: int | None = field(default=None, kw_only=True)  # training tokens, padding left out
-    peak_memory_bytes: int | None = field(default=None, kw_only=True)  # CUDA only
-    tokens_per_second: float | None = field(default=None, kw_only=True)  # over training steps
 
 
 @dataclass
@@ -99,6 +85,39 @@ def _load_model(base_model: str, hardware: Hardware) -> Any:
     )
 
 
+def build_trainer(
+    kind: Any,
+    model: Any,
+    args: Any,
+    tokenizer: Any,
+    train_rows: list[dict[str, Any]],
+    eval_rows: list[dict[str, Any]],
+    lora: AdapterOptions | None,
+) -> Any:
+    """A trl trainer of kind (SFT, DPO) on the rows, with a new adapter unless lora is None."""
+    from datasets import Dataset
+    from peft import LoraConfig
+
+    peft_config = None
+    if lora is not None:
+        peft_config = LoraConfig(
+            r=lora.rank,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=lora.target_modules,
+            modules_to_save=lora.modules_to_save or None,
+            task_type="CAUSAL_LM",
+        )
+    return kind(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(train_rows),
+        eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    )
+
+
 def prepare(
     data: Path,
     base_model: str,
@@ -107,8 +126,6 @@ def prepare(
     hardware: Hardware | None = None,
 ) -> Prepared:
     """Read the data, load the base, decide the plan and build the SFTTrainer (not yet run)."""
-    from datasets import Dataset
-    from peft import LoraConfig
     from transformers import AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
@@ -171,22 +188,7 @@ def prepare(
         seed=options.seed,
         completion_only_loss=True,
     )
-    peft_config = LoraConfig(
-        r=options.rank,
-        lora_alpha=options.alpha,
-        lora_dropout=options.dropout,
-        target_modules=options.target_modules,
-        modules_to_save=options.modules_to_save or None,
-        task_type="CAUSAL_LM",
-    )
-    trainer = SFTTrainer(
-        model=model,
-        args=config,
-        train_dataset=Dataset.from_list(train_rows),
-        eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
-        processing_class=tokenizer,
-        peft_config=peft_config,
-    )
+    trainer = build_trainer(SFTTrainer, model, config, tokenizer, train_rows, eval_rows, options)
     return Prepared(trainer, tokenizer, plan, len(train_rows), len(eval_rows))
 
 
@@ -215,34 +217,7 @@ def train(
         torch.cuda.reset_peak_memory_stats()
     trainer.train()
     peak = int(torch.cuda.max_memory_allocated()) if cuda else None
-    adapter = out / "adapter"
-    trainer.save_model(str(adapter))  # the best checkpoint, loaded back at the end
-    tokenizer.save_pretrained(str(adapter))
-    history = curve.points(trainer.state.log_history)
-    curve.write(history, out)
-    merged = None
-    if options.merge:
-        merged = out / "merged"
-        peft_model: Any = trainer.model
-        peft_model.merge_and_unload().save_pretrained(str(merged))
-        tokenizer.save_pretrained(str(merged))
-    train_losses = [p.loss for p in history if p.split == "train"]
-    eval_losses = [p.loss for p in history if p.split == "validation"]
     tokens = int(trainer.state.num_input_tokens_seen)
-    result = TrainResult(
-        out=out,
-        adapter=adapter,
-        merged=merged,
-        train_loss_first=train_losses[0] if train_losses else float("nan"),
-        train_loss_last=train_losses[-1] if train_losses else float("nan"),
-        best_eval_loss=min(eval_losses) if eval_losses else None,
-        verdict=curve.verdict(history),
-        steps=trainer.state.global_step,
-        seconds=time.perf_counter() - started,
-        tokens=tokens,
-        peak_memory_bytes=peak,
-        tokens_per_second=tokens / clock.seconds if clock.seconds > 0 else None,
-    )
     run: dict[str, Any] = {
         "data": str(data),
         "base_model": base_model,
@@ -252,7 +227,16 @@ def train(
         "device": plan.device,
         "bf16": plan.dtype == "bfloat16",
         "plan": plan.record(),
-        "result": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()},
     }
-    (out / "run.json").write_text(json.dumps(run, indent=1, default=str), "utf-8")
-    return result
+    return finish(
+        trainer,
+        tokenizer,
+        out,
+        run,
+        TrainResult,
+        merge=options.merge,
+        started=started,
+        tokens=tokens,
+        peak_memory_bytes=peak,
+        tokens_per_second=tokens / clock.seconds if clock.seconds > 0 else None,
+    )

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from finetune.training import curve
+
 
 @dataclass
 class MarginPoint:
@@ -58,23 +60,12 @@ def write(history: list[MarginPoint], out: Path) -> None:
     (out / "reward_margins.json").write_text(
         json.dumps([asdict(p) for p in history], indent=1), "utf-8"
     )
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on servers
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
-    for split, style in (("train", "-"), ("validation", "o-")):
-        xs = [p.step for p in history if p.split == split]
-        if xs:
-            ys = [p.margin for p in history if p.split == split]
-            ax.plot(xs, ys, style, label=f"{split} reward margin")
-    ax.axhline(0, color="grey", linewidth=0.8)
-    ax.set_xlabel("step")
-    ax.set_ylabel("beta * (chosen - rejected log-ratio)")
-    ax.set_title("DPO reward margin")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "reward_margins.png")
-    plt.close(fig)
+    curve.plot(
+        history,
+        lambda p: p.margin,
+        out / "reward_margins.png",
+        "reward margin",
+        "beta * (chosen - rejected log-ratio)",
+        "DPO reward margin",
+        zero_line=True,
+    )
