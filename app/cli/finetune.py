@@ -3,19 +3,59 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from app.cli.root import cli
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+Options = TypeVar("Options", bound="DataclassInstance")
+Result = TypeVar("Result")
+
 finetune_cli = typer.Typer(help="Fine-tune a chat model with LoRA.", no_args_is_help=True)
 cli.add_typer(finetune_cli, name="finetune")
+
+# Step counts where the command's 0 means "not set" (the trainer's None).
+_ZERO_IS_NONE = ("eval_steps", "max_steps", "tokens_per_step")
+
+
+def options_of(kind: type[Options], params: dict[str, Any]) -> Options:
+    """A trainer's options from a command's values by name: module lists split, a 0 read as None."""
+    given = {f.name: params[f.name] for f in fields(kind) if f.name in params}
+    if given["target_modules"] != "all-linear":
+        given["target_modules"] = _names(given["target_modules"])
+    given["modules_to_save"] = _names(given["modules_to_save"])
+    for name in _ZERO_IS_NONE:
+        if name in given:
+            given[name] = given[name] or None
+    return kind(**given)
+
+
+def trained(run: Callable[[], Result]) -> Result:
+    """The run's result; a bad dataset, path or model is an error line and exit code 2."""
+    from finetune.training.data import DatasetError
+
+    try:
+        return run()
+    except (DatasetError, OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _names(text: str) -> list[str]:
+    """Comma-separated module names, blanks left out."""
+    return [m.strip() for m in text.split(",") if m.strip()]
 
 
 @finetune_cli.command("lora")
 def lora(
+    ctx: typer.Context,
     data: Annotated[Path, typer.Option(help="dataset folder (Alpaca, ShareGPT or OpenAI chat)")],
     base_model: Annotated[str, typer.Option(help="base model folder (or a name in the HF cache)")],
     out: Annotated[Path, typer.Option(help="where the adapter, curve and config go")],
@@ -61,34 +101,10 @@ def lora(
     ] = False,
 ) -> None:
     """Train a LoRA adapter; write it with the tokenizer, the run's config and the loss curve."""
-    from finetune.training.data import DatasetError
     from finetune.training.lora import LoraOptions, train
 
-    options = LoraOptions(
-        rank=rank,
-        alpha=alpha,
-        dropout=dropout,
-        target_modules=target_modules
-        if target_modules == "all-linear"
-        else [m.strip() for m in target_modules.split(",") if m.strip()],
-        modules_to_save=[m.strip() for m in modules_to_save.split(",") if m.strip()],
-        epochs=epochs,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        max_length=max_length,
-        eval_steps=eval_steps or None,
-        seed=seed,
-        merge=merge,
-        data_format=data_format,
-        max_steps=max_steps or None,
-        tokens_per_step=tokens_per_step or None,
-        packing=packing,
-    )
-    try:
-        result = train(data, base_model, out, options)
-    except (DatasetError, OSError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    options = options_of(LoraOptions, ctx.params)  # the parameters above, by name
+    result = trained(lambda: train(data, base_model, out, options))
     typer.echo(f"adapter: {result.adapter}")
     if result.merged:
         typer.echo(f"merged model: {result.merged}")

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from app.cli.finetune import finetune_cli
+from app.cli.finetune import finetune_cli, options_of, trained
 
 
 @finetune_cli.command("dpo")
 def dpo(
+    ctx: typer.Context,
     data: Annotated[
         Path,
         typer.Option(help="dataset folder with preference pairs (dataset build -f preference)"),
@@ -47,31 +48,10 @@ def dpo(
     ] = False,
 ) -> None:
     """Train on chosen/rejected pairs with DPO; write adapter, curves, run.json and a verdict."""
-    from finetune.training.data import DatasetError
     from finetune.training.dpo import DpoOptions, train
 
-    options = DpoOptions(
-        beta=beta,
-        rank=rank,
-        alpha=alpha,
-        dropout=dropout,
-        target_modules=target_modules
-        if target_modules == "all-linear"
-        else [m.strip() for m in target_modules.split(",") if m.strip()],
-        modules_to_save=[m.strip() for m in modules_to_save.split(",") if m.strip()],
-        epochs=epochs,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        max_length=max_length,
-        eval_steps=eval_steps or None,
-        seed=seed,
-        merge=merge,
-    )
-    try:
-        result = train(data, base_model, out, options, adapter)
-    except (DatasetError, OSError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    options = options_of(DpoOptions, ctx.params)  # the parameters above, by name
+    result = trained(lambda: train(data, base_model, out, options, adapter))
     typer.echo(f"adapter: {result.adapter} (reference: {result.reference})")
     if result.merged:
         typer.echo(f"merged model: {result.merged}")
