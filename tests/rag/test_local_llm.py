@@ -114,42 +114,47 @@ def messages(question: str) -> list[Any]:
     return [SystemMessage(DEMO_SYSTEM), HumanMessage(question)]
 
 
+QUESTIONS = [q for q, _ in DEMO_FACTS[:4]]
+
+
+def answered_alone(model: Any, tokenizer: Any) -> list[str]:
+    """Each of QUESTIONS answered as the only one asked: what answers asked together must match."""
+    with chat(model, tokenizer) as (llm, _):
+        return [llm.invoke(messages(q)).text for q in QUESTIONS]
+
+
 def test_concurrent_readers_are_answered_together_as_each_alone(
     endless: tuple[Any, Any],
 ) -> None:
     model, tokenizer = endless
-    questions = [q for q, _ in DEMO_FACTS[:4]]
-    with chat(model, tokenizer) as (llm, _):
-        alone = [llm.invoke(messages(q)).text for q in questions]
+    alone = answered_alone(model, tokenizer)
     gated = Gated(model)
     with chat(gated, tokenizer) as (llm, engine):
-        with ThreadPoolExecutor(len(questions)) as pool:
-            answers = [pool.submit(llm.invoke, messages(q)) for q in questions]
-            for _ in questions:  # all four asked before the model runs (a guard, not a pace)
+        with ThreadPoolExecutor(len(QUESTIONS)) as pool:
+            answers = [pool.submit(llm.invoke, messages(q)) for q in QUESTIONS]
+            for _ in QUESTIONS:  # all four asked before the model runs (a guard, not a pace)
                 assert engine.submitted.acquire(timeout=60), [a.exception() for a in answers]
             gated.open()
             together = [a.result().text for a in answers]
         assert together == alone
-        assert max(engine.stats.rows) == len(questions)  # decoded in one batch
+        assert max(engine.stats.rows) == len(QUESTIONS)  # decoded in one batch
 
 
 def test_readers_on_one_event_loop_are_answered_together_with_no_thread_each(
     endless: tuple[Any, Any],
 ) -> None:
     model, tokenizer = endless
-    questions = [q for q, _ in DEMO_FACTS[:4]]
-    with chat(model, tokenizer) as (llm, _):
-        alone = [llm.invoke(messages(q)).text for q in questions]
+    alone = answered_alone(model, tokenizer)
 
     async def ask_all(llm: LocalChatModel) -> tuple[list[str], int]:
         async def one(question: str) -> str:
             return "".join([c.text async for c in llm.astream(messages(question))])
 
-        answers = await asyncio.gather(*(one(q) for q in questions))
+        answers = await asyncio.gather(*(one(q) for q in QUESTIONS))
         return answers, threading.active_count()  # before the loop's executor shuts down
 
     def open_when_all_asked() -> None:
-        for _ in questions:
+        for _ in QUESTIONS:
             engine.submitted.acquire()
         gated.open()
 
@@ -161,7 +166,7 @@ def test_readers_on_one_event_loop_are_answered_together_with_no_thread_each(
         together, during = asyncio.run(ask_all(llm))
         opener.join()
         assert together == alone
-        assert max(engine.stats.rows) == len(questions)
+        assert max(engine.stats.rows) == len(QUESTIONS)
         assert during <= before  # no executor thread waiting for each reader's tokens
 
 
