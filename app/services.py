@@ -24,7 +24,6 @@ from app.kb.glossary import Glossary
 from app.kb.retriever import Retriever
 from app.kb.sparse import SparseEncoder
 from app.kb.store import Store, open_store
-from app.kb.store.remote import RemoteStore
 from app.kb.vector_cache import QuestionOnce, VectorCache
 from app.rag.answer import AnswerService
 from app.rag.llm import build_llm
@@ -60,8 +59,8 @@ class Services:
     feedback_limiter: RateLimiter
     # Chunk and sentence vectors by content hash, filled by ingestion, read by answers.
     sentences: VectorCache | None = None
-    # Writers of the store take turns: admin ingestion, deletion and the source loop (in a
-    # worker of `serve --workers`, the owner process's lock).
+    # Writers of the store take turns: admin ingestion, deletion and the source loop (the
+    # store's: in a worker of `serve --workers`, the owner process's lock).
     ingest_lock: AbstractContextManager[Any] = field(default_factory=threading.Lock)
 
     def close(self) -> None:
@@ -135,5 +134,5 @@ def build_services(
         FeedbackStore(engine),
         RateLimiter(settings.access.feedback_rate_limit, settings.access.rate_limit_storage),
         sentences,
-        **({"ingest_lock": store.writers_lock()} if isinstance(store, RemoteStore) else {}),
+        store.writers_lock(),
     )

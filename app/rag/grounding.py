@@ -68,19 +68,19 @@ def spelled_addresses(text: str) -> list[Spelled]:
 
 def addresses_in(text: str) -> list[str]:
     """Every EVM address a reader sees in a text, spelled plainly (0x and the case written)."""
-    if len(text) > _CACHED_CHARS:  # a model's long reply, read once: not worth keeping
-        return [s.address for s in spelled_addresses(text)]
-    return list(_addresses(text))
+    # A model's long reply is read once: not worth keeping.
+    read = _addresses if len(text) > _CACHED_CHARS else _kept_addresses
+    return list(read(text))
+
+
+def _addresses(text: str) -> tuple[str, ...]:
+    return tuple(s.address for s in spelled_addresses(text))
 
 
 # Retrieved chunks' payload strings come back question after question: their addresses are read
 # once. Texts up to 4,000 characters, 4,096 of them: at most some 16 MB.
 _CACHED_CHARS = 4000
-
-
-@lru_cache(maxsize=4096)
-def _addresses(text: str) -> tuple[str, ...]:
-    return tuple(s.address for s in spelled_addresses(text))
+_kept_addresses = lru_cache(maxsize=4096)(_addresses)
 
 
 def _walk(value: Any) -> Iterable[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +171,11 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the store (the embedded one holds a lock on its folder)."""
+
+    def writers_lock(self) -> AbstractContextManager[Any]:
+        """The lock its writers (admin ingestion, deletion, the source loop) take turns on: this
+        process's own, unless the store belongs to another process."""
+        return threading.Lock()
 
     def start_indexing(self) -> None:  # noqa: B027 (a hook: only the embedded store indexes)
         """Let the store build its index in the background (a long-running process owns it)."""

@@ -131,9 +131,7 @@ class StoreOwner:
         self._serve(conn)
 
     def _answer(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """What one call returns; lock calls return None (the caller took or gave the lock)."""
-        if name in (_LOCK, _UNLOCK):
-            return None
+        """What one store, shared-object or describe call returns."""
         if name == _SHARED:
             target, method, rest = args
             if method not in SHARED_METHODS:
@@ -156,13 +154,15 @@ class StoreOwner:
                 except (EOFError, OSError):
                     return
                 try:
-                    if name == _LOCK:
+                    result = None
+                    if name == _LOCK:  # held on this connection: released if it ends
                         self.lock.acquire()
                         held = True
                     elif name == _UNLOCK:
                         self.lock.release()
                         held = False
-                    result = self._answer(name, args, kwargs)
+                    else:
+                        result = self._answer(name, args, kwargs)
                     reply: tuple[str, Any] = ("ok", result)
                 except Exception as exc:  # the worker raises it; the owner goes on
                     reply = ("error", exc)
