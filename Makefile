@@ -76,8 +76,8 @@ bench: install chain-tools
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.chat
 	$(BIN)/python -m bench.retrieval
-	$(BIN)/python -m bench.load --seconds 15
-	$(BIN)/python -m bench.load --seconds 15 --mode extractive
+	$(BIN)/python -m bench.load --seconds 15 --floor
+	$(BIN)/python -m bench.load --seconds 15 --mode extractive --floor
 	$(BIN)/python -m bench.contracts
 	$(BIN)/python -m bench.guard
 	$(BIN)/python -m bench.attacks

@@ -80,7 +80,33 @@ def serve_process(env: dict[str, str], *args: str) -> Iterator[tuple[str, subpro
             server.wait(timeout=30)
 
 
-def _wait_ready(server: subprocess.Popen[bytes], base: str, log: IO[bytes]) -> None:
+@contextmanager
+def floor_process(
+    env: dict[str, str], workers: int
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """bench/support/floor.py in its own process; yields its base URL once it answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "bench.support.floor", "--port", str(port)]
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [*cmd, "--workers", str(workers)],
+            env=env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_ready(server, base, log, "/docs")
+            yield base, server
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_ready(
+    server: subprocess.Popen[bytes], base: str, log: IO[bytes], path: str = "/readyz"
+) -> None:
     deadline = time.monotonic() + 300
     with httpx.Client(base_url=base, timeout=30) as client:
         while time.monotonic() < deadline:
@@ -89,7 +115,7 @@ def _wait_ready(server: subprocess.Popen[bytes], base: str, log: IO[bytes]) -> N
                 tail = log.read().decode("utf-8", "replace")[-3000:]
                 raise SystemExit(f"server exited with {server.returncode}:\n{tail}")
             try:
-                if client.get("/readyz").status_code == 200:
+                if client.get(path).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -8,6 +8,7 @@ Usage (from the repo root):
     .venv/bin/python -m bench.load [--llm-latency-ms 200] [--seconds 20] [--rate-limit 600/minute]
     .venv/bin/python -m bench.load --mode extractive          # no language model
     .venv/bin/python -m bench.load --profile FILE             # py-spy on the server at 32 clients
+    .venv/bin/python -m bench.load --floor                    # and the stack alone, same levels
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from app.eval.metrics import percentile
-from bench.common import REPO, UNLIMITED, cpu_seconds, serve_process
+from bench.common import REPO, UNLIMITED, cpu_seconds, floor_process, serve_process
 from bench.support.anvil import free_port
 
 QUESTIONS = [
@@ -83,6 +84,11 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32", help="concurrency levels, comma-separated")
     parser.add_argument("--profile", help="py-spy's flame data of the server at the last level")
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="the same levels against FastAPI and the model alone, and the ratio",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=min(os.cpu_count() or 1, 4),
@@ -129,34 +135,60 @@ def main() -> None:
                     else "extractive answers (no language model)"
                 )
                 print(f"{said}; {args.workers} server process(es); {args.seconds:.0f} s per level")
-                print(
-                    f"{'clients':>7} {'requests':>8} {'rps':>6} {'p50 ms':>7} {'p95 ms':>7} "
-                    f"{'overhead p50':>12} {'CPU/req ms':>10} {'client':>6} {'model':>6}  statuses"
-                )
-                for clients in levels:
-                    spy = None
-                    if args.profile and clients == levels[-1]:
-                        spy = _profiler(server.pid, args.profile, args.seconds)
-                    cpu, own, model = _cpu(server.pid), _own_cpu(), _cpu(llm.pid if llm else None)
-                    lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
-                    cpu = _cpu(server.pid) - cpu
-                    own = _own_cpu() - own
-                    model = _cpu(llm.pid if llm else None) - model
-                    n = max(len(lat), 1)
-                    if spy is not None:
-                        spy.wait(timeout=120)
-                    p50 = percentile(lat, 50)
+                served = _levels(base, server.pid, levels, args, llm, model_latency)
+            if args.floor:
+                print("the floor: FastAPI and langchain-openai alone (bench/support/floor.py)")
+                floor_env = {**env, "FLOOR_LLM_URL": env.get("CRYPTORAG_LLM_BASE_URL", "")}
+                with floor_process(floor_env, args.workers) as (base, floor):
+                    asyncio.run(_level(base, 1, 2))
+                    bare = _levels(base, floor.pid, levels, args, llm, model_latency)
+                for clients, rps, bare_rps in zip(levels, served, bare, strict=True):
                     print(
-                        f"{clients:>7} {len(lat):>8} {len(lat) / elapsed:>6.1f} {p50:>7.1f} "
-                        f"{percentile(lat, 95):>7.1f} {p50 - model_latency:>12.1f} "
-                        f"{cpu * 1000 / n:>10.1f} {own * 1000 / n:>6.1f} {model * 1000 / n:>6.1f}"
-                        f"  {dict(codes)}",
-                        flush=True,
+                        f"{clients:>7} clients: the service answers {rps / bare_rps:.2f}x "
+                        "the floor's requests/s"
                     )
     finally:
         if llm is not None:
             llm.terminate()
             llm.wait(timeout=30)
+
+
+def _levels(
+    base: str,
+    pid: int,
+    levels: list[int],
+    args: argparse.Namespace,
+    llm: subprocess.Popen[bytes] | None,
+    model_latency: float,
+) -> list[float]:
+    """Each level run against the server at base (process pid), printed; requests/s of each."""
+    print(
+        f"{'clients':>7} {'requests':>8} {'rps':>6} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'overhead p50':>12} {'CPU/req ms':>10} {'client':>6} {'model':>6}  statuses"
+    )
+    out = []
+    for clients in levels:
+        spy = None
+        if args.profile and clients == levels[-1]:
+            spy = _profiler(pid, args.profile, args.seconds)
+        cpu, own, model = _cpu(pid), _own_cpu(), _cpu(llm.pid if llm else None)
+        lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
+        cpu = _cpu(pid) - cpu
+        own = _own_cpu() - own
+        model = _cpu(llm.pid if llm else None) - model
+        n = max(len(lat), 1)
+        if spy is not None:
+            spy.wait(timeout=120)
+        p50 = percentile(lat, 50)
+        print(
+            f"{clients:>7} {len(lat):>8} {len(lat) / elapsed:>6.1f} {p50:>7.1f} "
+            f"{percentile(lat, 95):>7.1f} {p50 - model_latency:>12.1f} "
+            f"{cpu * 1000 / n:>10.1f} {own * 1000 / n:>6.1f} {model * 1000 / n:>6.1f}"
+            f"  {dict(codes)}",
+            flush=True,
+        )
+        out.append(len(lat) / elapsed)
+    return out
 
 
 def _cpu(pid: int | None) -> float:

@@ -16,6 +16,7 @@ class RateLimiter:
     def __init__(self, limit: str, storage_uri: str = "memory://") -> None:
         self.item: RateLimitItem = parse(limit)
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self.blocks = not storage_uri.startswith("memory://")  # Redis: a network round trip
 
     def hit(self, caller: str) -> int | None:
         """None when allowed; else the seconds until the caller may try again."""

@@ -13,6 +13,7 @@ from app.access.keys import ApiKey
 from app.access.limits import RateLimiter
 from app.chain.lookup import ContractLookup
 from app.chain.tx.service import TransactionExplainer
+from app.core.blocking import off_loop
 from app.core.errors import Forbidden, RateLimited, Unauthorized
 from app.core.settings import Settings
 from app.feedback.store import FeedbackStore
@@ -69,9 +70,9 @@ def caller(request: Request, key: ApiKey | None) -> str:
     return f"key:{key.key_id}" if key else f"addr:{request.client.host if request.client else '-'}"
 
 
-def limit(limiter: RateLimiter, who: str) -> None:
+async def limit(limiter: RateLimiter, who: str) -> None:
     """RateLimited, with Retry-After, when who is over the limiter's limit."""
-    wait = limiter.hit(who)
+    wait = await off_loop(limiter.blocks, limiter.hit, who)
     if wait is not None:
         raise RateLimited(
             f"rate limit exceeded; retry in {wait} s", headers={"Retry-After": str(wait)}
@@ -100,7 +101,7 @@ def require(scope: str) -> Callable[[Request, Services], Awaitable[ApiKey | None
             if not key.allows(scope):
                 raise Forbidden(f"this key lacks the {scope!r} scope")
         # With keys optional, an unknown key is anonymous: OpenAI SDKs insist on sending one.
-        limit(services.limiter, caller(request, key))
+        await limit(services.limiter, caller(request, key))
         return key
 
     return check

@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from app.chain.canonical import CanonicalTokens
 from app.chain.facts import ContractFacts
 from app.chain.tx.models import TransactionFacts
+from app.core.blocking import off_loop
 from app.evm.addresses import near_misses
 from app.i18n.catalog import N_, _, spoken
 from app.i18n.language import Language, detect
@@ -34,6 +35,7 @@ from app.rag.followup import Reading, advance, learn, read, replay
 from app.rag.grounding import known_addresses
 from app.rag.leakguard import LeakGuard, guarded_prompt
 from app.rag.leakledger import LeakLedger
+from app.rag.leakmatch import Account
 from app.rag.llm import LLMHealth
 from app.rag.notices import near_miss_lead, near_miss_warnings, nothing_else_asked
 from app.rag.onchain import OnchainFacts, onchain_sources
@@ -286,7 +288,8 @@ class AnswerService:
     ) -> AsyncIterator[str | Sources | Answer]:
         evidence = await self.gather(question, filters, history or [], subject)
         yield Sources(evidence.sources if evidence.coverage.answerable else [])
-        reply = _Reply(self, evidence, ledger_keys, whole, language)
+        prior = await off_loop(self.ledger.blocks, self.ledger.prior, ledger_keys)
+        reply = _Reply(self, evidence, ledger_keys, prior, whole, language)
         if not evidence.coverage.answerable:
             async for event in reply.declined():
                 yield event
@@ -440,7 +443,7 @@ class AnswerService:
                 ready = out.feed(opening + chunk.text)
                 opening = ""  # fed with the first chunk: an unreachable model falls back
                 if out.leaked:
-                    for event in reply.cut("llm", out.result.text):
+                    async for event in reply.cut("llm", out.result.text):
                         yield event
                     return
                 if ready:
@@ -450,13 +453,13 @@ class AnswerService:
             if correction:  # the model named a disputed address, or was asked about its token
                 rest += out.feed(correction) + out.finish()
             if out.leaked:  # seen only at the end: an encoded run closes there
-                for event in reply.cut("llm", out.result.text):
+                async for event in reply.cut("llm", out.result.text):
                     yield event
                 return
             if rest:
                 yield rest
             self.health.succeeded()
-            out.charge(self.ledger, reply.ledger_keys)
+            await reply.charge()
             final = reply.done("llm")
             reply.finished = True
             yield _unanswerable(final) if refuses(final.answer) else final
@@ -502,10 +505,10 @@ class AnswerService:
         text = ev.opening + (f"{ev.first_line}\n\n" if ev.first_line else "") + text
         checked = out.feed(text) + out.finish()
         if out.leaked:  # a stored document carried the prompt: never quote it
-            for event in reply.cut("extractive", ""):
+            async for event in reply.cut("extractive", ""):
                 yield event
             return
-        out.charge(self.ledger, reply.ledger_keys)
+        await reply.charge()
         reply.finished = True
         yield checked
         yield reply.done("extractive")
@@ -585,6 +588,7 @@ class _Reply:
         service: AnswerService,
         evidence: Evidence,
         ledger_keys: Sequence[str],
+        prior: Account,
         whole: bool,
         language: Language = "en",
     ) -> None:
@@ -597,7 +601,7 @@ class _Reply:
             service.guard,
             evidence.known,
             [s.url for s in evidence.sources if s.url],
-            prior=service.ledger.prior(ledger_keys),
+            prior=prior,
             whole=whole,
         )
 
@@ -622,24 +626,32 @@ class _Reply:
             counter=embedder.count_tokens,
         )
 
-    def cut(self, mode: Literal["llm", "extractive"], sent: str) -> list[str | Answer]:
+    async def charge(self) -> None:
+        """Record in the ledger what this answer sent (an owner's ledger: off the loop)."""
+        ledger = self.service.ledger
+        await off_loop(ledger.blocks, self.out.charge, ledger, self.ledger_keys)
+
+    async def cut(
+        self, mode: Literal["llm", "extractive"], sent: str
+    ) -> AsyncIterator[str | Answer]:
         """What follows the text already sent when the leak guard stops the answer."""
         out = self.out
         log.warning("the answer repeated the system prompt; cut (%s)", out.scanner.reasons)
-        out.charge(self.service.ledger, self.ledger_keys)
+        await self.charge()
         tail = ("\n\n" if sent else "") + _(LEAK_REPLACEMENT)
         self.evidence.warnings.append(_(CUT_WARNING))
         final = self.done(mode, sent + tail)
         final.cut = True
         self.finished = True
-        return [tail, final]
+        yield tail
+        yield final
 
     async def declined(self) -> AsyncIterator[str | Answer]:
         """The knowledge base does not cover the question: said, with the nearest documents."""
         ev, out = self.evidence, self.out
         log.info("not covered (%s): %s", ev.coverage.reason, ev.coverage.missing)
         checked = out.feed(ev.opening + declined(ev.hits, self.service.prompts)) + out.finish()
-        out.charge(self.service.ledger, self.ledger_keys)
+        await self.charge()
         self.finished = True
         yield checked
         yield _unanswerable(self.done("extractive"))

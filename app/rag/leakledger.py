@@ -22,6 +22,8 @@ from app.rag.leakmatch import Account
 class LeakLedger:
     """Prompt positions sent (and refused) per key, bounded in keys."""
 
+    blocks = False  # in this process: called inline
+
     def __init__(self, max_keys: int = 50_000) -> None:
         self.max_keys = max_keys
         self.accounts: OrderedDict[str, Account] = OrderedDict()

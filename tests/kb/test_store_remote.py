@@ -130,6 +130,8 @@ def test_workers_share_the_owners_rate_limit(owned: tuple[Services, StoreOwner])
         assert hits[:3] == [None, None, None]  # 3 a minute between them, not 3 each
         assert isinstance(hits[3], int) and hits[3] >= 1
         assert first.limiter("requests").hit("someone else") is None
+        # A round trip to another process: the API awaits it off the event loop.
+        assert first.limiter("requests").blocks and first.ledger("ledger").blocks
     finally:
         first.close()
         second.close()

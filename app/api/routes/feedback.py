@@ -41,7 +41,7 @@ async def feedback(
     """Rate an answer 👍 (`up`) or 👎 (`down`), sent back as `/v1/chat` returned it, with its
     `session_id` (one of the caller's). Rating it again replaces the earlier rating."""
     # Ratings are kept for good and become training data: their own, tighter limit.
-    limit(limiter, "feedback:" + caller(request, key))
+    await limit(limiter, "feedback:" + caller(request, key))
     owner = key.key_id if key else None
     rated = await anyio.to_thread.run_sync(
         sessions.answer, body.session_id, owner, body.answer, body.question

@@ -326,6 +326,8 @@ class RemoteStore(Store):
 class OwnerLimiter:
     """A rate limiter kept in the owner: one round trip a hit."""
 
+    blocks = True  # callers keep it off the event loop (app/core/blocking.py)
+
     def __init__(self, store: RemoteStore, name: str) -> None:
         self._store = store
         self.name = name
@@ -338,6 +340,8 @@ class OwnerLimiter:
 
 class OwnerLedger:
     """The leak ledger kept in the owner: what each key was sent, whichever worker sent it."""
+
+    blocks = True
 
     def __init__(self, store: RemoteStore, name: str) -> None:
         self._store = store

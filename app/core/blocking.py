@@ -1,0 +1,18 @@
+"""Calls that may wait on another process (the store's owner, Redis), kept off the event loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio
+
+T = TypeVar("T")
+
+
+async def off_loop(blocks: bool, fn: Callable[..., T], *args: object) -> T:
+    """fn(*args) on a worker thread when it `blocks`; inline when it is in-memory work (a thread
+    hop costs more than the call, and a blocking one on the loop stalls every request)."""
+    if not blocks:
+        return fn(*args)
+    return await anyio.to_thread.run_sync(fn, *args)
