@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,9 +68,12 @@ class Retriever:
         self.embedder = embedder
         self.sparse = sparse
         self.weights = weights or HybridWeights()
-        # The model releases the GIL while it encodes, so the question is embedded on this
-        # thread while the exact address lookup (a payload scan in local mode) runs.
-        self._encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embed")
+        # The model releases the GIL while it encodes, so the question is embedded on these
+        # threads while the exact address lookup (a payload scan in local mode) runs; one a
+        # core, so that concurrent requests are not queued behind one encoder.
+        self._encoder = ThreadPoolExecutor(
+            max_workers=min(os.cpu_count() or 1, 4), thread_name_prefix="query-embed"
+        )
 
     def close(self) -> None:
         """Stop the embedding thread."""
@@ -88,7 +93,9 @@ class Retriever:
         usable = [a.checksum for a in found if a.status != "invalid"]
         # A chain filter set by the client wins over chains named in the question.
         chains = [] if filters and "chain" in filters else [c.name for c in chains_in(query)]
-        pending = self._encoder.submit(self.embedder.embed_query, query)
+        # In the request's context: the vector joins its memo (QuestionOnce), so the coverage
+        # check and the extractive answer do not embed the question again.
+        pending = self._encoder.submit(copy_context().run, self.embedder.embed_query, query)
         # Dense vectors do not match hex strings, so addresses are looked up exactly.
         exact = self.store.by_addresses(usable, limit=max(top_k * 4, 20), filters=filters)
         dense_vec = pending.result()
