@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -532,16 +533,23 @@ class AnswerService:
         answer.
         """
         iterator = aiter(chunks)
+        loop = asyncio.get_running_loop()
         try:
-            while True:
-                try:
-                    with anyio.fail_after(self.timeout_s):
+            # One deadline moved along, not a cancel scope per chunk (a model streams hundreds):
+            # it runs only while the next chunk is awaited, never while the caller checks one.
+            async with asyncio.timeout(None) as deadline:
+                while True:
+                    deadline.reschedule(loop.time() + self.timeout_s)
+                    try:
                         chunk = await anext(iterator)
-                except StopAsyncIteration:
-                    return
-                except Exception as exc:
-                    raise ModelFailure(exc) from exc
-                yield chunk
+                    except StopAsyncIteration:
+                        return
+                    except Exception as exc:
+                        raise ModelFailure(exc) from exc
+                    deadline.reschedule(None)
+                    yield chunk
+        except TimeoutError as exc:  # the deadline passed while a chunk was awaited
+            raise ModelFailure(exc) from exc
         finally:
             close = getattr(iterator, "aclose", None)
             if close is not None:

@@ -17,7 +17,7 @@ from app.kb.models import Chunk, ScoredChunk
 from app.kb.retriever import Retrieval
 from app.kb.vector_cache import VectorCache
 from app.prompts import FOLDER as PROMPTS
-from app.rag.answer import Answer, AnswerService, Sources
+from app.rag.answer import Answer, AnswerService, ModelFailure, Sources
 from app.rag.context import number_sources
 from app.rag.extractive import extractive_answer, sentence_texts
 from app.rag.prompts import Prompts
@@ -208,3 +208,35 @@ def test_a_bug_in_the_output_checks_is_not_taken_for_an_unavailable_model(
     with pytest.raises(ValueError, match="project's own code"):
         anyio.run(_final, service, "How does Aave set borrow rates?")
     assert service.health.status() is None  # the model is not marked as failing
+
+
+def test_the_model_deadline_counts_only_the_wait_for_each_chunk() -> None:
+    service = AnswerService.__new__(AnswerService)
+    service.timeout_s = 0.05
+
+    async def model() -> AsyncIterator[str]:
+        for word in ("one", "two", "three"):
+            yield word
+
+    async def slow_reader() -> list[str]:
+        got = []
+        async for chunk in service._within_deadline(model()):
+            got.append(chunk)
+            await anyio.sleep(0.2)  # the checks between chunks are not the model's time
+        return got
+
+    assert anyio.run(slow_reader) == ["one", "two", "three"]
+
+    async def stalls() -> AsyncIterator[str]:
+        yield "first"
+        await anyio.Event().wait()  # never set: the endpoint hangs after one chunk
+        yield "never"
+
+    async def reader() -> list[str]:
+        got = []
+        with pytest.raises(ModelFailure):
+            async for chunk in service._within_deadline(stalls()):
+                got.append(chunk)
+        return got
+
+    assert anyio.run(reader) == ["first"]
