@@ -69,15 +69,8 @@ def serve_process(env: dict[str, str], *args: str) -> Iterator[tuple[str, subpro
     port = free_port()
     env = {"CRYPTORAG_RATE_LIMIT": UNLIMITED, **env}
     cmd = [str(CLI), "serve", "--seed-sample", "--port", str(port), *args]
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_ready(server, base, log)
-            yield base, server
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with _running(cmd, env, port, "/readyz") as started:
+        yield started
 
 
 @contextmanager
@@ -86,27 +79,29 @@ def floor_process(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """bench/support/floor.py in its own process; yields its base URL once it answers."""
     port = free_port()
-    cmd = [sys.executable, "-m", "bench.support.floor", "--port", str(port)]
+    cmd = [sys.executable, "-m", "bench.support.floor", "--port", str(port), "--workers"]
+    with _running([*cmd, str(workers)], env, port, "/docs") as started:
+        yield started
+
+
+@contextmanager
+def _running(
+    cmd: list[str], env: dict[str, str], port: int, ready: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server command started from the repo root, its base URL once `ready` answers 200, and
+    stopped after; one that exits early stops the benchmark with the end of its log."""
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            [*cmd, "--workers", str(workers)],
-            env=env,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_ready(server, base, log, "/docs")
+            _wait_ready(server, base, log, ready)
             yield base, server
         finally:
             server.terminate()
             server.wait(timeout=30)
 
 
-def _wait_ready(
-    server: subprocess.Popen[bytes], base: str, log: IO[bytes], path: str = "/readyz"
-) -> None:
+def _wait_ready(server: subprocess.Popen[bytes], base: str, log: IO[bytes], path: str) -> None:
     deadline = time.monotonic() + 300
     with httpx.Client(base_url=base, timeout=30) as client:
         while time.monotonic() < deadline:

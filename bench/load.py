@@ -135,16 +135,17 @@ def main() -> None:
                     else "extractive answers (no language model)"
                 )
                 print(f"{said}; {args.workers} server process(es); {args.seconds:.0f} s per level")
-                served = _levels(base, server.pid, levels, args, llm, model_latency)
+                served = _levels(base, server.pid, levels, args, llm, model_latency, args.profile)
             if args.floor:
                 print("the floor: FastAPI and langchain-openai alone (bench/support/floor.py)")
                 floor_env = {**env, "FLOOR_LLM_URL": env.get("CRYPTORAG_LLM_BASE_URL", "")}
                 with floor_process(floor_env, args.workers) as (base, floor):
                     asyncio.run(_level(base, 1, 2))
-                    bare = _levels(base, floor.pid, levels, args, llm, model_latency)
+                    bare = _levels(base, floor.pid, levels, args, llm, model_latency, None)
                 for clients, rps, bare_rps in zip(levels, served, bare, strict=True):
+                    ratio = rps / bare_rps if bare_rps else float("nan")
                     print(
-                        f"{clients:>7} clients: the service answers {rps / bare_rps:.2f}x "
+                        f"{clients:>7} clients: the service answers {ratio:.2f}x "
                         "the floor's requests/s"
                     )
     finally:
@@ -160,6 +161,7 @@ def _levels(
     args: argparse.Namespace,
     llm: subprocess.Popen[bytes] | None,
     model_latency: float,
+    profile: str | None,
 ) -> list[float]:
     """Each level run against the server at base (process pid), printed; requests/s of each."""
     print(
@@ -169,8 +171,8 @@ def _levels(
     out = []
     for clients in levels:
         spy = None
-        if args.profile and clients == levels[-1]:
-            spy = _profiler(pid, args.profile, args.seconds)
+        if profile and clients == levels[-1]:
+            spy = _profiler(pid, profile, args.seconds)
         cpu, own, model = _cpu(pid), _own_cpu(), _cpu(llm.pid if llm else None)
         lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
         cpu = _cpu(pid) - cpu

@@ -8,6 +8,7 @@ from typing import cast
 from fastapi import FastAPI
 
 from app.access.limits import RateLimiter
+from app.access.limits import in_memory as limits_in_memory
 from app.api.app import create_app
 from app.core.errors import ConfigError
 from app.core.settings import Settings, load_settings
@@ -47,7 +48,7 @@ def worker_app() -> FastAPI:
 
 def in_memory(settings: Settings) -> bool:
     """True when the rate limits are counted in process memory (not shared by Redis)."""
-    return settings.access.rate_limit_storage.startswith("memory")
+    return limits_in_memory(settings.access.rate_limit_storage)
 
 
 def owner_shared(services: Services) -> dict[str, object]:

@@ -11,8 +11,7 @@ T = TypeVar("T")
 
 
 async def off_loop(blocks: bool, fn: Callable[..., T], *args: object) -> T:
-    """fn(*args) on a worker thread when it `blocks`; inline when it is in-memory work (a thread
-    hop costs more than the call, and a blocking one on the loop stalls every request)."""
+    """fn(*args) on a worker thread when it `blocks`, else inline (a hop costs more than it)."""
     if not blocks:
         return fn(*args)
     return await anyio.to_thread.run_sync(fn, *args)

@@ -76,7 +76,7 @@ class Retriever:
         )
 
     def close(self) -> None:
-        """Stop the embedding thread."""
+        """Stop the embedding threads."""
         self._encoder.shutdown(wait=False)
 
     def english(self, text: str) -> str:

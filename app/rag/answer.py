@@ -546,6 +546,8 @@ class AnswerService:
                         return
                     except Exception as exc:
                         raise ModelFailure(exc) from exc
+                    if deadline.expired():  # a chunk came though the deadline had fired
+                        raise ModelFailure(TimeoutError())
                     deadline.reschedule(None)
                     yield chunk
         except TimeoutError as exc:  # the deadline passed while a chunk was awaited
@@ -637,7 +639,8 @@ class _Reply:
     async def charge(self) -> None:
         """Record in the ledger what this answer sent (an owner's ledger: off the loop)."""
         ledger = self.service.ledger
-        await off_loop(ledger.blocks, self.out.charge, ledger, self.ledger_keys)
+        if self.out.scanner.covered:  # nothing matched: nothing to record, no round trip
+            await off_loop(ledger.blocks, self.out.charge, ledger, self.ledger_keys)
 
     async def cut(
         self, mode: Literal["llm", "extractive"], sent: str

@@ -3,6 +3,7 @@ give the same extractive answer while embedding only the question."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -240,3 +241,28 @@ def test_the_model_deadline_counts_only_the_wait_for_each_chunk() -> None:
         return got
 
     assert anyio.run(reader) == ["first"]
+
+
+def test_a_ledger_kept_by_another_process_is_read_off_the_event_loop(prompts: Prompts) -> None:
+    from app.rag.leakledger import LeakLedger
+
+    class OwnersLedger(LeakLedger):
+        blocks = True  # as app/kb/store/remote.py's: a round trip to the store's owner
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.threads: list[int] = []
+
+        def prior(self, keys: Any) -> Any:
+            self.threads.append(threading.get_ident())
+            return super().prior(keys)
+
+    service = _service(prompts)
+    service.ledger = ledger = OwnersLedger()
+
+    async def main() -> int:
+        await _final(service, "How does Aave set borrow rates?")
+        return threading.get_ident()
+
+    loop_thread = anyio.run(main)
+    assert ledger.threads and loop_thread not in ledger.threads
