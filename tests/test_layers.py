@@ -22,9 +22,10 @@ LAYERS: list[set[str]] = [
     {"app.api", "app.cli", "app.bots", "bench", "alembic env"},
 ]
 # Imports within one layer that are its design: the CLI and the benchmarks serve the API, the
-# CLI runs the bots, an evaluation and the shared operations ingest.
+# CLI runs the bots, an evaluation and the shared operations ingest, and the load benchmark's
+# floor (bench/support/floor.py) runs under the worker processes of `serve --workers`.
 SIDEWAYS = {("app.cli", "app.api"), ("app.cli", "app.bots"), ("bench", "app.api"),
-            ("app.eval", "ingest"), ("app.operations", "ingest")}  # fmt: skip
+            ("bench", "app.cli"), ("app.eval", "ingest"), ("app.operations", "ingest")}  # fmt: skip
 LEVEL = {name: n for n, layer in enumerate(LAYERS) for name in layer} | {"tests": len(LAYERS)}
 ROOTS = ("app", "ingest", "finetune", "bench")
 
