@@ -135,13 +135,15 @@ def main() -> None:
                     else "extractive answers (no language model)"
                 )
                 print(f"{said}; {args.workers} server process(es); {args.seconds:.0f} s per level")
-                served = _levels(base, server.pid, levels, args, llm, model_latency, args.profile)
+                served = _levels(
+                    base, server.pid, levels, args.seconds, llm, model_latency, args.profile
+                )
             if args.floor:
                 print("the floor: FastAPI and langchain-openai alone (bench/support/floor.py)")
                 floor_env = {**env, "FLOOR_LLM_URL": env.get("CRYPTORAG_LLM_BASE_URL", "")}
                 with floor_process(floor_env, args.workers) as (base, floor):
                     asyncio.run(_level(base, 1, 2))
-                    bare = _levels(base, floor.pid, levels, args, llm, model_latency, None)
+                    bare = _levels(base, floor.pid, levels, args.seconds, llm, model_latency, None)
                 for clients, rps, bare_rps in zip(levels, served, bare, strict=True):
                     ratio = rps / bare_rps if bare_rps else float("nan")
                     print(
@@ -158,7 +160,7 @@ def _levels(
     base: str,
     pid: int,
     levels: list[int],
-    args: argparse.Namespace,
+    seconds: float,
     llm: subprocess.Popen[bytes] | None,
     model_latency: float,
     profile: str | None,
@@ -172,9 +174,9 @@ def _levels(
     for clients in levels:
         spy = None
         if profile and clients == levels[-1]:
-            spy = _profiler(pid, profile, args.seconds)
+            spy = _profiler(pid, profile, seconds)
         cpu, own, model = _cpu(pid), _own_cpu(), _cpu(llm.pid if llm else None)
-        lat, codes, elapsed = asyncio.run(_level(base, clients, args.seconds))
+        lat, codes, elapsed = asyncio.run(_level(base, clients, seconds))
         cpu = _cpu(pid) - cpu
         own = _own_cpu() - own
         model = _cpu(llm.pid if llm else None) - model

@@ -10,18 +10,14 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 
-def in_memory(storage_uri: str) -> bool:
-    """True when limits are counted in this process's memory (not shared through Redis)."""
-    return storage_uri.startswith("memory")
-
-
 class RateLimiter:
     """One limit for every caller; a hit beyond it says how long to wait."""
 
     def __init__(self, limit: str, storage_uri: str = "memory://") -> None:
         self.item: RateLimitItem = parse(limit)
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
-        self.blocks = not in_memory(storage_uri)  # Redis: a network round trip
+        # Counted in another process (Redis): each hit is a network round trip.
+        self.blocks = not storage_uri.startswith("memory")
 
     def hit(self, caller: str) -> int | None:
         """None when allowed; else the seconds until the caller may try again."""

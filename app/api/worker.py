@@ -8,7 +8,6 @@ from typing import cast
 from fastapi import FastAPI
 
 from app.access.limits import RateLimiter
-from app.access.limits import in_memory as limits_in_memory
 from app.api.app import create_app
 from app.core.errors import ConfigError
 from app.core.settings import Settings, load_settings
@@ -34,7 +33,7 @@ def worker_app() -> FastAPI:
         # A Qdrant server is every process's to open; only the embedded store is the owner's.
         store = None if config.store.qdrant_url is not None else owned
         services = build_services(config, store=store)
-        if in_memory(config):  # counted in the owner, where every worker's hits meet
+        if not services.limiter.blocks:  # in memory: counted in the owner, where hits meet
             services.limiter = cast(RateLimiter, owned.limiter(REQUESTS))
             services.feedback_limiter = cast(RateLimiter, owned.limiter(FEEDBACK))
         # What each caller was sent of the hidden prompt, whichever worker sent it.
@@ -44,11 +43,6 @@ def worker_app() -> FastAPI:
     app = create_app(settings, build=build)
     app.state.owner_token = os.environ.get(OWNER_TOKEN_ENV)
     return app
-
-
-def in_memory(settings: Settings) -> bool:
-    """True when the rate limits are counted in process memory (not shared by Redis)."""
-    return limits_in_memory(settings.access.rate_limit_storage)
 
 
 def owner_shared(services: Services) -> dict[str, object]:
